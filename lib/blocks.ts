@@ -1,0 +1,137 @@
+import Parser from 'tree-sitter';
+import Python from 'tree-sitter-python';
+
+export type BlockKind = 'if' | 'for' | 'while' | 'def';
+
+/** A block target of SPEC §2.3: 1-based inclusive lines of the comment-free code. */
+export interface Block {
+  type: BlockKind;
+  start_line: number;
+  end_line: number;
+  /** Height in the block-nesting tree: 1 for a block with no block inside. */
+  depth: number;
+}
+
+export interface SplitOptions {
+  /** Reference quirk: a `def` whose name contains `_` is not a target (its inner blocks still are). */
+  skipUnderscoreDefs?: boolean;
+}
+
+export class PythonSyntaxError extends Error {}
+
+let parser: Parser | undefined;
+
+function parse(code: string): Parser.Tree {
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(Python as unknown as Parser.Language);
+  }
+  // the binding reads the input in 32 KiB chunks by default; one buffer for the whole file is faster
+  const tree = parser.parse(code, undefined, { bufferSize: code.length * 2 + 1 });
+  if (tree.rootNode.hasError) {
+    const bad = firstError(tree.rootNode);
+    throw new PythonSyntaxError(`syntax error at line ${(bad?.startPosition.row ?? 0) + 1}`);
+  }
+  return tree;
+}
+
+function firstError(node: Parser.SyntaxNode): Parser.SyntaxNode | undefined {
+  if (node.type === 'ERROR' || node.isMissing) return node;
+  for (const c of node.children) if (c.hasError || c.isMissing) return firstError(c) ?? c;
+  return undefined;
+}
+
+/**
+ * Removes comments using the syntax tree (a `#` inside a string is not a comment): a line holding only
+ * a comment is dropped, a trailing comment is cut along with the whitespace before it.
+ */
+export function stripComments(code: string): string {
+  const comments = parse(code).rootNode.descendantsOfType('comment');
+  if (comments.length === 0) return code;
+  const lines = code.split('\n');
+  const drop = new Set<number>();
+  for (const c of comments) {
+    const row = c.startPosition.row;
+    const before = (lines[row] ?? '').slice(0, c.startPosition.column);
+    if (before.trim() === '') drop.add(row);
+    else lines[row] = before.trimEnd();
+  }
+  return lines.filter((_, i) => !drop.has(i)).join('\n');
+}
+
+const BLOCK_NODES: Record<string, BlockKind> = {
+  if_statement: 'if',
+  for_statement: 'for',
+  while_statement: 'while',
+  function_definition: 'def',
+};
+
+/** `async for` and `async def` are separate node kinds in CPython's ast and are not targets. */
+const isAsync = (n: Parser.SyntaxNode) => n.firstChild?.type === 'async';
+
+/**
+ * Block targets of parsed code. Depth counts every if/for/while/def node, `elif` included (an elif is
+ * an `if` nested in its parent's else branch, as in CPython's ast); elifs and, with
+ * `skipUnderscoreDefs`, underscore defs are then left out of the targets, as the reference does.
+ */
+export function findBlocks(code: string, opts: SplitOptions = {}): Block[] {
+  const blocks: Block[] = [];
+  const maxChild = (nodes: Parser.SyntaxNode[]) => nodes.reduce((m, c) => Math.max(m, height(c)), 0);
+
+  const elifChain = (alts: Parser.SyntaxNode[], i: number): number => {
+    const alt = alts[i];
+    if (!alt) return 0;
+    if (alt.type === 'elif_clause') return 1 + Math.max(maxChild(alt.children), elifChain(alts, i + 1));
+    return maxChild(alt.children);
+  };
+
+  const height = (node: Parser.SyntaxNode): number => {
+    const kind = BLOCK_NODES[node.type];
+    if (!kind || isAsync(node)) return maxChild(node.children);
+    let h: number;
+    if (kind === 'if') {
+      const alts = node.childrenForFieldName('alternative');
+      h = 1 + Math.max(maxChild(node.children.filter((c) => !alts.includes(c))), elifChain(alts, 0));
+    } else h = 1 + maxChild(node.children);
+    const skip =
+      kind === 'def' && opts.skipUnderscoreDefs && node.childForFieldName('name')?.text.includes('_');
+    if (!skip) {
+      const end = node.endPosition;
+      blocks.push({
+        type: kind,
+        start_line: node.startPosition.row + 1,
+        end_line: end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1,
+        depth: h,
+      });
+    }
+    return h;
+  };
+
+  height(parse(code).rootNode);
+  return blocks.sort((a, b) => a.start_line - b.start_line || b.end_line - a.end_line);
+}
+
+export interface Cut {
+  prefix: string;
+  middle: string;
+  suffix: string;
+}
+
+/** Cut code by whole lines around a 1-based inclusive line range, so that prefix + middle + suffix == code. */
+export function cutLines(code: string, start: number, end: number): Cut {
+  const lines = code.split('\n');
+  const before = lines.slice(0, start - 1);
+  const after = lines.slice(end);
+  return {
+    prefix: before.length ? before.join('\n') + '\n' : '',
+    middle: lines.slice(start - 1, end).join('\n'),
+    suffix: after.length ? '\n' + after.join('\n') : '',
+  };
+}
+
+// Python's str.split() whitespace, so word counts agree with the reference
+const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+
+export function countWords(code: string): number {
+  return code.split(PY_WHITESPACE).filter(Boolean).length;
+}

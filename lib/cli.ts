@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { findBlocks, stripComments } from './blocks.ts';
+import { INPUT_FORMATS, readProblems, type InputFormat } from './datasets.ts';
+import { formatPython } from './format.ts';
+import { runToShards, type PipelineOutput } from './runner.ts';
+import type { Problem } from './schemas.ts';
+import { PARQUET_ENGINES } from './shards.ts';
+import { STAGES, structurecoder, type StructureCoderStage } from '../pipelines/structurecoder.ts';
+
+const USAGE = `structflow — streaming dataflow for code-LLM preference data
+
+Usage:
+  structflow run structurecoder --input PATH --out DIR [options]
+  structflow blocks FILE.py [--format] [--keep-underscore-defs]
+  structflow help
+
+run options:
+  --input PATH            APPS/HumanEval/MBPP rows (.jsonl, .jsonl.gz, .json, .parquet, .arrow) or an APPS folder
+  --out DIR               output folder: part-NNNNN.parquet, manifest.json, rejects.jsonl
+  --input-format F        ${INPUT_FORMATS.join('|')} (default: detected from the path and first row)
+  --until STAGE           last stage to run: ${STAGES.join('|')} (default: fim)
+  --rows-per-shard N      rows per Parquet file (default 10000)
+  --parquet-engine E      ${Object.keys(PARQUET_ENGINES).join('|')} (default parquet-wasm)
+  --concurrency N         problems in flight at once (default 4)
+  --family F              prompt token set: qwen|starcoder|deepseek|codellama (default qwen)
+  --line-length N         Black line length (default 88)
+  --max-words N           skip block targets of longer solutions (default 2048)
+  --keep-underscore-defs  make defs with "_" in the name targets too (the reference skips them)
+  --overwrite             replace an earlier run's shards in DIR
+  --quiet                 no progress lines
+`;
+
+class UsageError extends Error {}
+
+function int(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string' },
+      out: { type: 'string' },
+      'input-format': { type: 'string' },
+      until: { type: 'string' },
+      'rows-per-shard': { type: 'string' },
+      'parquet-engine': { type: 'string' },
+      concurrency: { type: 'string' },
+      family: { type: 'string' },
+      'line-length': { type: 'string' },
+      'max-words': { type: 'string' },
+      'keep-underscore-defs': { type: 'boolean' },
+      overwrite: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+  });
+  const [name] = positionals;
+  if (name !== 'structurecoder')
+    throw new UsageError(`unknown pipeline "${name ?? ''}"; available: structurecoder`);
+  if (!values.input || !values.out) throw new UsageError('run needs --input PATH and --out DIR');
+  const format = values['input-format'] as InputFormat | undefined;
+  if (format && !INPUT_FORMATS.includes(format))
+    throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join('|')}`);
+  const until = (values.until ?? 'fim') as StructureCoderStage;
+  if (!STAGES.includes(until)) throw new UsageError(`--until must be one of ${STAGES.join('|')}`);
+  const engineName = values['parquet-engine'] ?? 'parquet-wasm';
+  const engine = PARQUET_ENGINES[engineName];
+  if (!engine)
+    throw new UsageError(`--parquet-engine must be one of ${Object.keys(PARQUET_ENGINES).join('|')}`);
+  const config = {
+    lineLength: int(values['line-length'], 'line-length', 88),
+    skipUnderscoreDefs: !values['keep-underscore-defs'],
+    maxWords: int(values['max-words'], 'max-words', 2048),
+    family: values.family ?? 'qwen',
+  };
+  const input = values.input;
+  await runToShards({
+    pipeline: name,
+    until,
+    source: (ctx) => readProblems(ctx, input, format ? { format } : {}),
+    build: (ctx) => structurecoder(ctx, config, until) as PipelineOutput<Problem, unknown>,
+    out: values.out,
+    rowsPerShard: int(values['rows-per-shard'], 'rows-per-shard', 10_000),
+    engine,
+    concurrency: int(values.concurrency, 'concurrency', 4),
+    overwrite: !!values.overwrite,
+    progress: !values.quiet,
+    config: { ...config, input, input_format: format ?? 'auto' },
+  });
+}
+
+function blocks(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { format: { type: 'boolean' }, 'keep-underscore-defs': { type: 'boolean' } },
+  });
+  const [file] = positionals;
+  if (!file) throw new UsageError('blocks needs a Python file');
+  let code = readFileSync(file, 'utf8');
+  if (values.format) code = formatPython(code);
+  for (const b of findBlocks(stripComments(code), { skipUnderscoreDefs: !values['keep-underscore-defs'] })) {
+    process.stdout.write(JSON.stringify(b) + '\n');
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === 'run') await run(rest);
+    else if (cmd === 'blocks') blocks(rest);
+    else if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') process.stdout.write(USAGE);
+    else throw new UsageError(`unknown command "${cmd}"`);
+    return 0;
+  } catch (err) {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`structflow: ${(err as Error).message}\n${usage ? '\n' + USAGE : ''}`);
+    return usage ? 2 : 1;
+  }
+}

@@ -1,0 +1,63 @@
+import type { RunContext } from './context.ts';
+
+export interface ProgressOptions {
+  /** Where progress goes; default stderr. */
+  stream?: NodeJS.WriteStream;
+  /** Seconds between reports when the stream is not a terminal. Default 10. */
+  intervalSeconds?: number;
+}
+
+const fmtRate = (n: number, s: number) => (s > 0 ? (n / s).toFixed(1) : '0');
+
+/** One line: records out of every stage so far and their rate. */
+export function progressLine(ctx: RunContext): string {
+  const secs = (Date.now() - ctx.startedAt) / 1000;
+  const parts = [...ctx.stages].map(([name, c]) => `${name} ${c.out} (${fmtRate(c.out, secs)}/s)`);
+  return `[${secs.toFixed(0)}s] ${parts.join(' · ')}`;
+}
+
+/**
+ * Prints progress while a run goes: rewritten in place every second on a terminal, one line every
+ * `intervalSeconds` otherwise (CI logs). Returns a function that stops it.
+ */
+export function startProgress(ctx: RunContext, opts: ProgressOptions = {}): () => void {
+  const stream = opts.stream ?? process.stderr;
+  const tty = stream.isTTY === true;
+  const timer = setInterval(
+    () => stream.write(tty ? `\r\x1b[K${progressLine(ctx)}` : `${progressLine(ctx)}\n`),
+    tty ? 1000 : (opts.intervalSeconds ?? 10) * 1000,
+  );
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    if (tty) stream.write('\r\x1b[K');
+  };
+}
+
+/** The end-of-run summary: counts per stage, with the balance check, and rejects per reason. */
+export function summary(ctx: RunContext): string {
+  const secs = (Date.now() - ctx.startedAt) / 1000;
+  const rows = [['stage', 'in', 'passed', 'rejected', 'out', 'out/s']];
+  for (const [name, c] of ctx.stages) {
+    rows.push([name, c.in, c.passed, c.rejected, c.out, fmtRate(c.out, secs)].map(String));
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const lines = rows.map((r) =>
+    r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '),
+  );
+  const reasons = [...ctx.stages].flatMap(([name, c]) =>
+    Object.entries(c.reasons).map(([reason, n]) => `  ${name}: ${reason} ${n}`),
+  );
+  const stats = [...ctx.stages].flatMap(([name, c]) =>
+    Object.entries(c.stats).map(([stat, n]) => `  ${name}: ${stat} ${n}`),
+  );
+  const bad = ctx.unbalanced();
+  return [
+    ...lines,
+    reasons.length ? 'rejects by reason:' : 'rejects: none',
+    ...reasons,
+    ...(stats.length ? ['stage counters:', ...stats] : []),
+    bad.length ? `COUNTS DO NOT ADD UP in: ${bad.join(', ')}` : 'every stage: in = passed + rejected',
+    `${secs.toFixed(1)}s`,
+  ].join('\n');
+}

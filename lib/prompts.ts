@@ -1,0 +1,63 @@
+/** Prompt formats of the model families StructFlow can target (SPEC §2.4). */
+export interface PromptFamily {
+  name: string;
+  /** The fill-in-the-middle prompt in prefix-suffix-middle order; generation continues after it. */
+  fim(prefix: string, suffix: string): string;
+  /** The chat prompt up to the assistant's turn. */
+  chat(question: string): string;
+  /** Tokens that end a generation. */
+  stop: string[];
+}
+
+const SYSTEM = 'You are an intelligent programming assistant to produce Python algorithmic solutions.';
+
+export const PROMPT_FAMILIES: Record<string, PromptFamily> = {
+  qwen: {
+    name: 'qwen',
+    fim: (p, s) => `<|fim_prefix|>${p}<|fim_suffix|>${s}<|fim_middle|>`,
+    chat: (q) =>
+      `<|im_start|>system\n${SYSTEM}<|im_end|>\n<|im_start|>user\n${q}<|im_end|>\n<|im_start|>assistant\n`,
+    stop: ['<|endoftext|>', '<|im_end|>', '<|fim_pad|>', '<|repo_name|>', '<|file_sep|>'],
+  },
+  starcoder: {
+    name: 'starcoder',
+    fim: (p, s) => `<fim_prefix>${p}<fim_suffix>${s}<fim_middle>`,
+    chat: (q) => `### Instruction\n${q}\n\n### Response\n`,
+    stop: ['<|endoftext|>', '<file_sep>', '### Instruction'],
+  },
+  deepseek: {
+    name: 'deepseek',
+    fim: (p, s) => `<｜fim▁begin｜>${p}<｜fim▁hole｜>${s}<｜fim▁end｜>`,
+    chat: (q) => `${SYSTEM}\n### Instruction:\n${q}\n### Response:\n`,
+    stop: ['<｜end▁of▁sentence｜>', '<|EOT|>'],
+  },
+  codellama: {
+    name: 'codellama',
+    fim: (p, s) => `<PRE> ${p} <SUF>${s} <MID>`,
+    chat: (q) => `[INST] ${q} [/INST]\n`,
+    stop: ['</s>', '<EOT>'],
+  },
+};
+
+export function promptFamily(name: string): PromptFamily {
+  const f = PROMPT_FAMILIES[name];
+  if (!f)
+    throw new Error(
+      `unknown prompt family "${name}"; choose one of ${Object.keys(PROMPT_FAMILIES).join(', ')}`,
+    );
+  return f;
+}
+
+/** Convert(q) of SPEC §2.4: the question as Python comments, blank lines kept empty. */
+export function convertQuestion(question: string): string {
+  return question
+    .split('\n')
+    .map((line) => (line.trim() ? `# ${line}` : ''))
+    .join('\n');
+}
+
+/** Indentation and keyword of the middle's first line: the start string the candidate must begin with. */
+export function startString(middle: string, keyword: string): string {
+  const first = middle.split('\n', 1)[0] ?? '';
+  return first.slice(0, first.length - first.trimStart().length) + keyword;
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/** Tests of a problem, normalised from the APPS, HumanEval and MBPP layouts (SPEC §1). */
+export const TestSpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('stdio'), inputs: z.array(z.string()), outputs: z.array(z.string()) }),
+  z.object({
+    kind: z.literal('call'),
+    fn_name: z.string().min(1),
+    inputs: z.array(z.unknown()),
+    outputs: z.array(z.unknown()),
+  }),
+  z.object({ kind: z.literal('assert'), code: z.string() }),
+]);
+export type TestSpec = z.infer<typeof TestSpec>;
+
+export const Problem = z.object({
+  problem_id: z.string().min(1),
+  source: z.enum(['apps', 'humaneval', 'mbpp']),
+  question: z.string(),
+  solutions: z.array(z.string()),
+  tests: TestSpec,
+  starter_code: z.string(),
+  difficulty: z.string().optional(),
+  url: z.string().optional(),
+});
+export type Problem = z.infer<typeof Problem>;
+
+// Downstream records point at their problem instead of copying it: the problem was validated once
+// by the reader, and APPS tests can be megabytes, so re-validating them per record would dominate.
+const problemRef = z.custom<Problem>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as Problem).problem_id === 'string',
+  'expected a problem record',
+);
+
+/** One reference solution of a problem, before formatting. */
+export const RawSolution = z.object({
+  problem: problemRef,
+  problem_id: z.string(),
+  solution_index: z.number().int().nonnegative(),
+  code: z.string(),
+});
+export type RawSolution = z.infer<typeof RawSolution>;
+
+/** A solution after the `format` stage: `code` is Black-style formatted. */
+export const FormattedSolution = RawSolution.extend({ formatted: z.literal(true) });
+export type FormattedSolution = z.infer<typeof FormattedSolution>;
+
+export const BlockType = z.enum(['if', 'for', 'while', 'def', 'full']);
+export type BlockType = z.infer<typeof BlockType>;
+
+/** A fill-in-the-middle target made by `split` (SPEC §2.3). Lines are 1-based and inclusive. */
+export const Target = z.object({
+  problem: problemRef,
+  problem_id: z.string(),
+  solution_index: z.number().int().nonnegative(),
+  target_id: z.string(),
+  kind: z.enum(['fim', 'full']),
+  block_type: BlockType,
+  depth: z.number().int().nonnegative(),
+  start_line: z.number().int().positive(),
+  end_line: z.number().int().positive(),
+  prefix: z.string(),
+  middle: z.string(),
+  suffix: z.string(),
+});
+export type Target = z.infer<typeof Target>;
+
+/** A target with its prompts, made by `fim` (SPEC §2.4). */
+export const PromptedTarget = Target.extend({
+  question: z.string(),
+  starter_code: z.string(),
+  fim_prompt: z.string(),
+  chat_prompt: z.string(),
+  gen_start: z.string(),
+  prompt_family: z.string(),
+});
+export type PromptedTarget = z.infer<typeof PromptedTarget>;
+
+/** What the rejects file holds: one line per record that left the pipeline early. */
+export const Reject = z.object({
+  stage: z.string(),
+  id: z.string(),
+  reason: z.string(),
+  detail: z.string().optional(),
+});
+export type Reject = z.infer<typeof Reject>;
+
+/** Describe a zod error in one line, for reject reasons. */
+export function describeZodError(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RecordBatch, Table, tableToIPC } from 'apache-arrow';
+import * as pw from 'parquet-wasm/node';
+import parquet from 'parquetjs-lite';
+import { BatchBuilder, type Column, type ColumnType } from './arrow.ts';
+
+/** Writes one Arrow table as one Parquet file. */
+export interface ParquetEngine {
+  name: string;
+  write(table: Table, path: string, columns: Column<unknown>[]): Promise<void>;
+}
+
+/**
+ * parquet-wasm (Rust's parquet crate in WebAssembly) writes a whole Arrow table at once with ZSTD.
+ * The default: see bench/parquet.ts for the figures against parquetjs-lite.
+ */
+export const parquetWasm: ParquetEngine = {
+  name: 'parquet-wasm',
+  async write(table, path) {
+    const wasmTable = pw.Table.fromIPCStream(tableToIPC(table, 'stream'));
+    const props = new pw.WriterPropertiesBuilder()
+      .setCompression(pw.Compression.ZSTD)
+      .setMaxRowGroupSize(table.numRows > 0 ? Math.min(table.numRows, 65536) : 1)
+      .setCreatedBy('structflow')
+      .build();
+    writeFileSync(path, pw.writeParquet(wasmTable, props));
+  },
+};
+
+const LITE_TYPES: Record<ColumnType, string> = {
+  string: 'UTF8',
+  json: 'UTF8',
+  int32: 'INT32',
+  float64: 'DOUBLE',
+  bool: 'BOOLEAN',
+  int32_list: 'INT32',
+};
+
+/** parquetjs-lite: pure JavaScript, row at a time, GZIP. Kept as an option and as the bench baseline. */
+export const parquetLite: ParquetEngine = {
+  name: 'parquetjs-lite',
+  async write(table, path, columns) {
+    const schema = new parquet.ParquetSchema(
+      Object.fromEntries(
+        columns.map((c) => [
+          c.name,
+          {
+            type: LITE_TYPES[c.type],
+            compression: 'GZIP',
+            optional: !!c.nullable,
+            repeated: c.type === 'int32_list',
+          },
+        ]),
+      ),
+    );
+    const writer = await parquet.ParquetWriter.openFile(schema, path);
+    writer.setRowGroupSize(Math.max(1, table.numRows));
+    for (const row of table) {
+      const obj: Record<string, unknown> = {};
+      for (const c of columns) {
+        const v = row?.[c.name];
+        obj[c.name] = c.type === 'int32_list' && v ? Array.from(v as Iterable<number>) : v;
+      }
+      await writer.appendRow(obj);
+    }
+    await writer.close();
+  },
+};
+
+export const PARQUET_ENGINES: Record<string, ParquetEngine> = {
+  'parquet-wasm': parquetWasm,
+  'parquetjs-lite': parquetLite,
+};
+
+export interface ShardInfo {
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  [extra: string]: unknown;
+}
+
+export interface ShardOptions<R> {
+  dir: string;
+  columns: Column<R>[];
+  /** Rows per Parquet file. Default 10,000. */
+  rowsPerShard?: number;
+  engine?: ParquetEngine;
+  /** Extra facts about a shard's rows for its manifest entry (e.g. the curriculum key range). */
+  describe?: (rows: R[]) => Record<string, unknown>;
+}
+
+export const DEFAULT_ROWS_PER_SHARD = 10_000;
+
+/** Write `bytes`-producing work to a temporary name, then rename: readers never see half a file. */
+export function atomicWrite(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export function sha256File(path: string): { sha256: string; bytes: number } {
+  const buf = readFileSync(path);
+  return { sha256: createHash('sha256').update(buf).digest('hex'), bytes: buf.length };
+}
+
+export const shardName = (i: number) => `part-${String(i).padStart(5, '0')}.parquet`;
+
+/**
+ * The sharded Parquet sink: records → Arrow record batches → `part-00000.parquet`, … in `dir`.
+ * Each shard is written under a temporary name and renamed when complete.
+ * Returns the shard list for the manifest.
+ */
+export async function writeShards<R>(source: AsyncIterable<R>, opts: ShardOptions<R>): Promise<ShardInfo[]> {
+  const rowsPerShard = opts.rowsPerShard ?? DEFAULT_ROWS_PER_SHARD;
+  if (!(rowsPerShard >= 1)) throw new Error(`rows per shard must be at least 1, got ${rowsPerShard}`);
+  const engine = opts.engine ?? parquetWasm;
+  mkdirSync(opts.dir, { recursive: true });
+  const builder = new BatchBuilder(opts.columns, Math.min(4096, rowsPerShard));
+  const shards: ShardInfo[] = [];
+  let batches: RecordBatch[] = [];
+  let rows: R[] = [];
+  let pending = 0;
+
+  const flushShard = async () => {
+    const last = builder.flush();
+    if (last) batches.push(last);
+    if (pending === 0) return;
+    const file = shardName(shards.length);
+    const path = join(opts.dir, file);
+    await engine.write(new Table(batches), `${path}.tmp`, opts.columns as Column<unknown>[]);
+    renameSync(`${path}.tmp`, path);
+    shards.push({ file, rows: pending, ...sha256File(path), ...(opts.describe ? opts.describe(rows) : {}) });
+    batches = [];
+    rows = [];
+    pending = 0;
+  };
+
+  for await (const r of source) {
+    const batch = builder.add(r);
+    if (batch) batches.push(batch);
+    if (opts.describe) rows.push(r);
+    if (++pending >= rowsPerShard) await flushShard();
+  }
+  await flushShard();
+  return shards;
+}
+
+/** Remove the shards and manifest of an earlier run in `dir` (other files are left alone). */
+export function clearShards(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (/^part-\d+\.parquet(\.tmp)?$/.test(n) || /^manifest\.json(\.tmp)?$/.test(n)) rmSync(join(dir, n));
+  }
+}

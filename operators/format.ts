@@ -1,0 +1,33 @@
+import type { OperatorFunction } from 'rxjs';
+import type { RunContext } from '../lib/context.ts';
+import { DEFAULT_LINE_LENGTH, FormatError, formatPython } from '../lib/format.ts';
+import { FormattedSolution, RawSolution } from '../lib/schemas.ts';
+import { Rejected, stage } from '../lib/stage.ts';
+
+export interface FormatOptions {
+  /** Line length of the Black style. Default 88, as the reference. */
+  lineLength?: number;
+}
+
+/**
+ * Black-style formatting of each solution (SPEC §2.1). A solution the formatter cannot parse
+ * (Python 2 is common in APPS) is rejected as `unparsable` with the formatter's message.
+ *
+ * @example
+ * pipe(solutions(ctx), format(ctx, { lineLength: 88 }))
+ */
+export function format(
+  ctx: RunContext,
+  opts: FormatOptions = {},
+): OperatorFunction<RawSolution, FormattedSolution> {
+  const lineLength = opts.lineLength ?? DEFAULT_LINE_LENGTH;
+  const id = (s: RawSolution) => `${s.problem_id}/${s.solution_index}`;
+  return stage(ctx, { name: 'format', input: RawSolution, output: FormattedSolution, id }, () => (s) => {
+    try {
+      return [{ ...s, code: formatPython(s.code, lineLength), formatted: true as const }];
+    } catch (err) {
+      if (err instanceof FormatError) throw new Rejected('unparsable', err.message);
+      throw err;
+    }
+  });
+}

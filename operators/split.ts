@@ -1,0 +1,81 @@
+import type { OperatorFunction } from 'rxjs';
+import { countWords, cutLines, findBlocks, PythonSyntaxError, stripComments } from '../lib/blocks.ts';
+import type { RunContext } from '../lib/context.ts';
+import { FormattedSolution, Target } from '../lib/schemas.ts';
+import { Rejected, stage } from '../lib/stage.ts';
+
+export interface SplitOptions {
+  /** Reference quirk (SPEC §2.3): a `def` whose name contains `_` is not a target. Default true. */
+  skipUnderscoreDefs?: boolean;
+  /** Solutions with more whitespace-separated words than this give no block targets. Default 2048. */
+  maxWords?: number;
+  /** Emit one `full` target per problem from its first solution reaching this stage. Default true. */
+  full?: boolean;
+}
+
+/**
+ * Splits each (passing, formatted) solution into fill-in-the-middle targets, one per if/for/while/def
+ * block (SPEC §2.3), after removing comments with the syntax tree. The first solution of each problem
+ * also gives the `full` target (prefix and suffix empty).
+ *
+ * Rejects: `syntax_error`; `too_many_words` or `no_blocks` when a solution yields no target at all.
+ *
+ * @example
+ * pipe(format(ctx), split(ctx, { skipUnderscoreDefs: true }), fim(ctx))
+ */
+export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunction<FormattedSolution, Target> {
+  const { skipUnderscoreDefs = true, maxWords = 2048, full = true } = opts;
+  const id = (s: FormattedSolution) => `${s.problem_id}/${s.solution_index}`;
+  return stage(ctx, { name: 'split', input: FormattedSolution, output: Target, id }, () => {
+    const withFull = new Set<string>();
+    return (s) => {
+      let code: string;
+      try {
+        code = stripComments(s.code);
+      } catch (err) {
+        if (err instanceof PythonSyntaxError) throw new Rejected('syntax_error', err.message);
+        throw err;
+      }
+      if (!code.endsWith('\n')) code += '\n';
+      const base = { problem: s.problem, problem_id: s.problem_id, solution_index: s.solution_index };
+      const targets: Target[] = [];
+      const tooLong = countWords(s.code) > maxWords;
+      if (tooLong) ctx.stat('split', 'too_many_words');
+      else {
+        for (const b of findBlocks(code, { skipUnderscoreDefs })) {
+          targets.push({
+            ...base,
+            target_id: `${id(s)}/${b.start_line}-${b.end_line}`,
+            kind: 'fim',
+            block_type: b.type,
+            depth: b.depth,
+            start_line: b.start_line,
+            end_line: b.end_line,
+            ...cutLines(code, b.start_line, b.end_line),
+          });
+        }
+      }
+      if (full && !withFull.has(s.problem_id)) {
+        withFull.add(s.problem_id);
+        targets.push({
+          ...base,
+          target_id: `${id(s)}/full`,
+          kind: 'full',
+          block_type: 'full',
+          depth: 0,
+          start_line: 1,
+          end_line: code.split('\n').length - 1,
+          prefix: '',
+          middle: code,
+          suffix: '',
+        });
+      }
+      if (targets.length === 0) {
+        throw tooLong
+          ? new Rejected('too_many_words', `more than ${maxWords} words`)
+          : new Rejected('no_blocks', 'no if/for/while/def block to fill in');
+      }
+      return targets;
+    };
+  });
+}

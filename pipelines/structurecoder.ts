@@ -1,0 +1,69 @@
+import { pipe } from 'rxjs';
+import type { Column } from '../lib/arrow.ts';
+import type { RunContext } from '../lib/context.ts';
+import type { PipelineOutput } from '../lib/runner.ts';
+import type { FormattedSolution, Problem, PromptedTarget, Target } from '../lib/schemas.ts';
+import { fim } from '../operators/fim.ts';
+import { format } from '../operators/format.ts';
+import { solutions } from '../operators/solutions.ts';
+import { split } from '../operators/split.ts';
+
+/** StructureCoder (SPEC §2): format → split → FIM prompts. Each stage can be the last one (`--until`). */
+export interface StructureCoderConfig {
+  /** Black line length. Default 88. */
+  lineLength?: number;
+  /** Reference quirk: `def`s with `_` in the name are not targets. Default true (faithful). */
+  skipUnderscoreDefs?: boolean;
+  /** Solutions with more words give no block targets. Default 2048. */
+  maxWords?: number;
+  /** Prompt token set: qwen (default), starcoder, deepseek, codellama. */
+  family?: string;
+}
+
+export const STAGES = ['format', 'split', 'fim'] as const;
+export type StructureCoderStage = (typeof STAGES)[number];
+
+const SOLUTION_COLUMNS: Column<FormattedSolution>[] = [
+  { name: 'problem_id', type: 'string' },
+  { name: 'solution_index', type: 'int32' },
+  { name: 'code', type: 'string' },
+];
+
+const TARGET_COLUMNS: Column<Target>[] = [
+  { name: 'problem_id', type: 'string' },
+  { name: 'solution_index', type: 'int32' },
+  { name: 'target_id', type: 'string' },
+  { name: 'kind', type: 'string' },
+  { name: 'block_type', type: 'string' },
+  { name: 'depth', type: 'int32' },
+  { name: 'start_line', type: 'int32' },
+  { name: 'end_line', type: 'int32' },
+  { name: 'prefix', type: 'string' },
+  { name: 'middle', type: 'string' },
+  { name: 'suffix', type: 'string' },
+];
+
+const PROMPTED_COLUMNS: Column<PromptedTarget>[] = [
+  ...(TARGET_COLUMNS as Column<PromptedTarget>[]),
+  { name: 'question', type: 'string' },
+  { name: 'starter_code', type: 'string' },
+  { name: 'fim_prompt', type: 'string' },
+  { name: 'chat_prompt', type: 'string' },
+  { name: 'gen_start', type: 'string' },
+  { name: 'prompt_family', type: 'string' },
+];
+
+export function structurecoder(
+  ctx: RunContext,
+  cfg: StructureCoderConfig,
+  until: StructureCoderStage = 'fim',
+):
+  | PipelineOutput<Problem, FormattedSolution>
+  | PipelineOutput<Problem, Target>
+  | PipelineOutput<Problem, PromptedTarget> {
+  const formatted = pipe(solutions(ctx), format(ctx, cfg));
+  if (until === 'format') return { op: formatted, columns: SOLUTION_COLUMNS };
+  const targets = pipe(formatted, split(ctx, cfg));
+  if (until === 'split') return { op: targets, columns: TARGET_COLUMNS };
+  return { op: pipe(targets, fim(ctx, cfg)), columns: PROMPTED_COLUMNS };
+}
