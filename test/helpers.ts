@@ -1,0 +1,41 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+
+export const tmp = (prefix = 'sf-') => mkdtempSync(join(tmpdir(), prefix));
+
+/** Read a Parquet file with hyparquet: an implementation independent of both writers. */
+export async function readParquetFile(path: string): Promise<Record<string, unknown>[]> {
+  return parquetReadObjects({ file: await asyncBufferFromFile(path), compressors });
+}
+
+export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const v of it) out.push(v);
+  return out;
+}
+
+/** The real CPython interpreter used by the reference scripts (not a pyenv shim). */
+export const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)']).toString().trim();
+
+/** Python files of the interpreter's standard library, sorted, site-packages left out. */
+export function stdlibFiles(): string[] {
+  const root = execFileSync(PYTHON, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim();
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (e === 'site-packages' || e === 'dist-packages' || e === '__pycache__') continue;
+      const s = statSync(p);
+      if (s.isDirectory()) walk(p);
+      else if (e.endsWith('.py')) files.push(p);
+    }
+  };
+  walk(root);
+  return files;
+}
+
+export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
