@@ -6,18 +6,22 @@ import highland from 'highland';
 // common currency at stage boundaries; these adapters convert at the edges only.
 
 /** A highland stream as a pull-based async iterable (highland is lazy, so this keeps backpressure). */
-export function fromHighland<T>(stream: Highland.Stream<T>): AsyncIterable<T> {
-  return Readable.from([]).wrap(
-    stream.toNodeStream({ objectMode: true }) as unknown as NodeJS.ReadableStream,
-  );
+export async function* fromHighland<T>(stream: Highland.Stream<T>): AsyncGenerator<T> {
+  for (;;) {
+    const value = await new Promise<T | Highland.Nil>((resolve, reject) =>
+      stream.pull((err, x) => (err ? reject(err) : resolve(x))),
+    );
+    if (highland.isNil(value)) return;
+    yield value;
+  }
 }
 
 /** An async iterable as a highland stream; highland pulls one record at a time. */
-export function toHighland<T>(source: AsyncIterable<T>): Highland.Stream<T> {
-  const it = source[Symbol.asyncIterator]();
+export function toHighland<T>(source: AsyncIterable<T> | Iterable<T>): Highland.Stream<T> {
+  const it = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   return highland<T>((push, next) => {
-    it.next().then(
-      (r) => {
+    Promise.resolve(it.next()).then(
+      (r: IteratorResult<T>) => {
         if (r.done) push(null, highland.nil);
         else {
           push(null, r.value);
@@ -35,7 +39,7 @@ export function fromNodeStream<T>(stream: NodeJS.ReadableStream): AsyncIterable<
 }
 
 /** An async iterable as a Node readable stream in object mode, respecting its highWaterMark. */
-export function toNodeStream<T>(source: AsyncIterable<T>, highWaterMark = 16): Readable {
+export function toNodeStream<T>(source: AsyncIterable<T> | Iterable<T>, highWaterMark = 16): Readable {
   return Readable.from(source, { objectMode: true, highWaterMark });
 }
 

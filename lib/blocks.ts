@@ -129,7 +129,8 @@ export function cutLines(code: string, start: number, end: number): Cut {
   };
 }
 
-// Python's str.split() whitespace, so word counts agree with the reference
+// Python's str.split() whitespace, so word counts agree with the reference (it includes \x1c-\x1f)
+// eslint-disable-next-line no-control-regex
 const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
 
 export function countWords(code: string): number {

@@ -23,7 +23,9 @@ export const PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.exec
 
 /** Python files of the interpreter's standard library, sorted, site-packages left out. */
 export function stdlibFiles(): string[] {
-  const root = execFileSync(PYTHON, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim();
+  const root = execFileSync(PYTHON, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'])
+    .toString()
+    .trim();
   const files: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d).sort()) {

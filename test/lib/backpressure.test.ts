@@ -23,9 +23,11 @@ describe('backpressure', function () {
       }
     }
     const ctx = new RunContext();
-    const double = stage(ctx, { name: 'double', input: Rec, output: Rec, id: (r) => String(r.id) }, () => (r) => [
-      { id: r.id, payload: r.payload + r.payload.slice(0, 8) },
-    ]);
+    const double = stage(
+      ctx,
+      { name: 'double', input: Rec, output: Rec, id: (r) => String(r.id) },
+      () => (r) => [{ id: r.id, payload: r.payload + r.payload.slice(0, 8) }],
+    );
 
     gc!();
     const base = process.memoryUsage().heapUsed;

@@ -48,7 +48,11 @@ describe('dataset readers', () => {
     const path = join(dir, 'apps.jsonl.gz');
     writeFileSync(path, gzipSync(jsonl([appsRow])));
     const [p] = await collect(readProblems(new RunContext(), path));
-    expect(p).to.deep.include({ problem_id: '7', source: 'apps', solutions: ['print(sum(map(int, input().split())))'] });
+    expect(p).to.deep.include({
+      problem_id: '7',
+      source: 'apps',
+      solutions: ['print(sum(map(int, input().split())))'],
+    });
     expect(p!.tests).to.deep.equal({ kind: 'stdio', inputs: ['1 2\n'], outputs: ['3'] });
   });
 
@@ -70,11 +74,18 @@ describe('dataset readers', () => {
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, 'question.txt'), 'Q');
     writeFileSync(join(d, 'solutions.json'), JSON.stringify(['def f(x):\n    return x\n']));
-    writeFileSync(join(d, 'input_output.json'), JSON.stringify({ fn_name: 'f', inputs: [[1]], outputs: [1] }));
+    writeFileSync(
+      join(d, 'input_output.json'),
+      JSON.stringify({ fn_name: 'f', inputs: [[1]], outputs: [1] }),
+    );
     writeFileSync(join(d, 'starter_code.py'), 'def f(x):\n    ');
     writeFileSync(join(d, 'metadata.json'), JSON.stringify({ difficulty: 'interview', url: 'x' }));
     const [p] = await collect(readProblems(new RunContext(), root));
-    expect(p).to.deep.include({ problem_id: 'train/0042', starter_code: 'def f(x):\n    ', difficulty: 'interview' });
+    expect(p).to.deep.include({
+      problem_id: 'train/0042',
+      starter_code: 'def f(x):\n    ',
+      difficulty: 'interview',
+    });
     expect(p!.tests).to.deep.equal({ kind: 'call', fn_name: 'f', inputs: [[1]], outputs: [1] });
   });
 

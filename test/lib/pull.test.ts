@@ -63,7 +63,11 @@ describe('pullThrough', () => {
 
   it('closes the source when the consumer stops early', async () => {
     const { state, source } = countingSource(1000);
-    for await (const v of pullThrough(source, map((x: number) => x), { concurrency: 2 })) {
+    for await (const v of pullThrough(
+      source,
+      map((x: number) => x),
+      { concurrency: 2 },
+    )) {
       if (v === 5) break;
     }
     expect(state.returned).to.equal(true);

@@ -14,12 +14,19 @@ describe('stage', () => {
   it('sends every record to the output or the rejects file with a reason, and the counts add up', async () => {
     const dir = tmp();
     const ctx = new RunContext(join(dir, 'rejects.jsonl'));
-    const op = stage(ctx, { name: 'halve', input: In, output: Out, id: (r) => r.id, concurrency: 3 }, () => (r) => {
-      if (r.n === 13) throw new Rejected('unlucky', 'thirteen');
-      if (r.n === 7) throw new Error('crashed on seven');
-      if (r.n === 0) return [];
-      return [{ id: r.id, n: r.n / 2 }, { id: r.id + "'", n: r.n / 2 }];
-    });
+    const op = stage(
+      ctx,
+      { name: 'halve', input: In, output: Out, id: (r) => r.id, concurrency: 3 },
+      () => (r) => {
+        if (r.n === 13) throw new Rejected('unlucky', 'thirteen');
+        if (r.n === 7) throw new Error('crashed on seven');
+        if (r.n === 0) return [];
+        return [
+          { id: r.id, n: r.n / 2 },
+          { id: r.id + "'", n: r.n / 2 },
+        ];
+      },
+    );
     const input = [
       { id: 'a', n: 4 },
       { id: 'b', n: 13 },
@@ -32,7 +39,10 @@ describe('stage', () => {
     const out = await collect(pullThrough(input, op, { concurrency: 2 }));
     ctx.close();
     expect(out.map((r) => r.id)).to.deep.equal(['a', "a'", 'g', "g'"]);
-    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rejects = readFileSync(join(dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rejects.map((r) => [r.id, r.reason])).to.deep.equal([
       ['b', 'unlucky'],
       ['c', 'error'],
@@ -54,7 +64,15 @@ describe('stage', () => {
       return (r) => [{ ...r, n: seen++ }];
     });
     // pullThrough runs each source record as its own subscription
-    const out = await collect(pullThrough([{ id: 'x', n: 1 }, { id: 'y', n: 1 }], op));
+    const out = await collect(
+      pullThrough(
+        [
+          { id: 'x', n: 1 },
+          { id: 'y', n: 1 },
+        ],
+        op,
+      ),
+    );
     expect(out.map((r) => r.n)).to.deep.equal([0, 0]);
   });
 });

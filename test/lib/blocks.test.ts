@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { countWords, cutLines, findBlocks, PythonSyntaxError, stripComments } from '../../lib/blocks.ts';
+
+const simple = (code: string, opts = {}) =>
+  findBlocks(code, opts).map((b) => `${b.type}:${b.start_line}-${b.end_line}:d${b.depth}`);
+
+describe('blocks', () => {
+  it('removes comments with the syntax tree, never a # inside a string', () => {
+    const code =
+      '#!/usr/bin/env python\nx = "#not" + \'#no\'  # yes\n    # indented comment\ny = f"{x}#" # z\n';
+    expect(stripComments(code)).to.equal('x = "#not" + \'#no\'\ny = f"{x}#"\n');
+  });
+
+  it('treats an elif as nested in its if (depth) but never as a target', () => {
+    const code = 'if a:\n    x = 1\nelif b:\n    for i in r:\n        pass\nelse:\n    if c:\n        pass\n';
+    expect(simple(code)).to.deep.equal(['if:1-8:d3', 'for:4-5:d1', 'if:7-8:d1']);
+  });
+
+  it('ends a block at its last statement; while/else and for/else belong to the loop', () => {
+    const code = 'while a:\n    a -= 1\nelse:\n    done()\n\n\nz = 1\n';
+    expect(simple(code)).to.deep.equal(['while:1-4:d1']);
+  });
+
+  it('starts a decorated def at the def line and skips async blocks and classes', () => {
+    const code =
+      '@cache\ndef f(x):\n    return x\n\n\nclass A:\n    def m(self):\n        if x:\n            pass\n\n\nasync def g():\n    async for i in it:\n        if i:\n            pass\n';
+    expect(simple(code)).to.deep.equal(['def:2-3:d1', 'def:7-9:d2', 'if:8-9:d1', 'if:14-15:d1']);
+  });
+
+  it('skips defs with an underscore in the name only when asked, counting them in the depth', () => {
+    const code = 'def outer():\n    def _inner():\n        if x:\n            pass\n';
+    expect(simple(code, { skipUnderscoreDefs: true })).to.deep.equal(['def:1-4:d3', 'if:3-4:d1']);
+    expect(simple(code)).to.deep.equal(['def:1-4:d3', 'def:2-4:d2', 'if:3-4:d1']);
+  });
+
+  it('rejects code with a syntax error', () => {
+    expect(() => findBlocks('def f(:\n    pass\n')).to.throw(PythonSyntaxError, /line 1/);
+  });
+
+  it('cuts by whole lines so that prefix + middle + suffix is the code', () => {
+    const code = 'a = 1\nif a:\n    b = 2\nc = 3\n';
+    expect(cutLines(code, 2, 3)).to.deep.equal({
+      prefix: 'a = 1\n',
+      middle: 'if a:\n    b = 2',
+      suffix: '\nc = 3\n',
+    });
+    expect(cutLines(code, 1, 1)).to.deep.equal({
+      prefix: '',
+      middle: 'a = 1',
+      suffix: '\nif a:\n    b = 2\nc = 3\n',
+    });
+  });
+
+  it("counts words as Python's str.split does", () => {
+    expect(countWords('a  b\tc\n\u00a0d\x1ce')).to.equal(5);
+  });
+});
