@@ -148,11 +148,12 @@ export interface ReadOptions {
  * Problems of any supported input. Rows that cannot be read or converted go to the rejects output
  * of the `read` stage with their file position and the reason; the run goes on.
  */
-export async function* readProblems(
-  ctx: RunContext,
-  path: string,
-  opts: ReadOptions = {},
-): AsyncGenerator<Problem> {
+export function readProblems(ctx: RunContext, path: string, opts: ReadOptions = {}): AsyncGenerator<Problem> {
+  ctx.counter(READ_STAGE); // the first stage of the run's summary, before any record is read
+  return problems(ctx, path, opts);
+}
+
+async function* problems(ctx: RunContext, path: string, opts: ReadOptions): AsyncGenerator<Problem> {
   if (!existsSync(path)) throw new Error(`input not found: ${path}`);
   const isDir = statSync(path).isDirectory();
   if (opts.format === 'apps-dir' && !isDir)

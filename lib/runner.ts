@@ -46,9 +46,10 @@ export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<M
   const ctx = new RunContext(join(opts.out, REJECTS_FILE));
   const stop = opts.progress === false ? () => {} : startProgress(ctx);
   try {
+    const source = opts.source(ctx);
     const { op, columns, describe } = opts.build(ctx);
     const engine = opts.engine ?? parquetWasm;
-    const records = pullThrough(opts.source(ctx), op, { concurrency: opts.concurrency ?? 1 });
+    const records = pullThrough(source, op, { concurrency: opts.concurrency ?? 1 });
     const shards = await writeShards(records, {
       dir: opts.out,
       columns,

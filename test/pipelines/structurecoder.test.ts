@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stripComments } from '../../lib/blocks.ts';
+import { RunContext } from '../../lib/context.ts';
+import { readProblems } from '../../lib/datasets.ts';
+import { formatPython } from '../../lib/format.ts';
+import { readManifest } from '../../lib/manifest.ts';
+import { collect, FIXTURES, readParquetFile, tmp } from '../helpers.ts';
+
+const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
+const structflow = (...args: string[]) => execFileSync('node', [CLI, ...args], { stdio: 'pipe' }).toString();
+
+describe('structflow run structurecoder', function () {
+  this.timeout(120_000);
+
+  it('writes FIM targets of the fixtures as shards whose counts add up, through the CLI', async () => {
+    const out = tmp();
+    structflow(
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, 'apps.jsonl'),
+      '--out',
+      out,
+      '--until',
+      'fim',
+      '--rows-per-shard',
+      '50',
+      '--quiet',
+      '--overwrite',
+    );
+    const m = readManifest(out);
+    expect(m.shards.length).to.equal(Math.ceil(m.rows / 50));
+    const rows = (await Promise.all(m.shards.map((s) => readParquetFile(join(out, s.file))))).flat();
+    expect(rows).to.have.length(m.rows);
+    for (const col of [
+      'problem_id',
+      'solution_index',
+      'kind',
+      'block_type',
+      'depth',
+      'start_line',
+      'end_line',
+      'prefix',
+      'middle',
+      'suffix',
+      'fim_prompt',
+      'chat_prompt',
+    ]) {
+      expect(m.schema.map((c) => c.name)).to.include(col);
+    }
+
+    // every target spells the comment-free formatted code of its solution, and its lines are that range
+    const problems = new Map(
+      (await collect(readProblems(new RunContext(), join(FIXTURES, 'apps.jsonl')))).map((p) => [
+        p.problem_id,
+        p,
+      ]),
+    );
+    for (const r of rows) {
+      const source = problems.get(r.problem_id as string)!.solutions[r.solution_index as number]!;
+      const code = stripComments(formatPython(source));
+      expect(`${r.prefix}${r.middle}${r.suffix}`).to.equal(code);
+      const lines = code.split('\n').slice((r.start_line as number) - 1, r.end_line as number);
+      // a block's middle is its lines; the full target's middle is the whole program, final newline included
+      expect(r.kind === 'full' ? lines.join('\n') + '\n' : lines.join('\n')).to.equal(r.middle);
+    }
+    expect(rows.filter((r) => r.kind === 'full')).to.have.length(problems.size);
+    expect(new Set(rows.map((r) => r.block_type))).to.deep.equal(
+      new Set(['if', 'for', 'while', 'def', 'full']),
+    );
+
+    // nothing lost: every stage balances, and the rejects file holds exactly the rejected records
+    for (const [stage, c] of Object.entries(m.counts)) expect(c.in, stage).to.equal(c.passed + c.rejected);
+    const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rejects).to.have.length(m.rejects.rows);
+    expect(m.counts.fim!.out).to.equal(m.rows);
+    const py2 = rejects.find((r) => r.id === 'sf-0001/2');
+    expect(py2).to.include({ stage: 'format', reason: 'unparsable' });
+    expect(rejects.find((r) => r.id === 'sf-0019/2')).to.include({ stage: 'format', reason: 'unparsable' });
+  });
+
+  it('stops after any stage with --until and refuses to overwrite a finished run unless asked', () => {
+    const out = tmp();
+    const input = join(FIXTURES, 'apps.jsonl');
+    structflow('run', 'structurecoder', '--input', input, '--out', out, '--until', 'format', '--quiet');
+    const m = readManifest(out);
+    expect(m.schema.map((c) => c.name)).to.deep.equal(['problem_id', 'solution_index', 'code']);
+    expect(Object.keys(m.counts)).to.deep.equal(['read', 'solutions', 'format']);
+    let err = '';
+    try {
+      structflow('run', 'structurecoder', '--input', input, '--out', out, '--quiet');
+    } catch (e) {
+      err = String((e as { stderr: Buffer }).stderr);
+    }
+    expect(err).to.match(/already holds a finished run.*--overwrite/);
+    expect(existsSync(join(out, 'part-00000.parquet'))).to.equal(true);
+  });
+
+  it('explains a bad option', () => {
+    let err = '';
+    try {
+      structflow('run', 'structurecoder', '--input', 'x', '--out', tmp(), '--until', 'train');
+    } catch (e) {
+      err = String((e as { stderr: Buffer }).stderr);
+    }
+    expect(err).to.match(/--until must be one of format\|split\|fim/);
+  });
+
+  it('prints the blocks of one file as JSON lines', () => {
+    const lines = structflow('blocks', join(FIXTURES, 'example.py'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[0]).to.have.keys(['type', 'start_line', 'end_line', 'depth']);
+    expect(lines.map((b) => b.type)).to.include.members(['def', 'for', 'if', 'while']);
+  });
+});
