@@ -96,7 +96,8 @@ export function findBlocks(code: string, opts: SplitOptions = {}): Block[] {
       isAsync = cur.nodeType === 'async';
       do {
         const field = cur.currentFieldName;
-        if (kind === 'if' && field === 'alternative') alts.push({ elif: cur.nodeType === 'elif_clause', h: childrenMax() });
+        if (kind === 'if' && field === 'alternative')
+          alts.push({ elif: cur.nodeType === 'elif_clause', h: childrenMax() });
         else {
           if (kind === 'def' && field === 'name') name = code.slice(cur.startIndex, cur.endIndex);
           inner = Math.max(inner, visit());
@@ -106,7 +107,8 @@ export function findBlocks(code: string, opts: SplitOptions = {}): Block[] {
     }
     if (isAsync) return Math.max(inner, ...alts.map((a) => a.h));
     let chain = 0; // an elif is an if nested in the previous branch's else
-    for (let i = alts.length - 1; i >= 0; i--) chain = alts[i]!.elif ? 1 + Math.max(alts[i]!.h, chain) : alts[i]!.h;
+    for (let i = alts.length - 1; i >= 0; i--)
+      chain = alts[i]!.elif ? 1 + Math.max(alts[i]!.h, chain) : alts[i]!.h;
     const h = 1 + Math.max(inner, chain);
     if (!(kind === 'def' && opts.skipUnderscoreDefs && name.includes('_'))) {
       blocks.push({
