@@ -20,6 +20,7 @@ run options:
   --out DIR               output folder: part-NNNNN.parquet, manifest.json, rejects.jsonl
   --input-format F        ${INPUT_FORMATS.join('|')} (default: detected from the path and first row)
   --until STAGE           last stage to run: ${STAGES.join('|')} (default: fim)
+  --workers N             sandbox worker processes (default: one per core)
   --rows-per-shard N      rows per Parquet file (default 10000)
   --parquet-engine E      ${Object.keys(PARQUET_ENGINES).join('|')} (default parquet-wasm)
   --concurrency N         problems in flight at once (default 4)

@@ -49,7 +49,23 @@ export class RunContext {
   reject(r: Reject): void {
     const c = this.counter(r.stage);
     c.reasons[r.reason] = (c.reasons[r.reason] ?? 0) + 1;
+    this.rejectsWritten++;
     if (this.rejectsFd !== undefined) writeSync(this.rejectsFd, JSON.stringify(r) + '\n');
+  }
+
+  private cleanups: (() => void | Promise<void>)[] = [];
+  /** Lines written to the rejects output (a problem-level reject has no stage input of its own). */
+  rejectsWritten = 0;
+
+  /** Register a resource to release when the run ends (a worker pool, say). */
+  onClose(fn: () => void | Promise<void>): void {
+    this.cleanups.push(fn);
+  }
+
+  /** Release the run's resources and close the rejects file. */
+  async dispose(): Promise<void> {
+    for (const fn of this.cleanups.splice(0).reverse()) await fn();
+    this.close();
   }
 
   close(): void {

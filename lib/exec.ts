@@ -8,7 +8,8 @@ import type { TestSpec } from './schemas.ts';
 /** Verdict of one test. `skipped`: not run because an earlier test decided the program's verdict. */
 export type TestVerdict = 'pass' | 'fail' | 'error' | 'timeout' | 'memory' | 'output_limit' | 'skipped';
 /** Verdict of a program (SPEC §4). */
-export type Verdict = 'pass' | 'fail' | 'error' | 'timeout' | 'memory' | 'output_limit' | 'compile_error' | 'no_tests';
+export type Verdict =
+  'pass' | 'fail' | 'error' | 'timeout' | 'memory' | 'output_limit' | 'compile_error' | 'no_tests';
 
 /** Limits of one program run; every one has a safe default in the worker. */
 export interface Limits {
@@ -84,10 +85,14 @@ export function resolvePython(explicit?: string): string {
 export function resolveSandboxPython(explicit?: string): string {
   const python = resolvePython(explicit);
   if (explicit || process.env.STRUCTFLOW_PYTHON || process.getuid?.() !== 0) return python;
-  const stdlib = execFileSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim();
+  const stdlib = execFileSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'])
+    .toString()
+    .trim();
   if (readableByOthers(stdlib)) return python;
   if (existsSync('/usr/bin/python3')) return '/usr/bin/python3';
-  throw new Error(`${python}'s standard library (${stdlib}) is not readable by other users; set STRUCTFLOW_PYTHON`);
+  throw new Error(
+    `${python}'s standard library (${stdlib}) is not readable by other users; set STRUCTFLOW_PYTHON`,
+  );
 }
 
 function readableByOthers(path: string): boolean {
@@ -114,7 +119,12 @@ const PRIVATE_TMP =
   'exec "$@" tmp=$T';
 
 /** Environment of the worker: nothing of the parent's is passed on. */
-const WORKER_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0' };
+const WORKER_ENV = {
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  LANG: 'C.UTF-8',
+  PYTHONDONTWRITEBYTECODE: '1',
+  PYTHONHASHSEED: '0',
+};
 
 class Worker {
   readonly proc: ChildProcess;
@@ -125,11 +135,29 @@ class Worker {
   constructor(python: string, uid: number, isolate: boolean, onExit: (w: Worker) => void) {
     const args = [python, '-u', WORKER, `uid=${uid}`];
     this.proc = isolate
-      ? spawn('unshare', ['--net', '--mount', '--propagation', 'private', 'sh', '-c', PRIVATE_TMP, 'sh', ...args, 'network=netns'], {
+      ? spawn(
+          'unshare',
+          [
+            '--net',
+            '--mount',
+            '--propagation',
+            'private',
+            'sh',
+            '-c',
+            PRIVATE_TMP,
+            'sh',
+            ...args,
+            'network=netns',
+          ],
+          {
+            env: WORKER_ENV,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
+        )
+      : spawn(args[0]!, [...args.slice(1), 'network=sockets-disabled', 'tmp=shared'], {
           env: WORKER_ENV,
           stdio: ['pipe', 'pipe', 'pipe'],
-        })
-      : spawn(args[0]!, [...args.slice(1), 'network=sockets-disabled', 'tmp=shared'], { env: WORKER_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+        });
     this.proc.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {
       const p = this.pending;
@@ -146,7 +174,11 @@ class Worker {
       this.dead = true;
       const p = this.pending;
       this.pending = undefined;
-      p?.reject(new Error(`worker exited (${signal ?? code})${this.stderr ? `: ${this.stderr.trim().split('\n').pop()}` : ''}`));
+      p?.reject(
+        new Error(
+          `worker exited (${signal ?? code})${this.stderr ? `: ${this.stderr.trim().split('\n').pop()}` : ''}`,
+        ),
+      );
       onExit(this);
     });
   }

@@ -58,7 +58,7 @@ export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<M
       ...(describe ? { describe } : {}),
     });
     stop();
-    ctx.close();
+    await ctx.dispose();
     const counts = ctx.snapshot();
     const manifest: Manifest = {
       format: 'structflow-manifest',
@@ -71,7 +71,7 @@ export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<M
       schema: columns.map((c) => ({ name: c.name, type: c.type, nullable: !!c.nullable })),
       shards,
       counts,
-      rejects: { file: REJECTS_FILE, rows: Object.values(counts).reduce((n, c) => n + c.rejected, 0) },
+      rejects: { file: REJECTS_FILE, rows: ctx.rejectsWritten },
       config: opts.config ?? {},
     };
     writeManifest(opts.out, manifest);
@@ -83,6 +83,6 @@ export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<M
     return manifest;
   } finally {
     stop();
-    ctx.close();
+    await ctx.dispose();
   }
 }

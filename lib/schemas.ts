@@ -45,6 +45,32 @@ export type RawSolution = z.infer<typeof RawSolution>;
 export const FormattedSolution = RawSolution.extend({ formatted: z.literal(true) });
 export type FormattedSolution = z.infer<typeof FormattedSolution>;
 
+export const Verdict = z.enum([
+  'pass',
+  'fail',
+  'error',
+  'timeout',
+  'memory',
+  'output_limit',
+  'compile_error',
+  'no_tests',
+]);
+export type Verdict = z.infer<typeof Verdict>;
+
+/** Result of one test of a program run in the sandbox. */
+export const TestResult = z.object({
+  verdict: z.enum(['pass', 'fail', 'error', 'timeout', 'memory', 'output_limit', 'skipped']),
+  ms: z.number(),
+  error: z.string().optional(),
+});
+
+/** A formatted solution with its verdict from the `label` stage (only `pass` ones go on). */
+export const LabeledSolution = FormattedSolution.extend({
+  verdict: Verdict,
+  test_results: z.array(TestResult),
+});
+export type LabeledSolution = z.infer<typeof LabeledSolution>;
+
 export const BlockType = z.enum(['if', 'for', 'while', 'def', 'full']);
 export type BlockType = z.infer<typeof BlockType>;
 

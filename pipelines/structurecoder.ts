@@ -1,14 +1,16 @@
 import { pipe } from 'rxjs';
 import type { Column } from '../lib/arrow.ts';
 import type { RunContext } from '../lib/context.ts';
+import { ExecPool, type PoolOptions } from '../lib/exec.ts';
 import type { PipelineOutput } from '../lib/runner.ts';
-import type { FormattedSolution, Problem, PromptedTarget, Target } from '../lib/schemas.ts';
+import type { FormattedSolution, LabeledSolution, Problem, PromptedTarget, Target } from '../lib/schemas.ts';
 import { fim } from '../operators/fim.ts';
 import { format } from '../operators/format.ts';
+import { label } from '../operators/label.ts';
 import { solutions } from '../operators/solutions.ts';
 import { split } from '../operators/split.ts';
 
-/** StructureCoder (SPEC §2): format → split → FIM prompts. Each stage can be the last one (`--until`). */
+/** StructureCoder (SPEC §2): format → label → split → FIM prompts. Each stage can be the last (`--until`). */
 export interface StructureCoderConfig {
   /** Black line length. Default 88. */
   lineLength?: number;
@@ -18,15 +20,23 @@ export interface StructureCoderConfig {
   maxWords?: number;
   /** Prompt token set: qwen (default), starcoder, deepseek, codellama. */
   family?: string;
+  /** The test-execution sandbox: workers, interpreter, limits. */
+  exec?: PoolOptions;
 }
 
-export const STAGES = ['format', 'split', 'fim'] as const;
+export const STAGES = ['format', 'label', 'split', 'fim'] as const;
 export type StructureCoderStage = (typeof STAGES)[number];
 
 const SOLUTION_COLUMNS: Column<FormattedSolution>[] = [
   { name: 'problem_id', type: 'string' },
   { name: 'solution_index', type: 'int32' },
   { name: 'code', type: 'string' },
+];
+
+const LABELED_COLUMNS: Column<LabeledSolution>[] = [
+  ...(SOLUTION_COLUMNS as Column<LabeledSolution>[]),
+  { name: 'verdict', type: 'string' },
+  { name: 'test_results', type: 'json' },
 ];
 
 const TARGET_COLUMNS: Column<Target>[] = [
@@ -59,11 +69,16 @@ export function structurecoder(
   until: StructureCoderStage = 'fim',
 ):
   | PipelineOutput<Problem, FormattedSolution>
+  | PipelineOutput<Problem, LabeledSolution>
   | PipelineOutput<Problem, Target>
   | PipelineOutput<Problem, PromptedTarget> {
   const formatted = pipe(solutions(ctx), format(ctx, cfg));
   if (until === 'format') return { op: formatted, columns: SOLUTION_COLUMNS };
-  const targets = pipe(formatted, split(ctx, cfg));
+  const pool = new ExecPool(cfg.exec);
+  ctx.onClose(() => pool.close());
+  const labeled = pipe(formatted, label(ctx, { pool }));
+  if (until === 'label') return { op: labeled, columns: LABELED_COLUMNS };
+  const targets = pipe(labeled, split(ctx, cfg));
   if (until === 'split') return { op: targets, columns: TARGET_COLUMNS };
   return { op: pipe(targets, fim(ctx, cfg)), columns: PROMPTED_COLUMNS };
 }

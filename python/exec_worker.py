@@ -67,6 +67,35 @@ UID = None  # set in main() when running as root
 ISOLATION = {}
 
 
+class ProgramReturn(BaseException):
+    """A `return` at module level: the APPS harness wraps stdio programs in a function, where it is legal."""
+
+
+def compile_program(source):
+    """Compile; if the only problem is a module-level `return`, turn each into `raise ProgramReturn`."""
+    try:
+        return compile(source, "<solution>", "exec")
+    except SyntaxError as err:
+        if "'return' outside function" not in str(err):
+            raise
+    import ast
+
+    class Returns(ast.NodeTransformer):
+        def visit_FunctionDef(self, node):
+            return node  # returns inside functions stay
+
+        visit_AsyncFunctionDef = visit_FunctionDef
+        visit_ClassDef = visit_FunctionDef
+        visit_Lambda = visit_FunctionDef
+
+        def visit_Return(self, node):
+            raise_ = ast.Raise(exc=ast.Name(id="__structflow_return__", ctx=ast.Load()), cause=None)
+            return ast.copy_location(raise_, node)
+
+    tree = ast.fix_missing_locations(Returns().visit(ast.parse(source)))
+    return compile(tree, "<solution>", "exec")
+
+
 class TestTimeout(BaseException):
     """Raised in the child when a test's CPU budget is spent; BaseException so `except Exception` cannot eat it."""
 
@@ -148,7 +177,7 @@ def run_child(req, start, wfd, workdir):
             out.flush()
 
         try:
-            code = compile(req["code"], "<solution>", "exec")
+            code = compile_program(req["code"])
         except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as err:
             report(compile_error=f"{type(err).__name__}: {err}")
             os._exit(0)
@@ -184,7 +213,7 @@ def timed(lim, fn):
     try:
         fn()
         return "ok", None
-    except SystemExit:
+    except (SystemExit, ProgramReturn):
         return "ok", None  # sys.exit() ends a stdio program normally (SPEC section 4)
     except BaseException as err:  # noqa: BLE001
         return classify(err)
@@ -206,7 +235,7 @@ def run_stdio(code, header, tests, start, lim, report):
         os.close(fd)
         sys.stdin = open(0, "r", encoding="utf-8", errors="replace", closefd=False)
         redirect_stdout(i)
-        env = {"__name__": "__main__", "__builtins__": __builtins__}
+        env = {"__name__": "__main__", "__builtins__": __builtins__, "__structflow_return__": ProgramReturn}
         exec(header, env)
         t0 = time.perf_counter()
         status, error = timed(lim, lambda: exec(code, env))
@@ -230,7 +259,7 @@ def to_json(v):
 
 def run_call(code, header, tests, start, lim, report):
     redirect_stdout("call")
-    env = {"__name__": "__main__", "__builtins__": __builtins__}
+    env = {"__name__": "__main__", "__builtins__": __builtins__, "__structflow_return__": ProgramReturn}
     exec(header, env)
     status, error = timed(lim, lambda: exec(code, env))
     if status != "ok":
@@ -264,7 +293,7 @@ def run_call(code, header, tests, start, lim, report):
 
 def run_assert(code, header, tests, lim, report):
     redirect_stdout("assert")
-    env = {"__name__": "__main__", "__builtins__": __builtins__}
+    env = {"__name__": "__main__", "__builtins__": __builtins__, "__structflow_return__": ProgramReturn}
     exec(header, env)
     t0 = time.perf_counter()
     state = {"ran": False}
@@ -419,8 +448,9 @@ def run_program(req):
                 out.append({"verdict": "skipped", "ms": 0})
                 continue
             v = {"ok": "pass"}.get(r["status"], r["status"])
-            if v == "pass":
-                v = "pass" if judge(tests, i, r, workdir) else "fail"
+            if v == "pass" and not judge(tests, i, r, workdir):
+                v = "fail"
+                r["error"] = f"wrong answer on test {i + 1} of {n}"
             elif tests["kind"] == "assert" and r.get("assertion"):
                 v = "fail"  # an assert that does not hold is a wrong answer, not a crash
             t = {"verdict": v, "ms": r.get("ms", 0)}

@@ -1,0 +1,62 @@
+import { defer, tap, type OperatorFunction } from 'rxjs';
+import type { RunContext } from '../lib/context.ts';
+import type { ExecPool } from '../lib/exec.ts';
+import { FormattedSolution, LabeledSolution } from '../lib/schemas.ts';
+import { Rejected, stage } from '../lib/stage.ts';
+
+export interface LabelOptions {
+  /** The sandbox that runs the programs. */
+  pool: ExecPool;
+}
+
+/**
+ * The label check (SPEC §2.2): runs every formatted reference solution on its problem's tests in the
+ * sandbox. Only `pass` solutions go on; the others are rejected as `verdict_<verdict>` with the first
+ * error. A problem none of whose solutions passes also gets a `no_passing_solution` line of its own.
+ *
+ * @example
+ * pipe(format(ctx), label(ctx, { pool: new ExecPool() }), split(ctx))
+ */
+export function label(
+  ctx: RunContext,
+  opts: LabelOptions,
+): OperatorFunction<FormattedSolution, LabeledSolution> {
+  const id = (s: FormattedSolution) => `${s.problem_id}/${s.solution_index}`;
+  const run = stage(
+    ctx,
+    { name: 'label', input: FormattedSolution, output: LabeledSolution, id, concurrency: opts.pool.size },
+    () => async (s) => {
+      const r = await opts.pool.run({ id: id(s), code: s.code, tests: s.problem.tests });
+      ctx.stat('label', `verdict_${r.verdict}`);
+      if (r.retried) ctx.stat('label', 'timeout_reruns');
+      if (r.verdict !== 'pass')
+        throw new Rejected(`verdict_${r.verdict}`, r.error ?? `${r.verdict} on its tests`);
+      return [{ ...s, verdict: r.verdict, test_results: r.tests }];
+    },
+  );
+  // per subscription (one problem, when run by pullThrough): which problems came in, which got a pass
+  return (source) =>
+    defer(() => {
+      const seen = new Set<string>();
+      const passing = new Set<string>();
+      return source.pipe(
+        tap((s: FormattedSolution) => seen.add(s.problem_id)),
+        run,
+        tap({
+          next: (s) => passing.add(s.problem_id),
+          complete: () => {
+            for (const p of seen) {
+              if (passing.has(p)) continue;
+              ctx.stat('label', 'problems_without_pass');
+              ctx.reject({
+                stage: 'label',
+                id: p,
+                reason: 'no_passing_solution',
+                detail: 'no reference solution passed its tests',
+              });
+            }
+          },
+        }),
+      );
+    });
+}
