@@ -59,6 +59,7 @@ async function run(argv: string[]): Promise<void> {
       'keep-underscore-defs': { type: 'boolean' },
       overwrite: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      workers: { type: 'string' },
     },
   });
   const [name] = positionals;
@@ -79,6 +80,7 @@ async function run(argv: string[]): Promise<void> {
     skipUnderscoreDefs: !values['keep-underscore-defs'],
     maxWords: int(values['max-words'], 'max-words', 2048),
     family: values.family ?? 'qwen',
+    exec: values.workers ? { workers: int(values.workers, 'workers', 1) } : {},
   };
   const input = values.input;
   await runToShards({

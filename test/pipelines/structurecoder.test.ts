@@ -102,6 +102,41 @@ describe('structflow run structurecoder', function () {
     expect(existsSync(join(out, 'part-00000.parquet'))).to.equal(true);
   });
 
+  it('--until label keeps only reference solutions that pass in the sandbox, with their verdicts', async () => {
+    const out = tmp();
+    structflow(
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, 'apps.jsonl'),
+      '--out',
+      out,
+      '--until',
+      'label',
+      '--quiet',
+    );
+    const m = readManifest(out);
+    expect(m.schema.map((c) => c.name)).to.deep.equal([
+      'problem_id',
+      'solution_index',
+      'code',
+      'verdict',
+      'test_results',
+    ]);
+    const rows = await readParquetFile(join(out, m.shards[0]!.file));
+    expect(rows.every((r) => r.verdict === 'pass')).to.equal(true);
+    const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    // the deliberately wrong fixture solutions (third of these problems) fail their tests
+    const failed = rejects.filter((r) => r.stage === 'label').map((r) => `${r.id}:${r.reason}`);
+    for (const id of ['sf-0002/2', 'sf-0014/2', 'sf-0020/2', 'sf-0025/2', 'sf-0027/2'])
+      expect(failed).to.include(`${id}:verdict_fail`);
+    expect(m.counts.label!.in).to.equal(m.counts.label!.passed + m.counts.label!.rejected);
+    expect(m.counts.label!.passed).to.equal(m.rows);
+  });
+
   it('explains a bad option', () => {
     let err = '';
     try {
@@ -109,7 +144,7 @@ describe('structflow run structurecoder', function () {
     } catch (e) {
       err = String((e as { stderr: Buffer }).stderr);
     }
-    expect(err).to.match(/--until must be one of format\|split\|fim/);
+    expect(err).to.match(/--until must be one of format\|label\|split\|fim/);
   });
 
   it('prints the blocks of one file as JSON lines', () => {

@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { ExecPool, type ExecRequest } from '../../lib/exec.ts';
+import type { TestSpec } from '../../lib/schemas.ts';
+
+/** A program that prints `printed` exactly, judged against `expected`. */
+const printing = (printed: string, expected: string): ExecRequest => ({
+  id: `print ${JSON.stringify(printed)}`,
+  code: `import sys\nsys.stdout.write(${JSON.stringify(printed)})\n`,
+  tests: { kind: 'stdio', inputs: [''], outputs: [expected] },
+});
+
+const calling = (body: string, tests: Omit<Extract<TestSpec, { kind: 'call' }>, 'kind'>): ExecRequest => ({
+  id: body,
+  code: body,
+  tests: { kind: 'call', ...tests },
+});
+
+describe('sandbox: the comparison rules of the APPS harness', function () {
+  this.timeout(60_000);
+  let pool: ExecPool;
+  before(() => (pool = new ExecPool({ workers: 2 })));
+  after(() => pool.close());
+
+  const cases: [string, string, string, 'pass' | 'fail'][] = [
+    ['surrounding whitespace', '  42 \n\n', '42', 'pass'],
+    ['blank lines and trailing spaces per line', '1 \n\n2\n', '1\n2\n', 'pass'],
+    ['a different answer', '41\n', '42\n', 'fail'],
+    ['floats within 1e-8 + 1e-5·|b|', '0.3333333\n2.0000001\n', '0.333333333\n2\n', 'pass'],
+    ['floats outside the tolerance and apart once rounded', '0.3345\n', '0.3333\n', 'fail'],
+    ['floats outside the tolerance but equal once rounded to 3 places', '0.3334\n', '0.3333\n', 'pass'],
+    ['tokens in another order on a line', '3 2 1\n', '1 2 3\n', 'pass'],
+    ['tokens moved to another line', '1 2\n3\n', '1\n2 3\n', 'fail'],
+    ['floats equal once rounded to 3 places, in token sets', '2.0001 1\n', '1 2\n', 'pass'],
+    ['lines missing', '1\n', '1\n2\n', 'fail'],
+  ];
+  for (const [name, printed, expected, verdict] of cases) {
+    it(`stdio: ${name} → ${verdict}`, async () => {
+      expect((await pool.run(printing(printed, expected))).verdict).to.equal(verdict);
+    });
+  }
+
+  it('stdio: the program sees the test input on stdin, through input(), sys.stdin and open(0)', async () => {
+    const tests: TestSpec = { kind: 'stdio', inputs: ['1\n2\n3 4\n'], outputs: ['1 2 3 4\n'] };
+    const viaStdin =
+      'import sys\na = input()\nb = sys.stdin.readline().strip()\nprint(a, b, *sys.stdin.read().split())\n';
+    const viaFd = 'print(*open(0).read().split())\n';
+    expect((await pool.run({ id: 'stdin', code: viaStdin, tests })).verdict).to.equal('pass');
+    expect((await pool.run({ id: 'fd0', code: viaFd, tests })).verdict).to.equal('pass');
+  });
+
+  it('stdio: runs with __name__ == "__main__"', async () => {
+    const code = 'def main():\n    print(input())\n\n\nif __name__ == "__main__":\n    main()\n';
+    const r = await pool.run({
+      id: 'main',
+      code,
+      tests: { kind: 'stdio', inputs: ['x\n'], outputs: ['x\n'] },
+    });
+    expect(r.verdict).to.equal('pass');
+  });
+
+  it('call: tuples compare as lists, and the expected value may be wrapped in a one-element list', async () => {
+    const code = 'def f(a, b):\n    return (a, b)\n';
+    const ok = await pool.run(
+      calling(code, {
+        fn_name: 'f',
+        inputs: [
+          [1, 2],
+          [3, 4],
+        ],
+        outputs: [[1, 2], [[3, 4]]],
+      }),
+    );
+    expect(ok.verdict).to.equal('pass');
+    const bad = await pool.run(calling(code, { fn_name: 'f', inputs: [[1, 2]], outputs: [[2, 1]] }));
+    expect(bad.verdict).to.equal('fail');
+    expect(bad.tests[0]!.error).to.equal('wrong answer on test 1 of 1');
+  });
+
+  it('call: a method of class Solution is called on an instance; exact comparison', async () => {
+    const code = 'class Solution:\n    def half(self, x):\n        return x / 2\n';
+    const r = await pool.run(calling(code, { fn_name: 'half', inputs: [[4], [3]], outputs: [2, 1.5] }));
+    expect(r.verdict).to.equal('pass');
+    const r2 = await pool.run(calling(code, { fn_name: 'half', inputs: [[3]], outputs: [1.4999999] }));
+    expect(r2.verdict).to.equal('fail');
+  });
+
+  it('assert: passes when the tests run to the end, fails on a false assert, errors on an exception', async () => {
+    const run = (tests: string) =>
+      pool.run({
+        id: tests,
+        code: 'def add(a, b):\n    return a + b\n',
+        tests: { kind: 'assert', code: tests },
+      });
+    expect((await run('assert add(1, 2) == 3\n')).verdict).to.equal('pass');
+    expect((await run('assert add(1, 2) == 4\n')).verdict).to.equal('fail');
+    expect((await run('assert add(1) == 1\n')).verdict).to.equal('error');
+  });
+
+  it('program verdicts: error beats fail; compile_error; no_tests', async () => {
+    const code = 'x = int(input())\nprint(1 // x)\n';
+    const r = await pool.run({
+      id: 'mix',
+      code,
+      tests: { kind: 'stdio', inputs: ['2\n', '0\n'], outputs: ['9\n', '0\n'] },
+    });
+    expect(r.tests.map((t) => t.verdict)).to.deep.equal(['fail', 'error']);
+    expect(r.verdict).to.equal('error');
+    const c = await pool.run({
+      id: 'c',
+      code: 'print "py2"\n',
+      tests: { kind: 'stdio', inputs: [''], outputs: [''] },
+    });
+    expect(c.verdict).to.equal('compile_error');
+    const n = await pool.run({
+      id: 'n',
+      code: 'print(1)\n',
+      tests: { kind: 'stdio', inputs: [], outputs: [] },
+    });
+    expect(n.verdict).to.equal('no_tests');
+  });
+
+  it('a module-level return ends a stdio program normally, as in the APPS harness', async () => {
+    const code = 'n = int(input())\nif n == 0:\n    print("zero")\n    return\nprint("nonzero")\n';
+    const r = await pool.run({
+      id: 'ret',
+      code,
+      tests: { kind: 'stdio', inputs: ['0\n', '5\n'], outputs: ['zero\n', 'nonzero\n'] },
+    });
+    expect(r.verdict).to.equal('pass');
+  });
+});
