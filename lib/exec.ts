@@ -112,7 +112,9 @@ export function canUseNamespaces(): boolean {
 
 // Inside its own mount namespace the worker gets private, empty /tmp, /var/tmp and /dev/shm: a program
 // that writes outside its working directory writes into a tmpfs that disappears with the worker.
+// The worker script is opened (fd 3) before the mounts, as it may itself live under /tmp.
 const PRIVATE_TMP =
+  'exec 3<"$WORKER_SCRIPT"; ' +
   'if mount -t tmpfs -o size=1g,mode=1777 tmpfs /tmp 2>/dev/null; then ' +
   'mount -t tmpfs -o size=64m,mode=1777 tmpfs /var/tmp 2>/dev/null; ' +
   'mount -t tmpfs -o size=64m,mode=1777 tmpfs /dev/shm 2>/dev/null; T=private; else T=shared; fi; ' +
@@ -130,10 +132,16 @@ class Worker {
   readonly proc: ChildProcess;
   private pending?: { req: ExecRequest; resolve: (r: ExecResult) => void; reject: (e: Error) => void };
   dead = false;
+  /** Whether it ever sent a result (a worker that dies before that failed to start). */
+  answered = false;
   private stderr = '';
 
+  get lastError(): string {
+    return this.stderr.trim().split('\n').pop() ?? '';
+  }
+
   constructor(python: string, uid: number, isolate: boolean, onExit: (w: Worker) => void) {
-    const args = [python, '-u', WORKER, `uid=${uid}`];
+    const stdio: ['pipe', 'pipe', 'pipe'] = ['pipe', 'pipe', 'pipe'];
     this.proc = isolate
       ? spawn(
           'unshare',
@@ -146,22 +154,23 @@ class Worker {
             '-c',
             PRIVATE_TMP,
             'sh',
-            ...args,
+            python,
+            '-u',
+            '/dev/fd/3',
+            `uid=${uid}`,
             'network=netns',
           ],
-          {
-            env: WORKER_ENV,
-            stdio: ['pipe', 'pipe', 'pipe'],
-          },
+          { env: { ...WORKER_ENV, WORKER_SCRIPT: WORKER }, stdio },
         )
-      : spawn(args[0]!, [...args.slice(1), 'network=sockets-disabled', 'tmp=shared'], {
+      : spawn(python, ['-u', WORKER, `uid=${uid}`, 'network=sockets-disabled', 'tmp=shared'], {
           env: WORKER_ENV,
-          stdio: ['pipe', 'pipe', 'pipe'],
+          stdio,
         });
     this.proc.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {
       const p = this.pending;
       this.pending = undefined;
+      this.answered = true;
       if (!p) return;
       try {
         p.resolve({ ...(JSON.parse(line) as ExecResult), id: p.req.id });
@@ -209,6 +218,8 @@ export class ExecPool {
   private workers: Worker[] = [];
   private queue: { req: ExecRequest; resolve: (r: ExecResult) => void; reject: (e: Error) => void }[] = [];
   private closed = false;
+  private failedStarts = 0;
+  private broken?: Error;
   readonly size: number;
   readonly python: string;
   readonly isolated: boolean;
@@ -235,6 +246,14 @@ export class ExecPool {
     const i = this.workers.indexOf(w);
     if (i < 0 || this.closed) return;
     this.stats.worker_restarts++;
+    if (!w.answered && ++this.failedStarts >= 3 * this.size) {
+      // workers die before answering anything: a broken setup, not a hostile program
+      this.closed = true;
+      const why = new Error(`execution workers cannot start: ${w.lastError || 'no message'}`);
+      for (const job of this.queue.splice(0)) job.reject(why);
+      this.broken = why;
+      return;
+    }
     this.workers[i] = this.spawn();
     this.dispatch();
   }
@@ -249,6 +268,7 @@ export class ExecPool {
   }
 
   private once(req: ExecRequest): Promise<ExecResult> {
+    if (this.broken) return Promise.reject(this.broken);
     if (this.closed) return Promise.reject(new Error('the execution pool is closed'));
     const withLimits = this.opts.limits ? { ...req, limits: { ...this.opts.limits, ...req.limits } } : req;
     return new Promise<ExecResult>((resolve, reject) => {
@@ -277,6 +297,7 @@ export class ExecPool {
       try {
         result = await this.once(req); // the worker died under it: once more on a fresh one
       } catch (err) {
+        if (this.broken) throw this.broken;
         return {
           id: req.id,
           verdict: 'error',

@@ -157,4 +157,16 @@ describe('sandbox: hostile programs', function () {
     expect(pool.stats.worker_restarts).to.be.at.least(1);
     expect((await pool.run(normal(3))).verdict).to.equal('pass');
   });
+
+  it('a pool whose workers cannot start says so instead of retrying forever', async () => {
+    const broken = new ExecPool({ workers: 1, python: '/nonexistent/python3' });
+    let err: Error | undefined;
+    try {
+      await broken.run(normal(1));
+    } catch (e) {
+      err = e as Error;
+    }
+    await broken.close();
+    expect(err?.message).to.match(/execution workers cannot start/);
+  });
 });
