@@ -219,6 +219,7 @@ export class ExecPool {
   private queue: { req: ExecRequest; resolve: (r: ExecResult) => void; reject: (e: Error) => void }[] = [];
   private closed = false;
   private failedStarts = 0;
+  private everAnswered = false;
   private broken?: Error;
   readonly size: number;
   readonly python: string;
@@ -246,7 +247,9 @@ export class ExecPool {
     const i = this.workers.indexOf(w);
     if (i < 0 || this.closed) return;
     this.stats.worker_restarts++;
-    if (!w.answered && ++this.failedStarts >= 3 * this.size) {
+    // every worker died before its first answer, or many fresh ones in a row did
+    const startsFailing = !w.answered && ++this.failedStarts >= (this.everAnswered ? 3 : 1) * this.size;
+    if (startsFailing) {
       // workers die before answering anything: a broken setup, not a hostile program
       this.closed = true;
       const why = new Error(`execution workers cannot start: ${w.lastError || 'no message'}`);
@@ -293,6 +296,7 @@ export class ExecPool {
     let result: ExecResult;
     try {
       result = await this.once(req);
+      this.everAnswered = true;
     } catch {
       try {
         result = await this.once(req); // the worker died under it: once more on a fresh one
