@@ -23,6 +23,11 @@ let parser: Parser | undefined;
 // the split stage parses the same text twice when it has no comments; keep the last tree for that case
 let last: { code: string; tree: Parser.Tree } | undefined;
 
+/** Parse Python with tree-sitter; throws PythonSyntaxError when the tree has an error. */
+export function parsePython(code: string): Parser.Tree {
+  return parse(code);
+}
+
 function parse(code: string): Parser.Tree {
   if (last?.code === code) return last.tree;
   if (!parser) {

@@ -3,6 +3,10 @@ import { parseArgs } from 'node:util';
 import { findBlocks, stripComments } from './blocks.ts';
 import { INPUT_FORMATS, readProblems, type InputFormat } from './datasets.ts';
 import { formatPython } from './format.ts';
+import { MutationGenerator } from './generators/mutation.ts';
+import { OpenAIGenerator } from './generators/openai.ts';
+import type { Generator } from './generators/types.ts';
+import { join } from 'node:path';
 import { runToShards, type PipelineOutput } from './runner.ts';
 import type { Problem } from './schemas.ts';
 import { PARQUET_ENGINES } from './shards.ts';
@@ -19,8 +23,9 @@ run options:
   --input PATH            APPS/HumanEval/MBPP rows (.jsonl, .jsonl.gz, .json, .parquet, .arrow) or an APPS folder
   --out DIR               output folder: part-NNNNN.parquet, manifest.json, rejects.jsonl
   --input-format F        ${INPUT_FORMATS.join('|')} (default: detected from the path and first row)
-  --until STAGE           last stage to run: ${STAGES.join('|')} (default: fim)
+  --until STAGE           last stage to run: ${STAGES.join('|')} (default: check)
   --workers N             sandbox worker processes (default: one per core)
+  --test-timeout S        CPU seconds per test in the sandbox (default 5; the wall limit is 3× that)
   --rows-per-shard N      rows per Parquet file (default 10000)
   --parquet-engine E      ${Object.keys(PARQUET_ENGINES).join('|')} (default parquet-wasm)
   --concurrency N         problems in flight at once (default 4)
@@ -28,6 +33,12 @@ run options:
   --line-length N         Black line length (default 88)
   --max-words N           skip block targets of longer solutions (default 2048)
   --keep-underscore-defs  make defs with "_" in the name targets too (the reference skips them)
+  --generator G           mutation (default, no model) | openai
+  --base-url URL          OpenAI-compatible server for --generator openai (key from $OPENAI_API_KEY)
+  --model NAME            model name sent to the server
+  --n N                   candidates per target (default 5)
+  --seed N                seed of sampling and mutations (default 0)
+  --cache DIR             generation cache (default DIR/cache); --no-cache to bypass
   --overwrite             replace an earlier run's shards in DIR
   --quiet                 no progress lines
 `;
@@ -60,6 +71,14 @@ async function run(argv: string[]): Promise<void> {
       overwrite: { type: 'boolean' },
       quiet: { type: 'boolean' },
       workers: { type: 'string' },
+      'test-timeout': { type: 'string' },
+      generator: { type: 'string' },
+      'base-url': { type: 'string' },
+      model: { type: 'string' },
+      n: { type: 'string' },
+      seed: { type: 'string' },
+      cache: { type: 'string' },
+      'no-cache': { type: 'boolean' },
     },
   });
   const [name] = positionals;
@@ -69,7 +88,7 @@ async function run(argv: string[]): Promise<void> {
   const format = values['input-format'] as InputFormat | undefined;
   if (format && !INPUT_FORMATS.includes(format))
     throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join('|')}`);
-  const until = (values.until ?? 'fim') as StructureCoderStage;
+  const until = (values.until ?? 'check') as StructureCoderStage;
   if (!STAGES.includes(until)) throw new UsageError(`--until must be one of ${STAGES.join('|')}`);
   const engineName = values['parquet-engine'] ?? 'parquet-wasm';
   const engine = PARQUET_ENGINES[engineName];
@@ -80,22 +99,58 @@ async function run(argv: string[]): Promise<void> {
     skipUnderscoreDefs: !values['keep-underscore-defs'],
     maxWords: int(values['max-words'], 'max-words', 2048),
     family: values.family ?? 'qwen',
-    exec: values.workers ? { workers: int(values.workers, 'workers', 1) } : {},
+    exec: {
+      ...(values.workers ? { workers: int(values.workers, 'workers', 1) } : {}),
+      ...(values['test-timeout'] ? { limits: testLimits(values['test-timeout']) } : {}),
+    },
+    params: { n: int(values.n, 'n', 5), seed: values.seed === undefined ? 0 : int(values.seed, 'seed', 1) },
   };
+  const generator = makeGenerator(values.generator ?? 'mutation', values['base-url'], values.model);
+  const cacheDir = values['no-cache'] ? undefined : (values.cache ?? join(values.out, 'cache'));
   const input = values.input;
   await runToShards({
     pipeline: name,
     until,
     source: (ctx) => readProblems(ctx, input, format ? { format } : {}),
-    build: (ctx) => structurecoder(ctx, config, until) as PipelineOutput<Problem, unknown>,
+    build: (ctx) =>
+      structurecoder(
+        ctx,
+        { ...config, generator, ...(cacheDir ? { cacheDir } : {}) },
+        until,
+      ) as PipelineOutput<Problem, unknown>,
     out: values.out,
     rowsPerShard: int(values['rows-per-shard'], 'rows-per-shard', 10_000),
     engine,
     concurrency: int(values.concurrency, 'concurrency', 4),
     overwrite: !!values.overwrite,
     progress: !values.quiet,
-    config: { ...config, input, input_format: format ?? 'auto' },
+    config: {
+      ...config,
+      input,
+      input_format: format ?? 'auto',
+      generator: generator.name,
+      model: generator.model,
+    },
   });
+}
+
+function testLimits(v: string): { test_cpu_s: number; test_wall_s: number } {
+  const s = Number(v);
+  if (!(s > 0)) throw new UsageError(`--test-timeout must be a positive number of seconds, got "${v}"`);
+  return { test_cpu_s: s, test_wall_s: Math.max(3 * s, s + 2) };
+}
+
+function makeGenerator(name: string, baseUrl?: string, model?: string): Generator {
+  if (name === 'mutation') return new MutationGenerator();
+  if (name === 'openai') {
+    if (!baseUrl || !model) throw new UsageError('--generator openai needs --base-url URL and --model NAME');
+    return new OpenAIGenerator({
+      baseUrl,
+      model,
+      ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
+    });
+  }
+  throw new UsageError(`--generator must be mutation or openai, got "${name}"`);
 }
 
 function blocks(argv: string[]): void {

@@ -115,3 +115,21 @@ export type Reject = z.infer<typeof Reject>;
 export function describeZodError(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
 }
+
+/** A generated candidate for a target (`generate`): the target's columns plus the candidate middle. */
+export const Candidate = PromptedTarget.extend({
+  candidate_index: z.number().int().nonnegative(),
+  /** The middle after post-processing: the program is `prefix + candidate + suffix`. */
+  candidate: z.string(),
+  generator: z.string(),
+  /** What made it: a mutation's name, or the model. */
+  origin: z.string(),
+});
+export type Candidate = z.infer<typeof Candidate>;
+
+/** A candidate with its verdict from running it in the sandbox (`check`). */
+export const CheckedCandidate = Candidate.extend({
+  verdict: Verdict,
+  error: z.string(),
+});
+export type CheckedCandidate = z.infer<typeof CheckedCandidate>;

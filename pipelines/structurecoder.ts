@@ -3,14 +3,29 @@ import type { Column } from '../lib/arrow.ts';
 import type { RunContext } from '../lib/context.ts';
 import { ExecPool, type PoolOptions } from '../lib/exec.ts';
 import type { PipelineOutput } from '../lib/runner.ts';
-import type { FormattedSolution, LabeledSolution, Problem, PromptedTarget, Target } from '../lib/schemas.ts';
+import { GenerationCache } from '../lib/generators/cache.ts';
+import type { GenerationParams, Generator } from '../lib/generators/types.ts';
+import type {
+  Candidate,
+  CheckedCandidate,
+  FormattedSolution,
+  LabeledSolution,
+  Problem,
+  PromptedTarget,
+  Target,
+} from '../lib/schemas.ts';
+import { check } from '../operators/check.ts';
+import { generate } from '../operators/generate.ts';
 import { fim } from '../operators/fim.ts';
 import { format } from '../operators/format.ts';
 import { label } from '../operators/label.ts';
 import { solutions } from '../operators/solutions.ts';
 import { split } from '../operators/split.ts';
 
-/** StructureCoder (SPEC §2): format → label → split → FIM prompts. Each stage can be the last (`--until`). */
+/**
+ * StructureCoder (SPEC §2): format → label → split → FIM prompts → generate → check.
+ * Each stage can be the last one (`--until`).
+ */
 export interface StructureCoderConfig {
   /** Black line length. Default 88. */
   lineLength?: number;
@@ -22,9 +37,15 @@ export interface StructureCoderConfig {
   family?: string;
   /** The test-execution sandbox: workers, interpreter, limits. */
   exec?: PoolOptions;
+  /** Where candidates come from (default: the model-free mutation generator). */
+  generator: Generator;
+  /** Sampling parameters (SPEC §2.5 defaults). */
+  params?: Partial<GenerationParams>;
+  /** Folder of the generation cache; none when undefined. */
+  cacheDir?: string;
 }
 
-export const STAGES = ['format', 'label', 'split', 'fim'] as const;
+export const STAGES = ['format', 'label', 'split', 'fim', 'generate', 'check'] as const;
 export type StructureCoderStage = (typeof STAGES)[number];
 
 const SOLUTION_COLUMNS: Column<FormattedSolution>[] = [
@@ -63,15 +84,31 @@ const PROMPTED_COLUMNS: Column<PromptedTarget>[] = [
   { name: 'prompt_family', type: 'string' },
 ];
 
+const CANDIDATE_COLUMNS: Column<Candidate>[] = [
+  ...(PROMPTED_COLUMNS as Column<Candidate>[]),
+  { name: 'candidate_index', type: 'int32' },
+  { name: 'candidate', type: 'string' },
+  { name: 'generator', type: 'string' },
+  { name: 'origin', type: 'string' },
+];
+
+const CHECKED_COLUMNS: Column<CheckedCandidate>[] = [
+  ...(CANDIDATE_COLUMNS as Column<CheckedCandidate>[]),
+  { name: 'verdict', type: 'string' },
+  { name: 'error', type: 'string' },
+];
+
 export function structurecoder(
   ctx: RunContext,
   cfg: StructureCoderConfig,
-  until: StructureCoderStage = 'fim',
+  until: StructureCoderStage = 'check',
 ):
   | PipelineOutput<Problem, FormattedSolution>
   | PipelineOutput<Problem, LabeledSolution>
   | PipelineOutput<Problem, Target>
-  | PipelineOutput<Problem, PromptedTarget> {
+  | PipelineOutput<Problem, PromptedTarget>
+  | PipelineOutput<Problem, Candidate>
+  | PipelineOutput<Problem, CheckedCandidate> {
   const formatted = pipe(solutions(ctx), format(ctx, cfg));
   if (until === 'format') return { op: formatted, columns: SOLUTION_COLUMNS };
   const pool = new ExecPool(cfg.exec);
@@ -80,5 +117,20 @@ export function structurecoder(
   if (until === 'label') return { op: labeled, columns: LABELED_COLUMNS };
   const targets = pipe(labeled, split(ctx, cfg));
   if (until === 'split') return { op: targets, columns: TARGET_COLUMNS };
-  return { op: pipe(targets, fim(ctx, cfg)), columns: PROMPTED_COLUMNS };
+  const prompted = pipe(targets, fim(ctx, cfg));
+  if (until === 'fim') return { op: prompted, columns: PROMPTED_COLUMNS };
+  const cache = cfg.cacheDir ? new GenerationCache(cfg.cacheDir) : undefined;
+  if (cache) {
+    ctx.onClose(() => {
+      ctx.stat('generate', 'cache_hits', cache.hits);
+      ctx.stat('generate', 'cache_misses', cache.misses);
+    });
+  }
+  const generator = cache ? cache.wrap(cfg.generator) : cfg.generator;
+  const candidates = pipe(
+    prompted,
+    generate(ctx, { generator, ...(cfg.params ? { params: cfg.params } : {}) }),
+  );
+  if (until === 'generate') return { op: candidates, columns: CANDIDATE_COLUMNS };
+  return { op: pipe(candidates, check(ctx, { pool })), columns: CHECKED_COLUMNS };
 }

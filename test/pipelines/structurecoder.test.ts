@@ -137,6 +137,51 @@ describe('structflow run structurecoder', function () {
     expect(m.counts.label!.passed).to.equal(m.rows);
   });
 
+  it('runs through generate and check: both a right and a wrong candidate for most targets, verdicts from real runs, cached', async () => {
+    const out = tmp();
+    const args = [
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, 'apps.jsonl'),
+      '--out',
+      out,
+      '--test-timeout',
+      '0.5',
+      '--quiet',
+    ];
+    structflow(...args);
+    const m = readManifest(out);
+    const rows = (await Promise.all(m.shards.map((s) => readParquetFile(join(out, s.file))))).flat();
+    expect(m.counts.check!.in).to.equal(m.counts.generate!.out);
+    expect(rows).to.have.length(m.counts.check!.out);
+    const verdicts = new Map<string, Set<string>>();
+    for (const r of rows) {
+      expect(r.verdict).to.be.oneOf([
+        'pass',
+        'fail',
+        'error',
+        'timeout',
+        'memory',
+        'output_limit',
+        'compile_error',
+      ]);
+      const v = verdicts.get(r.target_id as string) ?? new Set<string>();
+      v.add(r.verdict as string);
+      verdicts.set(r.target_id as string, v);
+    }
+    const both = [...verdicts.values()].filter((v) => v.has('pass') && v.has('fail')).length;
+    expect(both / verdicts.size).to.be.at.least(0.6);
+    const checks = Object.values(m.counts.check!.stats).reduce((a, b) => a + b, 0);
+    expect(checks).to.equal(rows.length); // every candidate's verdict was counted from a run
+    expect(m.counts.generate!.stats.cache_misses).to.equal(verdicts.size);
+    structflow(...args, '--overwrite', '--until', 'generate');
+    expect(readManifest(out).counts.generate!.stats).to.include({
+      cache_hits: verdicts.size,
+      cache_misses: 0,
+    });
+  });
+
   it('explains a bad option', () => {
     let err = '';
     try {

@@ -1,0 +1,198 @@
+import type Parser from 'tree-sitter';
+import { parsePython, PythonSyntaxError } from '../blocks.ts';
+import { hash32, prng, shuffle } from '../random.ts';
+import type { Generation, GenerationRequest, Generator } from './types.ts';
+
+/** One edit of the middle: replace [start, end) (offsets in the middle) with `text`. */
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+  origin: string;
+}
+
+const COMPARE_SWAP: Record<string, string> = {
+  '<': '<=',
+  '<=': '<',
+  '>': '>=',
+  '>=': '>',
+  '==': '!=',
+  '!=': '==',
+};
+const COMPARE_FLIP: Record<string, string> = {
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+  '==': '==',
+  '!=': '!=',
+};
+const ARITH_SWAP: Record<string, string> = { '+': '-', '-': '+', '*': '+', '//': '/', '/': '//', '%': '//' };
+const AUG_SWAP: Record<string, string> = { '+=': '-=', '-=': '+=', '*=': '+=', '//=': '%=', '%=': '//=' };
+const NON_COMMUTATIVE = new Set(['-', '/', '//', '%']);
+const BLOCK_NODES = ['if_statement', 'elif_clause', 'while_statement'];
+
+/**
+ * Model-free candidates from the golden middle (the default generator): syntax-aware mutations that
+ * are likely wrong, and the golden middle or a behaviour-preserving rewrite of it as a likely-right
+ * candidate. Deterministic for a seed; every candidate parses in its program; each says what made it.
+ */
+export class MutationGenerator implements Generator {
+  readonly name = 'mutation';
+  readonly model = 'mutation-v1';
+  readonly continues = false;
+
+  async generate(req: GenerationRequest): Promise<Generation[]> {
+    const t = req.target;
+    const rand = prng(hash32(t.target_id, req.params.seed));
+    const rewrites = this.sites(t.prefix, t.middle, t.suffix, true);
+    const mutations = shuffle(this.sites(t.prefix, t.middle, t.suffix, false), rand);
+    const out: Generation[] = [];
+    const seen = new Set<string>();
+    const add = (text: string, origin: string) => {
+      if (seen.has(text) || !parses(t.prefix + text + t.suffix)) return;
+      seen.add(text);
+      out.push({ text, origin });
+    };
+    // first the likely-right candidate: a rewrite when there is one (so it differs from the golden text)
+    const rewrite = rewrites.length ? rewrites[Math.floor(rand() * rewrites.length)]! : undefined;
+    if (rewrite) add(apply(t.middle, rewrite), rewrite.origin);
+    else add(t.middle, 'golden');
+    for (const m of mutations) {
+      if (out.length >= req.params.n) break;
+      const text = apply(t.middle, m);
+      if (text !== t.middle) add(text, m.origin);
+    }
+    return out;
+  }
+
+  /** Every edit this middle allows; `rewrites` selects the behaviour-preserving ones. */
+  private sites(prefix: string, middle: string, suffix: string, rewrites: boolean): Edit[] {
+    const code = prefix + middle + suffix;
+    const base = prefix.length;
+    const tree = parsePython(code);
+    const inMiddle = (n: Parser.SyntaxNode) => n.startIndex >= base && n.endIndex <= base + middle.length;
+    const nodes: Parser.SyntaxNode[] = [];
+    const walk = (n: Parser.SyntaxNode) => {
+      if (n.endIndex <= base || n.startIndex >= base + middle.length) return;
+      if (inMiddle(n)) nodes.push(n);
+      for (const c of n.children) walk(c);
+    };
+    walk(tree.rootNode);
+    const at = (n: Parser.SyntaxNode, text: string, origin: string): Edit => ({
+      start: n.startIndex - base,
+      end: n.endIndex - base,
+      text,
+      origin,
+    });
+    const edits: Edit[] = [];
+    const assigned = new Set<string>();
+    for (const n of tree.rootNode.descendantsOfType([
+      'assignment',
+      'for_statement',
+      'parameters',
+      'augmented_assignment',
+    ])) {
+      const target = n.type === 'parameters' ? n : (n.childForFieldName('left') ?? n);
+      for (const id of target.descendantsOfType('identifier'))
+        if (id.parent?.type !== 'attribute') assigned.add(id.text);
+    }
+
+    for (const n of nodes) {
+      const op = n.childForFieldName('operator');
+      if (n.type === 'comparison_operator' && n.namedChildCount === 2) {
+        const tok = n.children[1]!;
+        const [a, b] = [n.namedChildren[0]!, n.namedChildren[1]!];
+        if (rewrites && COMPARE_FLIP[tok.type])
+          edits.push(at(n, `${b.text} ${COMPARE_FLIP[tok.type]} ${a.text}`, 'flip_comparison'));
+        if (!rewrites && COMPARE_SWAP[tok.type])
+          edits.push(at(tok, COMPARE_SWAP[tok.type]!, 'comparison_swap'));
+        if (!rewrites && tok.type !== '==' && tok.type !== '!=')
+          edits.push(at(n, `${b.text} ${tok.type} ${a.text}`, 'swap_operands'));
+      } else if (n.type === 'binary_operator' && op && ARITH_SWAP[op.type] && !rewrites) {
+        edits.push(at(op, ARITH_SWAP[op.type]!, 'arithmetic_swap'));
+        const [a, b] = [n.childForFieldName('left')!, n.childForFieldName('right')!];
+        if (NON_COMMUTATIVE.has(op.type))
+          edits.push(at(n, `${b.text} ${op.type} ${a.text}`, 'swap_operands'));
+      } else if (n.type === 'augmented_assignment' && op && AUG_SWAP[op.type]) {
+        const left = n.childForFieldName('left')!;
+        const right = n.childForFieldName('right')!;
+        if (rewrites && left.type === 'identifier' && op.type !== '//=' && op.type !== '%=') {
+          edits.push(
+            at(n, `${left.text} = ${left.text} ${op.type.slice(0, -1)} (${right.text})`, 'expand_augmented'),
+          );
+        }
+        if (!rewrites) edits.push(at(op, AUG_SWAP[op.type]!, 'arithmetic_swap'));
+      } else if (n.type === 'integer' && !rewrites && /^\d+$/.test(n.text)) {
+        const v = Number(n.text);
+        edits.push(at(n, String(v + 1), 'off_by_one'), at(n, String(Math.max(0, v - 1)), 'off_by_one'));
+        if (v > 1) edits.push(at(n, '0', 'constant_tweak'));
+      } else if (n.type === 'boolean_operator' && op && !rewrites) {
+        edits.push(at(op, op.type === 'and' ? 'or' : 'and', 'boolean_swap'));
+      } else if (BLOCK_NODES.includes(n.type)) {
+        const cond = n.childForFieldName('condition');
+        if (cond && inMiddle(cond))
+          edits.push(
+            at(
+              cond,
+              rewrites ? `(${cond.text})` : `not (${cond.text})`,
+              rewrites ? 'parenthesize_condition' : 'negate_condition',
+            ),
+          );
+      } else if (n.type === 'block' && n.namedChildCount >= 2 && !rewrites) {
+        for (const [i, st] of n.namedChildren.entries()) {
+          edits.push(lineEdit(middle, st, base, '', 'delete_statement'));
+          if (i < 2 && st.type === 'expression_statement')
+            edits.push(lineEdit(middle, st, base, 'duplicate', 'duplicate_statement'));
+        }
+      } else if (
+        n.type === 'identifier' &&
+        !rewrites &&
+        assigned.has(n.text) &&
+        n.parent?.type !== 'attribute' &&
+        n.parent?.type !== 'keyword_argument'
+      ) {
+        const others = [...assigned].filter((x) => x !== n.text).sort();
+        if (others.length)
+          edits.push(at(n, others[hash32(n.text + n.startIndex) % others.length]!, 'wrong_variable'));
+      }
+    }
+    return edits;
+  }
+}
+
+/** Delete or duplicate the whole lines of a statement (offsets in the middle). */
+function lineEdit(
+  middle: string,
+  st: Parser.SyntaxNode,
+  base: number,
+  mode: '' | 'duplicate',
+  origin: string,
+): Edit {
+  const s = st.startIndex - base;
+  const lineStart = middle.lastIndexOf('\n', s - 1) + 1;
+  const nl = middle.indexOf('\n', st.endIndex - base);
+  const lineEnd = nl < 0 ? middle.length : nl + 1;
+  const lines = middle.slice(lineStart, lineEnd);
+  if (mode === 'duplicate') {
+    const text = lines.endsWith('\n') ? lines + lines : `${lines}\n${lines}`;
+    return { start: lineStart, end: lineEnd, text, origin };
+  }
+  // deleting the middle's last line also removes the newline before it
+  if (nl < 0 && lineStart > 0) return { start: lineStart - 1, end: lineEnd, text: '', origin };
+  return { start: lineStart, end: lineEnd, text: '', origin };
+}
+
+function apply(middle: string, e: Edit): string {
+  return middle.slice(0, e.start) + e.text + middle.slice(e.end);
+}
+
+function parses(code: string): boolean {
+  try {
+    parsePython(code);
+    return true;
+  } catch (err) {
+    if (err instanceof PythonSyntaxError) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,151 @@
+import type { Generation, GenerationRequest, Generator } from './types.ts';
+
+export interface OpenAIOptions {
+  /** Server address, with or without the trailing `/v1` (vLLM, SGLang, TGI, llama.cpp server…). */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  /** Requests in flight at once. Default 8. */
+  concurrency?: number;
+  /** Attempts per request before a clear error. Default 6. */
+  attempts?: number;
+  /** Per-attempt time limit in ms (a hung server is retried). Default 120,000. */
+  timeoutMs?: number;
+  /** First backoff in ms; doubles per attempt, with jitter, capped at 30 s. Default 500. */
+  backoffMs?: number;
+}
+
+class Retryable extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Seconds or an HTTP date, as servers send in Retry-After. */
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const secs = Number(header);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/**
+ * Candidates from an OpenAI-compatible `/v1/completions` endpoint: one request per prompt asks for all
+ * `n` samples. Bounded concurrency; 429 (honouring Retry-After), 5xx, resets, malformed bodies and
+ * timeouts are retried with jittered exponential backoff; other 4xx fail at once with the server's
+ * message. A request that succeeded is never sent again.
+ */
+export class OpenAIGenerator implements Generator {
+  readonly name = 'openai';
+  readonly continues = true;
+  readonly model: string;
+  private inFlight = 0;
+  private waiting: (() => void)[] = [];
+  /** The most requests that were ever in flight at once (for tests and reports). */
+  maxInFlight = 0;
+  readonly stats = { requests: 0, retries: 0 };
+
+  constructor(private readonly opts: OpenAIOptions) {
+    this.model = opts.model;
+  }
+
+  private get url(): string {
+    const base = this.opts.baseUrl.replace(/\/+$/, '');
+    return base.endsWith('/v1') ? `${base}/completions` : `${base}/v1/completions`;
+  }
+
+  private async acquire(): Promise<void> {
+    const limit = this.opts.concurrency ?? 8;
+    while (this.inFlight >= limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+  }
+
+  private release(): void {
+    this.inFlight--;
+    this.waiting.shift()?.();
+  }
+
+  async generate(req: GenerationRequest): Promise<Generation[]> {
+    const attempts = this.opts.attempts ?? 6;
+    const body = JSON.stringify({
+      model: this.opts.model,
+      prompt: req.prompt,
+      n: req.params.n,
+      temperature: req.params.temperature,
+      top_p: req.params.top_p,
+      max_tokens: req.params.max_tokens,
+      stop: req.params.stop,
+      seed: req.params.seed,
+    });
+    let last: Error | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      await this.acquire();
+      let wait: number | undefined;
+      try {
+        this.stats.requests++;
+        return await this.once(body, req.params.n);
+      } catch (err) {
+        if (!(err instanceof Retryable)) throw err;
+        last = err;
+        wait = err.retryAfterMs;
+      } finally {
+        this.release();
+      }
+      if (attempt === attempts) break;
+      this.stats.retries++;
+      const backoff =
+        Math.min(30_000, (this.opts.backoffMs ?? 500) * 2 ** (attempt - 1)) * (0.5 + Math.random());
+      await new Promise((r) => setTimeout(r, wait ?? backoff));
+    }
+    throw new Error(`${this.url}: no answer after ${attempts} attempts: ${last?.message ?? 'unknown error'}`);
+  }
+
+  private async once(body: string, n: number): Promise<Generation[]> {
+    let res: Response;
+    try {
+      res = await fetch(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}),
+        },
+        body,
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 120_000),
+      });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      throw new Retryable(
+        e.name === 'TimeoutError' ? 'timed out' : `connection failed: ${e.cause?.code ?? e.message}`,
+      );
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new Retryable(`connection lost while reading the answer: ${(err as Error).message}`);
+    }
+    if (res.status === 429)
+      throw new Retryable('429 too many requests', retryAfter(res.headers.get('retry-after')));
+    if (res.status >= 500) throw new Retryable(`${res.status} ${text.slice(0, 200)}`);
+    if (!res.ok) throw new Error(`${this.url} answered ${res.status}: ${text.slice(0, 500)}`);
+    let data: { choices?: { text?: unknown; index?: number }[] };
+    try {
+      data = JSON.parse(text) as typeof data;
+    } catch {
+      throw new Retryable(`malformed JSON in the answer: ${text.slice(0, 100)}`);
+    }
+    const choices = data.choices;
+    if (!Array.isArray(choices) || choices.some((c) => typeof c.text !== 'string')) {
+      throw new Retryable('the answer has no choices[].text');
+    }
+    if (choices.length !== n) throw new Retryable(`asked for ${n} samples, got ${choices.length}`);
+    return [...choices]
+      .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
+      .map((c) => ({ text: c.text as string, origin: this.model }));
+  }
+}

@@ -1,0 +1,49 @@
+import type { PromptedTarget } from '../schemas.ts';
+
+/** Sampling parameters of SPEC §2.5. */
+export interface GenerationParams {
+  n: number;
+  temperature: number;
+  top_p: number;
+  max_tokens: number;
+  stop: string[];
+  seed: number;
+}
+
+export const DEFAULT_PARAMS: GenerationParams = {
+  n: 5,
+  temperature: 0.7,
+  top_p: 0.95,
+  max_tokens: 512,
+  stop: ['<|endoftext|>', '<|im_end|>'],
+  seed: 0,
+};
+
+export interface GenerationRequest {
+  /** The prompt to continue: the FIM prompt (ending with the start string) or the chat prompt. */
+  prompt: string;
+  /** The text every candidate begins with (indentation + keyword for FIM; empty for chat). */
+  start: string;
+  params: GenerationParams;
+  /** The target itself, for generators that work from the golden middle instead of a model. */
+  target: PromptedTarget;
+}
+
+export interface Generation {
+  /** For a model: the continuation after the prompt. For a model-free generator: the whole middle. */
+  text: string;
+  /** What made it (a mutation's name, the model, …). */
+  origin: string;
+}
+
+/**
+ * A source of candidates. Model backends continue the prompt; `continues` tells the generate stage
+ * whether to prepend the start string and apply the SPEC §2.5 post-processing to `text`.
+ */
+export interface Generator {
+  name: string;
+  /** Model name for the cache key and the records. */
+  model: string;
+  continues: boolean;
+  generate(req: GenerationRequest): Promise<Generation[]>;
+}

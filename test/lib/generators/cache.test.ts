@@ -1,0 +1,39 @@
+import { expect } from 'chai';
+import { GenerationCache } from '../../../lib/generators/cache.ts';
+import { DEFAULT_PARAMS, type Generator } from '../../../lib/generators/types.ts';
+import type { PromptedTarget } from '../../../lib/schemas.ts';
+import { tmp } from '../../helpers.ts';
+
+describe('generation cache', () => {
+  it('never asks the generator again for the same (generator, model, params, prompt)', async () => {
+    let calls = 0;
+    const gen: Generator = {
+      name: 'fake',
+      model: 'm1',
+      continues: true,
+      generate: async (r) => {
+        calls++;
+        return [{ text: `${r.prompt}!${calls}`, origin: 'm1' }];
+      },
+    };
+    const dir = tmp();
+    const target = {} as PromptedTarget;
+    const req = (prompt: string, seed = 0) => ({
+      prompt,
+      start: '',
+      params: { ...DEFAULT_PARAMS, seed },
+      target,
+    });
+    const cached = new GenerationCache(dir).wrap(gen);
+    const first = await cached.generate(req('a'));
+    expect(await cached.generate(req('a'))).to.deep.equal(first);
+    // a new cache object on the same folder (a rerun) still has it
+    const again = new GenerationCache(dir);
+    expect(await again.wrap(gen).generate(req('a'))).to.deep.equal(first);
+    expect([again.hits, again.misses]).to.deep.equal([1, 0]);
+    expect(calls).to.equal(1);
+    await cached.generate(req('a', 1)); // other params: another key
+    await cached.generate(req('b'));
+    expect(calls).to.equal(3);
+  });
+});

@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { lastValueFrom, pipe, toArray } from 'rxjs';
+import { RunContext } from '../../../lib/context.ts';
+import { readProblems } from '../../../lib/datasets.ts';
+import { MutationGenerator } from '../../../lib/generators/mutation.ts';
+import { DEFAULT_PARAMS } from '../../../lib/generators/types.ts';
+import { pullThrough } from '../../../lib/pull.ts';
+import type { PromptedTarget } from '../../../lib/schemas.ts';
+import { fim } from '../../../operators/fim.ts';
+import { format } from '../../../operators/format.ts';
+import { solutions } from '../../../operators/solutions.ts';
+import { split } from '../../../operators/split.ts';
+import { collect, FIXTURES, PYTHON } from '../../helpers.ts';
+
+async function fixtureTargets(): Promise<PromptedTarget[]> {
+  const ctx = new RunContext();
+  const op = pipe(solutions(ctx), format(ctx), split(ctx), fim(ctx));
+  return collect(pullThrough(readProblems(ctx, join(FIXTURES, 'apps.jsonl')), op));
+}
+
+/** Which programs CPython's parser accepts. */
+function cpythonParses(programs: string[]): boolean[] {
+  const script =
+    'import ast, json, sys\nfor l in sys.stdin:\n    try:\n        ast.parse(json.loads(l)); print(1)\n    except SyntaxError:\n        print(0)\n';
+  const out = execFileSync(PYTHON, ['-c', script], {
+    input: programs.map((p) => JSON.stringify(p)).join('\n') + '\n',
+  });
+  return out
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => l === '1');
+}
+
+describe('mutation generator', function () {
+  this.timeout(60_000);
+  let targets: PromptedTarget[];
+  before(async () => (targets = await fixtureTargets()));
+
+  it('is deterministic for a seed and differs with the seed', async () => {
+    const gen = new MutationGenerator();
+    const req = (t: PromptedTarget, seed: number) => ({
+      prompt: '',
+      start: '',
+      params: { ...DEFAULT_PARAMS, seed },
+      target: t,
+    });
+    const some = targets.slice(0, 40);
+    const a = await Promise.all(some.map((t) => gen.generate(req(t, 1))));
+    const b = await Promise.all(some.map((t) => gen.generate(req(t, 1))));
+    const c = await Promise.all(some.map((t) => gen.generate(req(t, 2))));
+    expect(a).to.deep.equal(b);
+    expect(a).to.not.deep.equal(c);
+  });
+
+  it('gives n distinct candidates per target that all parse in their program, saying what made each', async () => {
+    const gen = new MutationGenerator();
+    const programs: string[] = [];
+    let full = 0;
+    for (const t of targets) {
+      const out = await gen.generate({ prompt: '', start: '', params: DEFAULT_PARAMS, target: t });
+      expect(new Set(out.map((g) => g.text)).size).to.equal(out.length);
+      expect(out.length).to.be.at.most(DEFAULT_PARAMS.n);
+      if (out.length === DEFAULT_PARAMS.n) full++;
+      for (const g of out) {
+        expect(g.origin).to.match(/^[a-z_]+$/);
+        programs.push(t.prefix + g.text + t.suffix);
+      }
+      // the first is the likely-right one: the golden middle or a behaviour-preserving rewrite
+      expect(['golden', 'flip_comparison', 'expand_augmented', 'parenthesize_condition']).to.include(
+        out[0]!.origin,
+      );
+    }
+    expect(cpythonParses(programs).every(Boolean)).to.equal(true);
+    expect(full / targets.length).to.be.greaterThan(0.8);
+  });
+
+  it('mutates operators, constants, conditions, statements and variables of the middle only', async () => {
+    const prefix = 'n = int(input())\na = list(map(int, input().split()))\nc = 0\n';
+    const middle = 'for i in range(1, n):\n    if a[i] < a[i - 1] and c >= 0:\n        c += 2\n        n = n';
+    const suffix = '\nprint(c)\n';
+    const t = {
+      ...targets[0]!,
+      kind: 'fim',
+      block_type: 'for',
+      prefix,
+      middle,
+      suffix,
+      target_id: 't',
+    } as PromptedTarget;
+    const out = await new MutationGenerator().generate({
+      prompt: '',
+      start: '',
+      params: { ...DEFAULT_PARAMS, n: 200 },
+      target: t,
+    });
+    const by = new Map(out.map((g) => [g.origin, g.text]));
+    for (const o of [
+      'comparison_swap',
+      'off_by_one',
+      'constant_tweak',
+      'arithmetic_swap',
+      'boolean_swap',
+      'negate_condition',
+      'delete_statement',
+      'duplicate_statement',
+      'wrong_variable',
+      'swap_operands',
+    ]) {
+      expect(by.has(o), o).to.equal(true);
+    }
+    expect(out.some((g) => g.text === middle.replace('a[i] < a[i - 1]', 'a[i] <= a[i - 1]'))).to.equal(true);
+    expect(out.some((g) => g.text === middle.replace('c += 2', 'c -= 2'))).to.equal(true);
+    expect(
+      out.some(
+        (g) =>
+          g.text === middle.replace('if a[i] < a[i - 1] and c >= 0', 'if not (a[i] < a[i - 1] and c >= 0)'),
+      ),
+    ).to.equal(true);
+    expect(out.some((g) => g.text === middle.replace('\n        c += 2', ''))).to.equal(true);
+    // prefix and suffix are the context: the mutated text is always the middle's lines
+    expect(out.every((g) => g.text.startsWith('for ') || g.text.startsWith('for i'))).to.equal(true);
+  });
+});
