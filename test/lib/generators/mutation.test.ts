@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { lastValueFrom, pipe, toArray } from 'rxjs';
+import { pipe } from 'rxjs';
 import { RunContext } from '../../../lib/context.ts';
 import { readProblems } from '../../../lib/datasets.ts';
 import { MutationGenerator } from '../../../lib/generators/mutation.ts';
