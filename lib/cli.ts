@@ -4,6 +4,7 @@ import { findBlocks, stripComments } from './blocks.ts';
 import { INPUT_FORMATS, readProblems, type InputFormat } from './datasets.ts';
 import { formatPython } from './format.ts';
 import { MutationGenerator } from './generators/mutation.ts';
+import { OnnxGenerator } from './generators/onnx.ts';
 import { OpenAIGenerator } from './generators/openai.ts';
 import type { Generator } from './generators/types.ts';
 import { join } from 'node:path';
@@ -33,7 +34,8 @@ run options:
   --line-length N         Black line length (default 88)
   --max-words N           skip block targets of longer solutions (default 2048)
   --keep-underscore-defs  make defs with "_" in the name targets too (the reference skips them)
-  --generator G           mutation (default, no model) | openai
+  --generator G           mutation (default, no model) | openai | onnx
+  --model-dir DIR         local model for --generator onnx (model.onnx + tokenizer.json)
   --base-url URL          OpenAI-compatible server for --generator openai (key from $OPENAI_API_KEY)
   --model NAME            model name sent to the server
   --n N                   candidates per target (default 5)
@@ -73,6 +75,7 @@ async function run(argv: string[]): Promise<void> {
       workers: { type: 'string' },
       'test-timeout': { type: 'string' },
       generator: { type: 'string' },
+      'model-dir': { type: 'string' },
       'base-url': { type: 'string' },
       model: { type: 'string' },
       n: { type: 'string' },
@@ -105,7 +108,12 @@ async function run(argv: string[]): Promise<void> {
     },
     params: { n: int(values.n, 'n', 5), seed: values.seed === undefined ? 0 : int(values.seed, 'seed', 1) },
   };
-  const generator = makeGenerator(values.generator ?? 'mutation', values['base-url'], values.model);
+  const generator = makeGenerator(
+    values.generator ?? 'mutation',
+    values['base-url'],
+    values.model,
+    values['model-dir'],
+  );
   const cacheDir = values['no-cache'] ? undefined : (values.cache ?? join(values.out, 'cache'));
   const input = values.input;
   await runToShards({
@@ -140,7 +148,7 @@ function testLimits(v: string): { test_cpu_s: number; test_wall_s: number } {
   return { test_cpu_s: s, test_wall_s: Math.max(3 * s, s + 2) };
 }
 
-function makeGenerator(name: string, baseUrl?: string, model?: string): Generator {
+function makeGenerator(name: string, baseUrl?: string, model?: string, modelDir?: string): Generator {
   if (name === 'mutation') return new MutationGenerator();
   if (name === 'openai') {
     if (!baseUrl || !model) throw new UsageError('--generator openai needs --base-url URL and --model NAME');
@@ -150,7 +158,12 @@ function makeGenerator(name: string, baseUrl?: string, model?: string): Generato
       ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
     });
   }
-  throw new UsageError(`--generator must be mutation or openai, got "${name}"`);
+  if (name === 'onnx') {
+    if (!modelDir)
+      throw new UsageError('--generator onnx needs --model-dir DIR (model.onnx and tokenizer.json)');
+    return new OnnxGenerator({ modelDir });
+  }
+  throw new UsageError(`--generator must be mutation, openai or onnx, got "${name}"`);
 }
 
 function blocks(argv: string[]): void {

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import * as ort from 'onnxruntime-node';
+import { hash32, prng } from '../random.ts';
+import type { Generation, GenerationRequest, Generator } from './types.ts';
+
+export interface OnnxOptions {
+  /** A folder with `model.onnx` (input `input_ids` [batch, seq] → `logits` [batch, seq, vocab]),
+   *  `tokenizer.json`, and optionally `tokenizer_config.json` and `config.json` (`max_positions`). */
+  modelDir: string;
+}
+
+/** Load a Hugging Face tokenizer from a model folder with the JS tokenizer library. */
+export function loadTokenizer(modelDir: string): Tokenizer {
+  const json = JSON.parse(readFileSync(join(modelDir, 'tokenizer.json'), 'utf8')) as object;
+  let config: object = {};
+  try {
+    config = JSON.parse(readFileSync(join(modelDir, 'tokenizer_config.json'), 'utf8')) as object;
+  } catch {
+    // optional
+  }
+  return new Tokenizer(json, config);
+}
+
+/**
+ * Nucleus sampling from one row of logits: temperature, then the smallest set of tokens whose
+ * probability reaches `topP`. Temperature 0 is greedy.
+ */
+export function sampleToken(
+  logits: ArrayLike<number>,
+  temperature: number,
+  topP: number,
+  rand: () => number,
+): number {
+  const n = logits.length;
+  let best = 0;
+  for (let i = 1; i < n; i++) if (logits[i]! > logits[best]!) best = i;
+  if (temperature <= 0) return best;
+  const max = logits[best]!;
+  const probs = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += probs[i] = Math.exp((logits[i]! - max) / temperature);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => probs[b]! - probs[a]! || a - b);
+  let kept = 0;
+  let mass = 0;
+  while (kept < n && mass < topP * sum) mass += probs[order[kept++]!]!;
+  let r = rand() * mass;
+  for (let k = 0; k < kept; k++) {
+    r -= probs[order[k]!]!;
+    if (r <= 0) return order[k]!;
+  }
+  return order[kept - 1]!;
+}
+
+/**
+ * A local causal LM through onnxruntime-node: tokenized with the model's own `tokenizer.json` (special
+ * tokens such as the FIM markers in the prompt are recognised as such), sampled token by token with
+ * temperature and top-p from a seeded generator, stopped at the end-of-text token, a stop string or
+ * `max_tokens`. Each of the `n` samples has its own seed derived from (seed, prompt, sample index).
+ */
+export class OnnxGenerator implements Generator {
+  readonly name = 'onnx';
+  readonly continues = true;
+  readonly model: string;
+  private session?: Promise<ort.InferenceSession>;
+  private tokenizer?: Tokenizer;
+  private readonly maxPositions: number;
+  private readonly eos: number | undefined;
+
+  constructor(private readonly opts: OnnxOptions) {
+    this.model = basename(opts.modelDir);
+    let config: { max_positions?: number; eos_token_id?: number } = {};
+    try {
+      config = JSON.parse(readFileSync(join(opts.modelDir, 'config.json'), 'utf8')) as typeof config;
+    } catch {
+      // optional
+    }
+    this.maxPositions = config.max_positions ?? 2048;
+    this.eos = config.eos_token_id;
+  }
+
+  private load() {
+    this.tokenizer ??= loadTokenizer(this.opts.modelDir);
+    this.session ??= ort.InferenceSession.create(join(this.opts.modelDir, 'model.onnx'));
+    return { tokenizer: this.tokenizer, session: this.session };
+  }
+
+  async generate(req: GenerationRequest): Promise<Generation[]> {
+    const { tokenizer, session: pending } = this.load();
+    const session = await pending;
+    const promptIds = tokenizer.encode(req.prompt, { add_special_tokens: false }).ids;
+    const eos = this.eos ?? tokenizer.encode('<|endoftext|>', { add_special_tokens: false }).ids[0];
+    const { n, max_tokens, temperature, top_p, stop, seed } = req.params;
+    const out: Generation[] = [];
+    for (let k = 0; k < n; k++) {
+      const rand = prng(hash32(`${k}\u0000${req.prompt}`, seed));
+      const ids = [...promptIds];
+      const generated: number[] = [];
+      let text = '';
+      for (let step = 0; step < max_tokens; step++) {
+        const window = ids.slice(-this.maxPositions);
+        const input = new ort.Tensor('int64', BigInt64Array.from(window.map((x) => BigInt(x))), [
+          1,
+          window.length,
+        ]);
+        const result = await session.run({ input_ids: input });
+        const logits = result.logits!.data as Float32Array;
+        const vocab = logits.length / window.length;
+        const next = sampleToken(logits.subarray(logits.length - vocab), temperature, top_p, rand);
+        if (next === eos) break;
+        ids.push(next);
+        generated.push(next);
+        text = tokenizer.decode(generated, { skip_special_tokens: false });
+        if (stop.some((s) => text.includes(s))) break;
+      }
+      out.push({ text, origin: this.model });
+    }
+    return out;
+  }
+}
