@@ -1,0 +1,110 @@
+/**
+ * Longest common subsequence of two sequences by Myers' O(ND) algorithm in linear space (the
+ * middle-snake recursion of "An O(ND) Difference Algorithm", 1986): O((N+M)·D) time, O(N+M) memory.
+ * Returns the matched index pairs [i, j] (a[i] === b[j]) in increasing order.
+ *
+ * Tie-break (documented and tested): common prefixes and suffixes are always matched first, and
+ * between equally long subsequences the middle snake found first, searching diagonals from −D to D,
+ * wins. The result always has the maximum length.
+ */
+export function lcsPairs<T>(a: readonly T[], b: readonly T[]): [number, number][] {
+  const out: [number, number][] = [];
+  const size = a.length + b.length + 2;
+  const vf = new Int32Array(2 * size + 1);
+  const vb = new Int32Array(2 * size + 1);
+
+  const rec = (aLo: number, aHi: number, bLo: number, bHi: number): void => {
+    const prefix: [number, number][] = [];
+    while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) prefix.push([aLo++, bLo++]);
+    const suffix: [number, number][] = [];
+    while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) suffix.unshift([--aHi, --bHi]);
+    out.push(...prefix);
+    if (aLo < aHi && bLo < bHi) {
+      const [x, y, u, v] = middleSnake(aLo, aHi, bLo, bHi);
+      rec(aLo, aLo + x, bLo, bLo + y);
+      for (let k = 0; k < u - x; k++) out.push([aLo + x + k, bLo + y + k]);
+      rec(aLo + u, aHi, bLo + v, bHi);
+    }
+    out.push(...suffix);
+  };
+
+  // the middle snake of a[aLo:aHi] vs b[bLo:bHi], as offsets (x, y) → (u, v) inside them
+  const middleSnake = (
+    aLo: number,
+    aHi: number,
+    bLo: number,
+    bHi: number,
+  ): [number, number, number, number] => {
+    const n = aHi - aLo;
+    const m = bHi - bLo;
+    const delta = n - m;
+    const odd = (delta & 1) !== 0;
+    const off = size;
+    vf[off + 1] = 0;
+    vb[off + 1] = 0;
+    for (let d = 0; d <= Math.ceil((n + m) / 2); d++) {
+      for (let k = -d; k <= d; k += 2) {
+        let x =
+          k === -d || (k !== d && vf[off + k - 1]! < vf[off + k + 1]!)
+            ? vf[off + k + 1]!
+            : vf[off + k - 1]! + 1;
+        let y = x - k;
+        const x0 = x;
+        const y0 = y;
+        while (x < n && y < m && a[aLo + x] === b[bLo + y]) {
+          x++;
+          y++;
+        }
+        vf[off + k] = x;
+        if (odd && k >= delta - (d - 1) && k <= delta + (d - 1) && x + vb[off + delta - k]! >= n)
+          return [x0, y0, x, y];
+      }
+      for (let k = -d; k <= d; k += 2) {
+        let x =
+          k === -d || (k !== d && vb[off + k - 1]! < vb[off + k + 1]!)
+            ? vb[off + k + 1]!
+            : vb[off + k - 1]! + 1;
+        let y = x - k;
+        const x0 = x;
+        const y0 = y;
+        while (x < n && y < m && a[aHi - 1 - x] === b[bHi - 1 - y]) {
+          x++;
+          y++;
+        }
+        vb[off + k] = x;
+        if (!odd && delta - k >= -d && delta - k <= d && x + vf[off + delta - k]! >= n)
+          return [n - x, m - y, n - x0, m - y0];
+      }
+    }
+    throw new Error('lcs: no middle snake (unreachable)');
+  };
+
+  rec(0, a.length, 0, b.length);
+  return out;
+}
+
+/** Lines of `chosen` and `rejected` outside one longest common subsequence: D+ and D− (0-based). */
+export function lineDiff(
+  chosen: readonly string[],
+  rejected: readonly string[],
+): { plus: number[]; minus: number[] } {
+  const pairs = lcsPairs(chosen, rejected);
+  const inC = new Set(pairs.map((p) => p[0]));
+  const inR = new Set(pairs.map((p) => p[1]));
+  return {
+    plus: chosen.map((_, i) => i).filter((i) => !inC.has(i)),
+    minus: rejected.map((_, i) => i).filter((i) => !inR.has(i)),
+  };
+}
+
+/** Length of an LCS by the plain O(N·M) dynamic programme: the baseline of tests and bench/pairs.ts. */
+export function lcsLengthDP<T>(a: readonly T[], b: readonly T[]): number {
+  let prev = new Int32Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = new Int32Array(b.length + 1);
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
