@@ -24,7 +24,9 @@ run options:
   --input PATH            APPS/HumanEval/MBPP rows (.jsonl, .jsonl.gz, .json, .parquet, .arrow) or an APPS folder
   --out DIR               output folder: part-NNNNN.parquet, manifest.json, rejects.jsonl
   --input-format F        ${INPUT_FORMATS.join('|')} (default: detected from the path and first row)
-  --until STAGE           last stage to run: ${STAGES.join('|')} (default: check)
+  --until STAGE           last stage to run: ${STAGES.join('|')} (default: curriculum)
+  --pair-mode M           paper (every wrong candidate paired, default) | reference (one pair per target)
+  --epochs N              copies of every curriculum bucket (default 3)
   --workers N             sandbox worker processes (default: one per core)
   --test-timeout S        CPU seconds per test in the sandbox (default 5; the wall limit is 3× that)
   --rows-per-shard N      rows per Parquet file (default 10000)
@@ -82,6 +84,8 @@ async function run(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       cache: { type: 'string' },
       'no-cache': { type: 'boolean' },
+      'pair-mode': { type: 'string' },
+      epochs: { type: 'string' },
     },
   });
   const [name] = positionals;
@@ -91,7 +95,7 @@ async function run(argv: string[]): Promise<void> {
   const format = values['input-format'] as InputFormat | undefined;
   if (format && !INPUT_FORMATS.includes(format))
     throw new UsageError(`--input-format must be one of ${INPUT_FORMATS.join('|')}`);
-  const until = (values.until ?? 'check') as StructureCoderStage;
+  const until = (values.until ?? 'curriculum') as StructureCoderStage;
   if (!STAGES.includes(until)) throw new UsageError(`--until must be one of ${STAGES.join('|')}`);
   const engineName = values['parquet-engine'] ?? 'parquet-wasm';
   const engine = PARQUET_ENGINES[engineName];
@@ -106,7 +110,11 @@ async function run(argv: string[]): Promise<void> {
       ...(values.workers ? { workers: int(values.workers, 'workers', 1) } : {}),
       ...(values['test-timeout'] ? { limits: testLimits(values['test-timeout']) } : {}),
     },
-    params: { n: int(values.n, 'n', 5), seed: values.seed === undefined ? 0 : int(values.seed, 'seed', 1) },
+    params: { n: int(values.n, 'n', 5), seed: seed(values.seed) },
+    pairMode: pairMode(values['pair-mode']),
+    epochs: int(values.epochs, 'epochs', 3),
+    seed: seed(values.seed),
+    tmpDir: values.out,
   };
   const generator = makeGenerator(
     values.generator ?? 'mutation',
@@ -140,6 +148,18 @@ async function run(argv: string[]): Promise<void> {
       model: generator.model,
     },
   });
+}
+
+function seed(v: string | undefined): number {
+  const n = Number(v ?? 0);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`--seed must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+function pairMode(v: string | undefined): 'paper' | 'reference' {
+  if (v === undefined || v === 'paper' || v === 'reference') return v ?? 'paper';
+  throw new UsageError(`--pair-mode must be paper or reference, got "${v}"`);
 }
 
 function testLimits(v: string): { test_cpu_s: number; test_wall_s: number } {

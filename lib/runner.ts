@@ -10,9 +10,13 @@ import { clearShards, parquetWasm, writeShards, type ParquetEngine, type ShardOp
 
 export const REJECTS_FILE = 'rejects.jsonl';
 
-/** What a pipeline declares for one stopping point: the composed operator and its output columns. */
-export interface PipelineOutput<In, Out> {
-  op: OperatorFunction<In, Out>;
+/**
+ * What a pipeline declares for one stopping point: the composed per-record operator, an optional global
+ * step over its whole output stream (such as the curriculum sort), and the output columns.
+ */
+export interface PipelineOutput<In, Out, Mid = Out> {
+  op: OperatorFunction<In, Mid>;
+  post?: (ctx: RunContext, records: AsyncIterable<Mid>) => AsyncIterable<Out>;
   columns: Column<Out>[];
   describe?: ShardOptions<Out>['describe'];
 }
@@ -21,7 +25,8 @@ export interface RunOptions<In, Out> {
   pipeline: string;
   until: string;
   source: (ctx: RunContext) => AsyncIterable<In>;
-  build: (ctx: RunContext) => PipelineOutput<In, Out>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the middle type is the pipeline's own business
+  build: (ctx: RunContext) => PipelineOutput<In, Out, any>;
   out: string;
   rowsPerShard?: number;
   engine?: ParquetEngine;
@@ -47,9 +52,10 @@ export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<M
   const stop = opts.progress === false ? () => {} : startProgress(ctx);
   try {
     const source = opts.source(ctx);
-    const { op, columns, describe } = opts.build(ctx);
+    const { op, post, columns, describe } = opts.build(ctx);
     const engine = opts.engine ?? parquetWasm;
-    const records = pullThrough(source, op, { concurrency: opts.concurrency ?? 1 });
+    const staged = pullThrough(source, op, { concurrency: opts.concurrency ?? 1 });
+    const records = post ? post(ctx, staged) : (staged as AsyncIterable<Out>);
     const shards = await writeShards(records, {
       dir: opts.out,
       columns,

@@ -133,3 +133,38 @@ export const CheckedCandidate = Candidate.extend({
   error: z.string(),
 });
 export type CheckedCandidate = z.infer<typeof CheckedCandidate>;
+
+/** A preference pair (SPEC §2.7, §6): one right and one wrong candidate of the same target. */
+export const Pair = z.object({
+  problem_id: z.string(),
+  solution_index: z.number().int().nonnegative(),
+  target_id: z.string(),
+  kind: z.enum(['fim', 'full']),
+  block_type: BlockType,
+  depth: z.number().int().nonnegative(),
+  start_line: z.number().int().positive(),
+  end_line: z.number().int().positive(),
+  /** Lines of the golden middle (full targets: of the solution): the curriculum's sort key. */
+  curriculum_key: z.number().int().nonnegative(),
+  question: z.string(),
+  /** `stdio`, `call` or `assert`: the trainer appends the stdin instruction to stdio questions only. */
+  test_kind: z.string(),
+  starter_code: z.string(),
+  prefix: z.string(),
+  suffix: z.string(),
+  chosen_middle: z.string(),
+  rejected_middle: z.string(),
+  chosen_index: z.number().int().nonnegative(),
+  rejected_index: z.number().int().nonnegative(),
+  chosen_origin: z.string(),
+  rejected_origin: z.string(),
+  edit_distance: z.number().int().nonnegative(),
+  /** Training contexts (SPEC §5): FIM up to `<|fim_middle|>`; chat up to the prefix. */
+  fim_prompt: z.string(),
+  chat_prompt: z.string(),
+  /** TRL's columns: the FIM context for block targets, the chat context for full ones. */
+  prompt: z.string(),
+  chosen: z.string(),
+  rejected: z.string(),
+});
+export type Pair = z.infer<typeof Pair>;

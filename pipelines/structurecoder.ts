@@ -10,11 +10,14 @@ import type {
   CheckedCandidate,
   FormattedSolution,
   LabeledSolution,
+  Pair,
   Problem,
   PromptedTarget,
   Target,
 } from '../lib/schemas.ts';
 import { check } from '../operators/check.ts';
+import { curriculum, type OrderedPair } from '../operators/curriculum.ts';
+import { pair } from '../operators/pair.ts';
 import { generate } from '../operators/generate.ts';
 import { fim } from '../operators/fim.ts';
 import { format } from '../operators/format.ts';
@@ -23,7 +26,7 @@ import { solutions } from '../operators/solutions.ts';
 import { split } from '../operators/split.ts';
 
 /**
- * StructureCoder (SPEC §2): format → label → split → FIM prompts → generate → check.
+ * StructureCoder (SPEC §2): format → label → split → FIM prompts → generate → check → pair → curriculum.
  * Each stage can be the last one (`--until`).
  */
 export interface StructureCoderConfig {
@@ -43,9 +46,17 @@ export interface StructureCoderConfig {
   params?: Partial<GenerationParams>;
   /** Folder of the generation cache; none when undefined. */
   cacheDir?: string;
+  /** `paper` (every wrong candidate paired, default) or `reference` (one pair per target). */
+  pairMode?: 'paper' | 'reference';
+  /** Copies of each curriculum bucket (default 3). */
+  epochs?: number;
+  /** Seed of the curriculum shuffle (default 0). */
+  seed?: number;
+  /** Folder for the curriculum's sorted runs (default the OS temp folder). */
+  tmpDir?: string;
 }
 
-export const STAGES = ['format', 'label', 'split', 'fim', 'generate', 'check'] as const;
+export const STAGES = ['format', 'label', 'split', 'fim', 'generate', 'check', 'pair', 'curriculum'] as const;
 export type StructureCoderStage = (typeof STAGES)[number];
 
 const SOLUTION_COLUMNS: Column<FormattedSolution>[] = [
@@ -98,17 +109,59 @@ const CHECKED_COLUMNS: Column<CheckedCandidate>[] = [
   { name: 'error', type: 'string' },
 ];
 
+export const PAIR_COLUMNS: Column<Pair>[] = [
+  { name: 'problem_id', type: 'string' },
+  { name: 'solution_index', type: 'int32' },
+  { name: 'target_id', type: 'string' },
+  { name: 'kind', type: 'string' },
+  { name: 'block_type', type: 'string' },
+  { name: 'depth', type: 'int32' },
+  { name: 'start_line', type: 'int32' },
+  { name: 'end_line', type: 'int32' },
+  { name: 'curriculum_key', type: 'int32' },
+  { name: 'question', type: 'string' },
+  { name: 'test_kind', type: 'string' },
+  { name: 'starter_code', type: 'string' },
+  { name: 'prefix', type: 'string' },
+  { name: 'suffix', type: 'string' },
+  { name: 'chosen_middle', type: 'string' },
+  { name: 'rejected_middle', type: 'string' },
+  { name: 'chosen_index', type: 'int32' },
+  { name: 'rejected_index', type: 'int32' },
+  { name: 'chosen_origin', type: 'string' },
+  { name: 'rejected_origin', type: 'string' },
+  { name: 'edit_distance', type: 'int32' },
+  { name: 'fim_prompt', type: 'string' },
+  { name: 'chat_prompt', type: 'string' },
+  { name: 'prompt', type: 'string' },
+  { name: 'chosen', type: 'string' },
+  { name: 'rejected', type: 'string' },
+];
+
+const ORDERED_COLUMNS: Column<OrderedPair>[] = [
+  ...(PAIR_COLUMNS as Column<OrderedPair>[]),
+  { name: 'curriculum_epoch', type: 'int32' },
+];
+
+/** The curriculum key range of a shard, for its manifest entry. */
+export const keyRange = (rows: { curriculum_key: number }[]) => ({
+  curriculum_key_min: Math.min(...rows.map((r) => r.curriculum_key)),
+  curriculum_key_max: Math.max(...rows.map((r) => r.curriculum_key)),
+});
+
 export function structurecoder(
   ctx: RunContext,
   cfg: StructureCoderConfig,
-  until: StructureCoderStage = 'check',
+  until: StructureCoderStage = 'curriculum',
 ):
   | PipelineOutput<Problem, FormattedSolution>
   | PipelineOutput<Problem, LabeledSolution>
   | PipelineOutput<Problem, Target>
   | PipelineOutput<Problem, PromptedTarget>
   | PipelineOutput<Problem, Candidate>
-  | PipelineOutput<Problem, CheckedCandidate> {
+  | PipelineOutput<Problem, CheckedCandidate>
+  | PipelineOutput<Problem, Pair>
+  | PipelineOutput<Problem, OrderedPair, Pair> {
   const formatted = pipe(solutions(ctx), format(ctx, cfg));
   if (until === 'format') return { op: formatted, columns: SOLUTION_COLUMNS };
   const pool = new ExecPool(cfg.exec);
@@ -132,5 +185,22 @@ export function structurecoder(
     generate(ctx, { generator, ...(cfg.params ? { params: cfg.params } : {}) }),
   );
   if (until === 'generate') return { op: candidates, columns: CANDIDATE_COLUMNS };
-  return { op: pipe(candidates, check(ctx, { pool })), columns: CHECKED_COLUMNS };
+  const checked = pipe(candidates, check(ctx, { pool }));
+  if (until === 'check') return { op: checked, columns: CHECKED_COLUMNS };
+  const pairs = pipe(
+    checked,
+    pair(ctx, { mode: cfg.pairMode ?? 'paper', ...(cfg.family ? { family: cfg.family } : {}) }),
+  );
+  if (until === 'pair') return { op: pairs, columns: PAIR_COLUMNS };
+  return {
+    op: pairs,
+    post: (c: RunContext, records: AsyncIterable<Pair>) =>
+      curriculum(c, records, {
+        epochs: cfg.epochs ?? 3,
+        seed: cfg.seed ?? 0,
+        ...(cfg.tmpDir ? { tmpDir: cfg.tmpDir } : {}),
+      }),
+    columns: ORDERED_COLUMNS,
+    describe: keyRange,
+  };
 }

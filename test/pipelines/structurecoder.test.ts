@@ -149,6 +149,8 @@ describe('structflow run structurecoder', function () {
       '--test-timeout',
       '0.5',
       '--quiet',
+      '--until',
+      'check',
     ];
     structflow(...args);
     const m = readManifest(out);
@@ -175,7 +177,7 @@ describe('structflow run structurecoder', function () {
     const checks = Object.values(m.counts.check!.stats).reduce((a, b) => a + b, 0);
     expect(checks).to.equal(rows.length); // every candidate's verdict was counted from a run
     expect(m.counts.generate!.stats.cache_misses).to.equal(verdicts.size);
-    structflow(...args, '--overwrite', '--until', 'generate');
+    structflow(...args.slice(0, -2), '--overwrite', '--until', 'generate');
     expect(readManifest(out).counts.generate!.stats).to.include({
       cache_hits: verdicts.size,
       cache_misses: 0,

@@ -1,0 +1,143 @@
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+
+export interface ExternalSortOptions {
+  /** Records sorted in memory at once; beyond that they go to sorted runs on disk. Default 20,000. */
+  runSize?: number;
+  /** Parent folder of the temporary runs (removed afterwards). Default the OS temp folder. */
+  tmpDir?: string;
+  /** Counts runs written, for tests and reports. */
+  stats?: { runs: number };
+}
+
+/**
+ * Sorts a stream of JSON-serialisable records of any length with bounded memory: sorted runs of
+ * `runSize` records written to disk as JSON lines, then a k-way merge with a binary heap. The sort is
+ * stable: ties keep input order. With one run only, nothing touches the disk.
+ */
+export async function* externalSort<T>(
+  source: AsyncIterable<T>,
+  compare: (a: T, b: T) => number,
+  opts: ExternalSortOptions = {},
+): AsyncGenerator<T> {
+  const runSize = opts.runSize ?? 20_000;
+  type Item = { v: T; seq: number };
+  const cmp = (a: Item, b: Item) => compare(a.v, b.v) || a.seq - b.seq;
+  let buf: Item[] = [];
+  let seq = 0;
+  let dir: string | undefined;
+  const runs: string[] = [];
+  const spill = async () => {
+    buf.sort(cmp);
+    dir ??= mkdtempSync(join(opts.tmpDir ?? tmpdir(), 'sf-sort-'));
+    const path = join(dir, `run-${runs.length}.jsonl`);
+    const out = createWriteStream(path);
+    for (const it of buf) {
+      if (!out.write(JSON.stringify([it.seq, it.v]) + '\n')) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    runs.push(path);
+    if (opts.stats) opts.stats.runs++;
+    buf = [];
+  };
+  try {
+    for await (const v of source) {
+      buf.push({ v, seq: seq++ });
+      if (buf.length >= runSize) await spill();
+    }
+    if (runs.length === 0) {
+      buf.sort(cmp);
+      for (const it of buf) yield it.v;
+      return;
+    }
+    if (buf.length) await spill();
+    yield* merge(runs, cmp);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function* merge<T>(
+  runs: string[],
+  cmp: (a: { v: T; seq: number }, b: { v: T; seq: number }) => number,
+) {
+  type Head = { item: { v: T; seq: number }; it: AsyncIterator<string> };
+  const heap: Head[] = [];
+  const less = (a: Head, b: Head) => cmp(a.item, b.item) < 0;
+  const up = (i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(heap[i]!, heap[p]!)) break;
+      [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+      i = p;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  const parse = (line: string) => {
+    const [seq, v] = JSON.parse(line) as [number, T];
+    return { v, seq };
+  };
+  for (const path of runs) {
+    const it = readLines(path);
+    const first = await it.next();
+    if (!first.done) {
+      heap.push({ item: parse(first.value), it });
+      up(heap.length - 1);
+    }
+  }
+  while (heap.length) {
+    const top = heap[0]!;
+    yield top.item.v;
+    const next = await top.it.next();
+    if (next.done) {
+      const last = heap.pop()!;
+      if (heap.length) {
+        heap[0] = last;
+        down(0);
+      }
+    } else {
+      top.item = parse(next.value);
+      down(0);
+    }
+  }
+}
+
+/**
+ * Lines of a file, read 64 KiB at a time only when asked for. (readline's async iterator reads ahead
+ * without bound, which made the merge hold whole runs in memory.)
+ */
+async function* readLines(path: string): AsyncGenerator<string> {
+  const fh = await open(path, 'r');
+  const buf = Buffer.alloc(1 << 16);
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      const lines = (rest + decoder.write(buf.subarray(0, bytesRead))).split('\n');
+      rest = lines.pop()!;
+      yield* lines;
+    }
+    rest += decoder.end();
+    if (rest) yield rest;
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,97 @@
+import { pipe, type OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import type { RunContext } from '../lib/context.ts';
+import { groupAdjacent } from '../lib/group.ts';
+import { levenshtein } from '../lib/levenshtein.ts';
+import { convertQuestion, promptFamily } from '../lib/prompts.ts';
+import { CheckedCandidate, Pair } from '../lib/schemas.ts';
+import { Rejected, stage } from '../lib/stage.ts';
+
+export interface PairOptions {
+  /** `paper` (default): every wrong candidate with its nearest right one. `reference`: one pair per target. */
+  mode?: 'paper' | 'reference';
+  /** Prompt token set of the training contexts (default qwen). */
+  family?: string;
+}
+
+const lineCount = (s: string) => s.replace(/\n+$/, '').split('\n').length;
+
+/**
+ * Preference pairs of a target (SPEC §2.7). Candidates are deduplicated (same text once newlines at
+ * both ends are trimmed; the first in generation order stays); right = verdict `pass`, wrong =
+ * verdict `fail` (runtime errors, timeouts and compile errors are not used). Each wrong candidate is
+ * paired with the right one at the least Levenshtein distance over code points, the first in
+ * generation order on a tie. A target without a right or without a wrong candidate is rejected
+ * (`no_right` / `no_wrong`). Input: the checked candidates, those of one target adjacent.
+ *
+ * @example
+ * pipe(check(ctx, { pool }), pair(ctx, { mode: 'paper' }))
+ */
+export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<CheckedCandidate, Pair> {
+  const mode = opts.mode ?? 'paper';
+  const family = promptFamily(opts.family ?? 'qwen');
+  const run = stage(
+    ctx,
+    { name: 'pair', input: z.array(CheckedCandidate).min(1), output: Pair, id: (g) => g[0]!.target_id },
+    () => (group) => {
+      const seen = new Set<string>();
+      const unique = group.filter((c) => {
+        const k = c.candidate.replace(/^\n+|\n+$/g, '');
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+      ctx.stat('pair', 'duplicates_dropped', group.length - unique.length);
+      const right = unique.filter((c) => c.verdict === 'pass');
+      const wrong = unique.filter((c) => c.verdict === 'fail');
+      if (right.length === 0)
+        throw new Rejected('no_right', `none of ${unique.length} distinct candidates passed`);
+      if (wrong.length === 0)
+        throw new Rejected('no_wrong', `none of ${unique.length} distinct candidates failed`);
+      const t = group[0]!;
+      const fimPrompt = family.fim(`${convertQuestion(t.question)}\n\n${t.prefix}`, t.suffix);
+      const chatPrompt =
+        family.chat(t.question) + '```python\n' + (t.kind === 'full' ? t.starter_code : t.prefix);
+      return (mode === 'paper' ? wrong : wrong.slice(0, 1)).map((w) => {
+        let best = right[0]!;
+        let bestD = levenshtein(w.candidate, best.candidate);
+        for (const r of right.slice(1)) {
+          const d = levenshtein(w.candidate, r.candidate);
+          if (d < bestD) [best, bestD] = [r, d];
+        }
+        return {
+          problem_id: t.problem_id,
+          solution_index: t.solution_index,
+          target_id: t.target_id,
+          kind: t.kind,
+          block_type: t.block_type,
+          depth: t.depth,
+          start_line: t.start_line,
+          end_line: t.end_line,
+          curriculum_key: lineCount(t.middle),
+          question: t.question,
+          test_kind: t.problem.tests.kind,
+          starter_code: t.starter_code,
+          prefix: t.prefix,
+          suffix: t.suffix,
+          chosen_middle: best.candidate,
+          rejected_middle: w.candidate,
+          chosen_index: best.candidate_index,
+          rejected_index: w.candidate_index,
+          chosen_origin: best.origin,
+          rejected_origin: w.origin,
+          edit_distance: bestD,
+          fim_prompt: fimPrompt,
+          chat_prompt: chatPrompt,
+          prompt: t.kind === 'full' ? chatPrompt : fimPrompt,
+          chosen: best.candidate,
+          rejected: w.candidate,
+        };
+      });
+    },
+  );
+  return pipe(
+    groupAdjacent((c: CheckedCandidate) => c.target_id),
+    run,
+  );
+}

@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import { lastValueFrom, of, toArray } from 'rxjs';
+import { RunContext } from '../../lib/context.ts';
+import type { CheckedCandidate, Problem, Verdict } from '../../lib/schemas.ts';
+import { pair } from '../../operators/pair.ts';
+
+const problem = {
+  problem_id: 'p',
+  question: 'Q',
+  starter_code: '',
+  tests: { kind: 'stdio', inputs: [], outputs: [] },
+} as unknown as Problem;
+
+function cands(target: string, list: [string, Verdict][]): CheckedCandidate[] {
+  return list.map(([candidate, verdict], i) => ({
+    problem,
+    problem_id: 'p',
+    solution_index: 0,
+    target_id: target,
+    kind: 'fim',
+    block_type: 'if',
+    depth: 1,
+    start_line: 2,
+    end_line: 3,
+    prefix: 'a = 1\n',
+    middle: 'if a:\n    b = 2',
+    suffix: '\nprint(b)\n',
+    question: 'Q',
+    starter_code: '',
+    fim_prompt: '',
+    chat_prompt: '',
+    gen_start: 'if',
+    prompt_family: 'qwen',
+    candidate_index: i,
+    candidate,
+    generator: 'test',
+    origin: 'test',
+    verdict,
+    error: '',
+  }));
+}
+
+const run = (xs: CheckedCandidate[], mode?: 'paper' | 'reference') => {
+  const ctx = new RunContext();
+  return lastValueFrom(of(...xs).pipe(pair(ctx, mode ? { mode } : {}), toArray())).then((pairs) => ({
+    pairs,
+    ctx,
+  }));
+};
+
+describe('pair', () => {
+  it('pairs every wrong (fail) candidate with its nearest right one, the first on a tie; errors are not used', async () => {
+    const { pairs } = await run(
+      cands('t1', [
+        ['if a:\n    b = 2', 'pass'],
+        ['if a:\n    b = 3', 'fail'],
+        ['if a:\n    b = 22', 'pass'],
+        ['if a:\n    c = 2', 'fail'],
+        ['if a:\n    b = 2\n', 'pass'], // a duplicate of the first once newlines are trimmed
+        ['if a:\n    b = x', 'error'],
+      ]),
+    );
+    expect(pairs.map((p) => [p.chosen_index, p.rejected_index, p.edit_distance])).to.deep.equal([
+      [0, 1, 1], // b = 2 and b = 22 are both at distance 1 from b = 3: the first wins
+      [0, 3, 1],
+    ]);
+    expect(pairs[0]).to.include({
+      chosen: 'if a:\n    b = 2',
+      rejected: 'if a:\n    b = 3',
+      curriculum_key: 2,
+      test_kind: 'stdio',
+    });
+    expect(pairs[0]!.prompt).to.equal('<|fim_prefix|># Q\n\na = 1\n<|fim_suffix|>\nprint(b)\n<|fim_middle|>');
+  });
+
+  it('in reference mode makes one pair per target, from the first wrong candidate', async () => {
+    const { pairs } = await run(
+      cands('t', [
+        ['x', 'fail'],
+        ['y', 'pass'],
+        ['z', 'fail'],
+      ]),
+      'reference',
+    );
+    expect(pairs.map((p) => p.rejected_index)).to.deep.equal([0]);
+  });
+
+  it('drops targets without a right or a wrong candidate, counted by reason, and keeps targets apart', async () => {
+    const { pairs, ctx } = await run([
+      ...cands('only-right', [
+        ['a', 'pass'],
+        ['b', 'pass'],
+      ]),
+      ...cands('only-wrong', [
+        ['a', 'fail'],
+        ['b', 'timeout'],
+      ]),
+      ...cands('both', [
+        ['a', 'pass'],
+        ['b', 'fail'],
+      ]),
+    ]);
+    expect(pairs.map((p) => p.target_id)).to.deep.equal(['both']);
+    expect(ctx.counter('pair')).to.include({ in: 3, passed: 1, rejected: 2, out: 1 });
+    expect(ctx.counter('pair').reasons).to.deep.equal({ no_wrong: 1, no_right: 1 });
+  });
+});
