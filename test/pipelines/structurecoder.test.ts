@@ -203,3 +203,76 @@ describe('structflow run structurecoder', function () {
     expect(lines.map((b) => b.type)).to.include.members(['def', 'for', 'if', 'while']);
   });
 });
+
+describe('structflow run structurecoder to curriculum-ordered pairs', function () {
+  this.timeout(300_000);
+
+  it('writes pairs whose chosen passes and rejected fails when re-run, in curriculum order, with TRL columns', async () => {
+    const out = tmp();
+    const input = join(FIXTURES, 'apps.jsonl');
+    structflow(
+      'run',
+      'structurecoder',
+      '--input',
+      input,
+      '--out',
+      out,
+      '--test-timeout',
+      '0.5',
+      '--quiet',
+      '--rows-per-shard',
+      '200',
+    );
+    const m = readManifest(out);
+    const rows = (await Promise.all(m.shards.map((s) => readParquetFile(join(out, s.file))))).flat();
+    expect(rows.length).to.equal(m.rows);
+    expect(m.counts.curriculum!.out).to.equal(3 * m.counts.pair!.out);
+    for (const col of [
+      'prompt',
+      'chosen',
+      'rejected',
+      'curriculum_key',
+      'chosen_middle',
+      'rejected_middle',
+      'edit_distance',
+    ]) {
+      expect(m.schema.map((c) => c.name)).to.include(col);
+    }
+    // order: keys never decrease, across shards too; each shard's manifest entry has its key range
+    const keys = rows.map((r) => r.curriculum_key as number);
+    expect(keys).to.deep.equal([...keys].sort((a, b) => a - b));
+    let at = 0;
+    for (const s of m.shards) {
+      const ks = keys.slice(at, (at += s.rows));
+      expect([s.curriculum_key_min, s.curriculum_key_max]).to.deep.equal([Math.min(...ks), Math.max(...ks)]);
+    }
+    // the recorded distance is the code-point Levenshtein distance (checked by the plain DP)
+    const { levenshteinDP } = await import('../../lib/levenshtein.ts');
+    for (const r of rows.slice(0, 50))
+      expect(r.edit_distance).to.equal(levenshteinDP(r.chosen as string, r.rejected as string));
+
+    // re-run every distinct pair in the sandbox: chosen passes, rejected fails
+    const problems = new Map(
+      (await collect(readProblems(new RunContext(), input))).map((p) => [p.problem_id, p]),
+    );
+    const { ExecPool } = await import('../../lib/exec.ts');
+    const pool = new ExecPool({ limits: { test_cpu_s: 2 } });
+    const distinct = new Map(rows.map((r) => [`${r.target_id}#${r.chosen_index}#${r.rejected_index}`, r]));
+    try {
+      const checks = await Promise.all(
+        [...distinct.values()].map(async (r) => {
+          const tests = problems.get(r.problem_id as string)!.tests;
+          const program = (mid: unknown) => `${r.prefix}${mid}${r.suffix}`;
+          const [c, w] = await Promise.all([
+            pool.run({ id: 'c', code: program(r.chosen), tests }),
+            pool.run({ id: 'w', code: program(r.rejected), tests }),
+          ]);
+          return [c.verdict, w.verdict];
+        }),
+      );
+      expect(checks.filter(([c, w]) => c !== 'pass' || w !== 'fail')).to.deep.equal([]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
