@@ -139,6 +139,20 @@ export function findBlocks(code: string, opts: SplitOptions = {}): Block[] {
   return blocks.sort((a, b) => a.start_line - b.start_line || b.end_line - a.end_line);
 }
 
+/**
+ * The program's syntax as its leaf tokens (type and text), comments left out: two programs with the same
+ * leaves have the same syntax tree whatever their formatting and comments.
+ */
+export function syntaxLeaves(code: string): string[] {
+  const out: string[] = [];
+  const cur = parse(code).walk();
+  for (;;) {
+    if (cur.gotoFirstChild()) continue;
+    if (cur.nodeType !== 'comment') out.push(`${cur.nodeType}:${code.slice(cur.startIndex, cur.endIndex)}`);
+    while (!cur.gotoNextSibling()) if (!cur.gotoParent()) return out;
+  }
+}
+
 export interface Cut {
   prefix: string;
   middle: string;

@@ -12,11 +12,15 @@ import { runToShards, type PipelineOutput } from './runner.ts';
 import type { Problem } from './schemas.ts';
 import { PARQUET_ENGINES } from './shards.ts';
 import { STAGES, structurecoder, type StructureCoderStage } from '../pipelines/structurecoder.ts';
+import { targetdpo } from '../pipelines/targetdpo.ts';
+
+const DEFAULT_TOKENIZER = new URL('../fixtures/tiny-model', import.meta.url).pathname;
 
 const USAGE = `structflow — streaming dataflow for code-LLM preference data
 
 Usage:
   structflow run structurecoder --input PATH --out DIR [options]
+  structflow run targetdpo --input PATH --out DIR [--tokenizer DIR] [options]
   structflow blocks FILE.py [--format] [--keep-underscore-defs]
   structflow help
 
@@ -43,6 +47,7 @@ run options:
   --n N                   candidates per target (default 5)
   --seed N                seed of sampling and mutations (default 0)
   --cache DIR             generation cache (default DIR/cache); --no-cache to bypass
+  --tokenizer DIR         targetdpo: folder with the trained model's tokenizer.json (default fixtures/tiny-model)
   --overwrite             replace an earlier run's shards in DIR
   --quiet                 no progress lines
 `;
@@ -86,11 +91,13 @@ async function run(argv: string[]): Promise<void> {
       'no-cache': { type: 'boolean' },
       'pair-mode': { type: 'string' },
       epochs: { type: 'string' },
+      tokenizer: { type: 'string' },
     },
   });
   const [name] = positionals;
-  if (name !== 'structurecoder')
-    throw new UsageError(`unknown pipeline "${name ?? ''}"; available: structurecoder`);
+  if (name !== 'structurecoder' && name !== 'targetdpo') {
+    throw new UsageError(`unknown pipeline "${name ?? ''}"; available: structurecoder, targetdpo`);
+  }
   if (!values.input || !values.out) throw new UsageError('run needs --input PATH and --out DIR');
   const format = values['input-format'] as InputFormat | undefined;
   if (format && !INPUT_FORMATS.includes(format))
@@ -124,16 +131,26 @@ async function run(argv: string[]): Promise<void> {
   );
   const cacheDir = values['no-cache'] ? undefined : (values.cache ?? join(values.out, 'cache'));
   const input = values.input;
+  const tokenizerDir = values.tokenizer ?? DEFAULT_TOKENIZER;
+  if (name === 'targetdpo' && values.until)
+    throw new UsageError('--until applies to the structurecoder pipeline only');
   await runToShards({
     pipeline: name,
     until,
     source: (ctx) => readProblems(ctx, input, format ? { format } : {}),
     build: (ctx) =>
-      structurecoder(
-        ctx,
-        { ...config, generator, ...(cacheDir ? { cacheDir } : {}) },
-        until,
-      ) as PipelineOutput<Problem, unknown>,
+      name === 'targetdpo'
+        ? (targetdpo(ctx, {
+            ...config,
+            generator,
+            tokenizerDir,
+            ...(cacheDir ? { cacheDir } : {}),
+          }) as PipelineOutput<Problem, unknown>)
+        : (structurecoder(
+            ctx,
+            { ...config, generator, ...(cacheDir ? { cacheDir } : {}) },
+            until,
+          ) as PipelineOutput<Problem, unknown>),
     out: values.out,
     rowsPerShard: int(values['rows-per-shard'], 'rows-per-shard', 10_000),
     engine,

@@ -168,3 +168,17 @@ export const Pair = z.object({
   rejected: z.string(),
 });
 export type Pair = z.infer<typeof Pair>;
+
+/** A Target-DPO pair (SPEC §3): whole programs with their focal line diffs and the rejected token mask. */
+export const FocalPair = Pair.extend({
+  chosen_code: z.string(),
+  rejected_code: z.string(),
+  /** 1-based lines of D+ (in chosen_code) and D− (in rejected_code). */
+  chosen_diff_lines: z.array(z.number().int().positive()),
+  rejected_diff_lines: z.array(z.number().int().positive()),
+  /** Per token of rejected_code under the configured tokenizer: 1 where it overlaps a D− line. */
+  rejected_mask: z.array(z.number().int().min(0).max(1)),
+  chosen_tokens: z.number().int().nonnegative(),
+  rejected_tokens: z.number().int().nonnegative(),
+});
+export type FocalPair = z.infer<typeof FocalPair>;

@@ -11,6 +11,10 @@ export interface SplitOptions {
   maxWords?: number;
   /** Emit one `full` target per problem from its first solution reaching this stage. Default true. */
   full?: boolean;
+  /** A `full` target for every solution instead of the first of each problem (Target-DPO). Default false. */
+  fullForEvery?: boolean;
+  /** Emit the block targets. Default true. */
+  blocks?: boolean;
 }
 
 /**
@@ -24,7 +28,13 @@ export interface SplitOptions {
  * pipe(format(ctx), split(ctx, { skipUnderscoreDefs: true }), fim(ctx))
  */
 export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunction<FormattedSolution, Target> {
-  const { skipUnderscoreDefs = true, maxWords = 2048, full = true } = opts;
+  const {
+    skipUnderscoreDefs = true,
+    maxWords = 2048,
+    full = true,
+    fullForEvery = false,
+    blocks = true,
+  } = opts;
   const id = (s: FormattedSolution) => `${s.problem_id}/${s.solution_index}`;
   return stage(ctx, { name: 'split', input: FormattedSolution, output: Target, id }, () => {
     const withFull = new Set<string>();
@@ -41,7 +51,7 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
       const targets: Target[] = [];
       const tooLong = countWords(s.code) > maxWords;
       if (tooLong) ctx.stat('split', 'too_many_words');
-      else {
+      else if (blocks) {
         for (const b of findBlocks(code, { skipUnderscoreDefs })) {
           targets.push({
             ...base,
@@ -55,7 +65,7 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
           });
         }
       }
-      if (full && !withFull.has(s.problem_id)) {
+      if (full && (fullForEvery || !withFull.has(s.problem_id))) {
         withFull.add(s.problem_id);
         targets.push({
           ...base,

@@ -1,0 +1,111 @@
+import type { Tokenizer } from '@huggingface/tokenizers';
+import { pipe, type OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import { syntaxLeaves } from '../lib/blocks.ts';
+import type { RunContext } from '../lib/context.ts';
+import { groupAdjacent } from '../lib/group.ts';
+import { lineDiff } from '../lib/lcs.ts';
+import { levenshtein } from '../lib/levenshtein.ts';
+import { hash32, prng } from '../lib/random.ts';
+import { CheckedCandidate, FocalPair } from '../lib/schemas.ts';
+import { Rejected, stage } from '../lib/stage.ts';
+import { lineRanges, maskOverlapping, tokenSpans } from '../lib/token-spans.ts';
+
+export interface FocalOptions {
+  /** Tokenizer for the token-length filter and the rejected mask. */
+  tokenizer: Tokenizer;
+  /** Seed of the choice of the rejected version (default 0). */
+  seed?: number;
+  /** D− longer than this many lines is dropped (default 20). */
+  maxDiffLines?: number;
+  /** Either side longer than this many tokens is dropped (default 2048). */
+  maxTokens?: number;
+}
+
+const lines = (code: string) => code.replace(/\n$/, '').split('\n');
+
+/**
+ * Target-DPO pairs (SPEC §3) from the checked variants of whole programs: chosen = the passing reference
+ * program, rejected = one of its failing variants, picked at random (seeded). The lines outside one
+ * longest common subsequence are D+ and D−. Filters, each a reject reason: `dminus_empty_or_comments`
+ * (D− only comments or blank), `dminus_too_long`, `too_many_tokens`, `same_syntax_tree` (the two differ in
+ * comments or formatting only); `no_failing_variant` when no variant failed. The rejected mask marks the
+ * tokens that overlap D− lines (each with its newline).
+ *
+ * @example
+ * pipe(check(ctx, { pool }), focal(ctx, { tokenizer }))
+ */
+export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<CheckedCandidate, FocalPair> {
+  const maxDiff = opts.maxDiffLines ?? 20;
+  const maxTokens = opts.maxTokens ?? 2048;
+  const run = stage(
+    ctx,
+    { name: 'focal', input: z.array(CheckedCandidate).min(1), output: FocalPair, id: (g) => g[0]!.target_id },
+    () => (group) => {
+      const t = group[0]!;
+      const chosen = t.middle; // the reference program, which passed its tests in `label`
+      const failing = group.filter((c) => c.verdict === 'fail' && c.candidate !== chosen);
+      if (failing.length === 0)
+        throw new Rejected('no_failing_variant', `none of ${group.length} variants failed its tests`);
+      const rejectedC = failing[Math.floor(prng(hash32(t.target_id, opts.seed ?? 0))() * failing.length)]!;
+      const rejected = rejectedC.candidate;
+      const { plus, minus } = lineDiff(lines(chosen), lines(rejected));
+      const rLines = lines(rejected);
+      if (minus.every((i) => /^\s*(#.*)?$/.test(rLines[i]!))) {
+        throw new Rejected('dminus_empty_or_comments', `D− has ${minus.length} line(s), none with code`);
+      }
+      if (minus.length > maxDiff)
+        throw new Rejected('dminus_too_long', `D− has ${minus.length} lines (> ${maxDiff})`);
+      const cTok = tokenSpans(opts.tokenizer, chosen);
+      const rTok = tokenSpans(opts.tokenizer, rejected);
+      const longest = Math.max(cTok.ids.length, rTok.ids.length);
+      if (longest > maxTokens) throw new Rejected('too_many_tokens', `${longest} tokens (> ${maxTokens})`);
+      if (syntaxLeaves(chosen).join('\u0000') === syntaxLeaves(rejected).join('\u0000')) {
+        throw new Rejected('same_syntax_tree', 'the versions differ in comments or formatting only');
+      }
+      const dMinus = minus.map((i) => i + 1);
+      const chatPrompt = t.chat_prompt;
+      return [
+        {
+          problem_id: t.problem_id,
+          solution_index: t.solution_index,
+          target_id: t.target_id,
+          kind: t.kind,
+          block_type: t.block_type,
+          depth: t.depth,
+          start_line: t.start_line,
+          end_line: t.end_line,
+          curriculum_key: lines(chosen).length,
+          question: t.question,
+          test_kind: t.problem.tests.kind,
+          starter_code: t.starter_code,
+          prefix: '',
+          suffix: '',
+          chosen_middle: chosen,
+          rejected_middle: rejected,
+          chosen_index: 0,
+          rejected_index: rejectedC.candidate_index,
+          chosen_origin: 'reference',
+          rejected_origin: rejectedC.origin,
+          edit_distance: levenshtein(chosen, rejected),
+          fim_prompt: '',
+          chat_prompt: chatPrompt,
+          prompt: chatPrompt,
+          chosen,
+          rejected,
+          chosen_code: chosen,
+          rejected_code: rejected,
+          chosen_diff_lines: plus.map((i) => i + 1),
+          rejected_diff_lines: dMinus,
+          rejected_mask: maskOverlapping(rTok.spans, lineRanges(rejected, dMinus)),
+          chosen_tokens: cTok.ids.length,
+          rejected_tokens: rTok.ids.length,
+        },
+      ];
+    },
+  );
+  return pipe(
+    groupAdjacent((c: CheckedCandidate) => c.target_id),
+    run,
+  );
+}

@@ -1,0 +1,65 @@
+import { pipe } from 'rxjs';
+import type { Column } from '../lib/arrow.ts';
+import type { RunContext } from '../lib/context.ts';
+import { ExecPool, type PoolOptions } from '../lib/exec.ts';
+import { GenerationCache } from '../lib/generators/cache.ts';
+import { loadTokenizer } from '../lib/generators/onnx.ts';
+import type { GenerationParams, Generator } from '../lib/generators/types.ts';
+import type { PipelineOutput } from '../lib/runner.ts';
+import type { FocalPair, Problem } from '../lib/schemas.ts';
+import { check } from '../operators/check.ts';
+import { fim } from '../operators/fim.ts';
+import { focal } from '../operators/focal.ts';
+import { format } from '../operators/format.ts';
+import { generate } from '../operators/generate.ts';
+import { label } from '../operators/label.ts';
+import { solutions } from '../operators/solutions.ts';
+import { split } from '../operators/split.ts';
+import { keyRange, PAIR_COLUMNS } from './structurecoder.ts';
+
+/**
+ * Target-DPO (SPEC §3): every passing reference program is the chosen side; variants of the whole
+ * program (the mutation generator by default, no model needed) are run on the tests, and a failing one
+ * is the rejected side. Output: pairs with D+/D− line numbers and the rejected token mask.
+ */
+export interface TargetDpoConfig {
+  lineLength?: number;
+  exec?: PoolOptions;
+  generator: Generator;
+  params?: Partial<GenerationParams>;
+  cacheDir?: string;
+  /** Folder with the `tokenizer.json` of the model to be trained (masks and the token-length filter). */
+  tokenizerDir: string;
+  /** Seed of the choice of the rejected version. */
+  seed?: number;
+  family?: string;
+}
+
+export const TARGETDPO_COLUMNS: Column<FocalPair>[] = [
+  ...(PAIR_COLUMNS as Column<FocalPair>[]),
+  { name: 'chosen_code', type: 'string' },
+  { name: 'rejected_code', type: 'string' },
+  { name: 'chosen_diff_lines', type: 'int32_list' },
+  { name: 'rejected_diff_lines', type: 'int32_list' },
+  { name: 'rejected_mask', type: 'int32_list' },
+  { name: 'chosen_tokens', type: 'int32' },
+  { name: 'rejected_tokens', type: 'int32' },
+];
+
+export function targetdpo(ctx: RunContext, cfg: TargetDpoConfig): PipelineOutput<Problem, FocalPair> {
+  const pool = new ExecPool(cfg.exec);
+  ctx.onClose(() => pool.close());
+  const cache = cfg.cacheDir ? new GenerationCache(cfg.cacheDir) : undefined;
+  const generator = cache ? cache.wrap(cfg.generator) : cfg.generator;
+  const op = pipe(
+    solutions(ctx),
+    format(ctx, cfg),
+    label(ctx, { pool }),
+    split(ctx, { blocks: false, fullForEvery: true }),
+    fim(ctx, cfg),
+    generate(ctx, { generator, ...(cfg.params ? { params: cfg.params } : {}) }),
+    check(ctx, { pool }),
+    focal(ctx, { tokenizer: loadTokenizer(cfg.tokenizerDir), seed: cfg.seed ?? 0 }),
+  );
+  return { op, columns: TARGETDPO_COLUMNS, describe: keyRange };
+}

@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { lastValueFrom, of, toArray } from 'rxjs';
+import { RunContext } from '../../lib/context.ts';
+import { loadTokenizer } from '../../lib/generators/onnx.ts';
+import type { CheckedCandidate, Problem, Verdict } from '../../lib/schemas.ts';
+import { tokenSpans } from '../../lib/token-spans.ts';
+import { focal } from '../../operators/focal.ts';
+import { FIXTURES } from '../helpers.ts';
+
+const tokenizer = loadTokenizer(join(FIXTURES, 'tiny-model'));
+const problem = {
+  problem_id: 'p',
+  question: 'Q',
+  starter_code: '',
+  tests: { kind: 'stdio', inputs: [], outputs: [] },
+} as unknown as Problem;
+const GOLDEN = 'n = int(input())\ntotal = 0\nfor i in range(n):\n    total += i\nprint(total)\n';
+
+function variants(list: [string, Verdict][]): CheckedCandidate[] {
+  return list.map(([candidate, verdict], i) => ({
+    problem,
+    problem_id: 'p',
+    solution_index: 0,
+    target_id: 'p/0/full',
+    kind: 'full',
+    block_type: 'full',
+    depth: 0,
+    start_line: 1,
+    end_line: 5,
+    prefix: '',
+    middle: GOLDEN,
+    suffix: '',
+    question: 'Q',
+    starter_code: '',
+    fim_prompt: '',
+    chat_prompt: 'CHAT',
+    gen_start: '',
+    prompt_family: 'qwen',
+    candidate_index: i,
+    candidate,
+    generator: 'test',
+    origin: 'test',
+    verdict,
+    error: '',
+  }));
+}
+
+async function run(list: [string, Verdict][], opts = {}) {
+  const ctx = new RunContext();
+  const out = await lastValueFrom(of(...variants(list)).pipe(focal(ctx, { tokenizer, ...opts }), toArray()));
+  return { out, reasons: ctx.counter('focal').reasons };
+}
+
+describe('focal (Target-DPO)', () => {
+  it('diffs the reference against a failing variant: D+/D− lines and the mask of the D− tokens', async () => {
+    const bad = GOLDEN.replace('total += i', 'total -= i');
+    const { out } = await run([
+      [GOLDEN, 'pass'],
+      [bad, 'fail'],
+    ]);
+    const p = out[0]!;
+    expect([p.chosen_diff_lines, p.rejected_diff_lines]).to.deep.equal([[4], [4]]);
+    expect(p.chosen_code).to.equal(GOLDEN);
+    expect(p.rejected_code).to.equal(bad);
+    const { spans } = tokenSpans(tokenizer, bad);
+    const masked = spans
+      .filter((_, i) => p.rejected_mask[i])
+      .map(([s, e]) => bad.slice(s, e))
+      .join('');
+    expect(masked).to.include('total -= i');
+    expect(masked).to.not.include('print');
+    expect(p.rejected_mask).to.have.length(p.rejected_tokens);
+  });
+
+  it('drops pairs by each filter, with its reason', async () => {
+    const commented = await run([[GOLDEN.replace('print(total)', '# note\nprint(total)'), 'fail']]);
+    expect(commented.reasons).to.deep.equal({ dminus_empty_or_comments: 1 });
+    const reformatted = await run([[GOLDEN.replace('total += i', 'total  +=  i'), 'fail']]);
+    expect(reformatted.reasons).to.deep.equal({ same_syntax_tree: 1 });
+    const long = await run([[GOLDEN + 'x = 1\n'.repeat(21), 'fail']]);
+    expect(long.reasons).to.deep.equal({ dminus_too_long: 1 });
+    const tokens = await run([[GOLDEN.replace('total += i', 'total -= i'), 'fail']], { maxTokens: 5 });
+    expect(tokens.reasons).to.deep.equal({ too_many_tokens: 1 });
+    const none = await run([
+      [GOLDEN, 'pass'],
+      ['print(1)\n', 'error'],
+    ]);
+    expect(none.reasons).to.deep.equal({ no_failing_variant: 1 });
+  });
+
+  it('picks the rejected version among the failing ones with its seed', async () => {
+    const list: [string, Verdict][] = [1, 2, 3, 4, 5, 6].map((k) => [
+      GOLDEN.replace('total = 0', `total = ${k}`),
+      'fail',
+    ]);
+    const picks = new Set<string>();
+    for (let seed = 0; seed < 12; seed++) picks.add((await run(list, { seed })).out[0]!.rejected_code);
+    expect(picks.size).to.be.greaterThan(1);
+    expect((await run(list, { seed: 3 })).out[0]!.rejected_code).to.equal(
+      (await run(list, { seed: 3 })).out[0]!.rejected_code,
+    );
+  });
+});

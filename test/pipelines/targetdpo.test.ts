@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { RunContext } from '../../lib/context.ts';
+import { readProblems } from '../../lib/datasets.ts';
+import { ExecPool } from '../../lib/exec.ts';
+import { lcsLengthDP } from '../../lib/lcs.ts';
+import { levenshteinDP } from '../../lib/levenshtein.ts';
+import { readManifest } from '../../lib/manifest.ts';
+import { collect, FIXTURES, readParquetFile, tmp } from '../helpers.ts';
+
+const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
+const lines = (s: string) => s.replace(/\n$/, '').split('\n');
+
+describe('structflow run targetdpo', function () {
+  this.timeout(300_000);
+
+  it('writes focal pairs whose D+/D− and distances check out independently and whose sides re-check', async () => {
+    const out = tmp();
+    const input = join(FIXTURES, 'apps.jsonl');
+    execFileSync(
+      'node',
+      [CLI, 'run', 'targetdpo', '--input', input, '--out', out, '--test-timeout', '0.5', '--quiet'],
+      { stdio: 'pipe' },
+    );
+    const m = readManifest(out);
+    const rows = (await Promise.all(m.shards.map((s) => readParquetFile(join(out, s.file))))).flat();
+    expect(rows.length).to.be.greaterThan(20);
+    for (const col of [
+      'chosen_code',
+      'rejected_code',
+      'chosen_diff_lines',
+      'rejected_diff_lines',
+      'rejected_mask',
+      'prompt',
+      'chosen',
+      'rejected',
+    ]) {
+      expect(m.schema.map((c) => c.name)).to.include(col);
+    }
+    for (const r of rows) {
+      const c = lines(r.chosen_code as string);
+      const w = lines(r.rejected_code as string);
+      const plus = Array.from(r.chosen_diff_lines as Iterable<number>);
+      const minus = Array.from(r.rejected_diff_lines as Iterable<number>);
+      // what is left of both sides is one common subsequence of the DP's maximum length
+      const keptC = c.filter((_, i) => !plus.includes(i + 1));
+      const keptW = w.filter((_, i) => !minus.includes(i + 1));
+      expect(keptC).to.deep.equal(keptW);
+      expect(keptC.length).to.equal(lcsLengthDP(c, w));
+      expect(minus.length).to.be.within(1, 20);
+      expect(r.edit_distance).to.equal(levenshteinDP(r.chosen_code as string, r.rejected_code as string));
+      const mask = Array.from(r.rejected_mask as Iterable<number>);
+      expect(mask).to.have.length(r.rejected_tokens as number);
+      expect(mask.some((x) => x === 1)).to.equal(true);
+    }
+    const problems = new Map(
+      (await collect(readProblems(new RunContext(), input))).map((p) => [p.problem_id, p]),
+    );
+    const pool = new ExecPool({ limits: { test_cpu_s: 2 } });
+    try {
+      const verdicts = await Promise.all(
+        rows.map(async (r) => {
+          const tests = problems.get(r.problem_id as string)!.tests;
+          const [c, w] = await Promise.all([
+            pool.run({ id: 'c', code: r.chosen_code as string, tests }),
+            pool.run({ id: 'w', code: r.rejected_code as string, tests }),
+          ]);
+          return `${c.verdict}/${w.verdict}`;
+        }),
+      );
+      expect(verdicts.filter((v) => v !== 'pass/fail')).to.deep.equal([]);
+    } finally {
+      await pool.close();
+    }
+  });
+});
