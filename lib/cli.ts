@@ -13,6 +13,7 @@ import type { Problem } from './schemas.ts';
 import { PARQUET_ENGINES } from './shards.ts';
 import { STAGES, structurecoder, type StructureCoderStage } from '../pipelines/structurecoder.ts';
 import { targetdpo } from '../pipelines/targetdpo.ts';
+import { train } from './train/trainer.ts';
 
 const DEFAULT_TOKENIZER = new URL('../fixtures/tiny-model', import.meta.url).pathname;
 
@@ -21,6 +22,7 @@ const USAGE = `structflow — streaming dataflow for code-LLM preference data
 Usage:
   structflow run structurecoder --input PATH --out DIR [options]
   structflow run targetdpo --input PATH --out DIR [--tokenizer DIR] [options]
+  structflow train --shards DIR --model DIR --out DIR [train options]
   structflow blocks FILE.py [--format] [--keep-underscore-defs]
   structflow help
 
@@ -203,6 +205,101 @@ function makeGenerator(name: string, baseUrl?: string, model?: string, modelDir?
   throw new UsageError(`--generator must be mutation, openai or onnx, got "${name}"`);
 }
 
+const TRAIN_USAGE = `train options:
+  --shards DIR            a pipeline's output folder (manifest.json + shards), read in manifest order
+  --model DIR             the built-in tiny model folder, or a Hugging Face model (needs transformers)
+  --out DIR               checkpoints, metrics.jsonl, metrics.png
+  --loss L                dpo | target-dpo | target-rpo (default dpo)
+  --preset P              structurecoder (beta 0.5) | targetdpo (beta 0.1) (default structurecoder)
+  --beta B, --alpha A     override the preset's beta; the RPO weight (default 1.0)
+  --lr X                  learning rate (default 1e-6)
+  --optimizer O           rmsprop | adamw (default rmsprop)
+  --warmup-ratio R        warm-up share of the cosine schedule (default 0.05)
+  --batch-size N          pairs per micro-batch (default 4)
+  --grad-accum N          micro-batches per optimizer step (default 1)
+  --steps N               stop after N optimizer steps (default: one pass)
+  --fim-rate P            probability of the FIM format per block pair (default 0.5)
+  --max-len N             drop pairs longer than N tokens (default 2048)
+  --seed N                seed of the FIM/chat draws and of torch (default 0)
+  --checkpoint-every N    save a checkpoint every N steps (always at the end)
+  --resume                continue from DIR/checkpoint at the exact next pair
+`;
+
+async function trainCmd(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(
+      [
+        'shards',
+        'model',
+        'out',
+        'loss',
+        'preset',
+        'beta',
+        'alpha',
+        'lr',
+        'optimizer',
+        'warmup-ratio',
+        'batch-size',
+        'grad-accum',
+        'steps',
+        'fim-rate',
+        'max-len',
+        'seed',
+        'checkpoint-every',
+        'tokenizer',
+      ]
+        .map((k) => [k, { type: 'string' as const }])
+        .concat([['resume', { type: 'boolean' as const }] as never]),
+    ),
+  });
+  const v = values as Record<string, string | boolean | undefined>;
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const num = (k: string) => {
+    const x = str(k);
+    if (x === undefined) return undefined;
+    const n = Number(x);
+    if (!Number.isFinite(n)) throw new UsageError(`--${k} must be a number, got "${x}"`);
+    return n;
+  };
+  const [shards, model, out] = [str('shards'), str('model'), str('out')];
+  if (!shards || !model || !out)
+    throw new UsageError('train needs --shards DIR --model DIR --out DIR\n\n' + TRAIN_USAGE);
+  const loss = str('loss') ?? 'dpo';
+  if (!['dpo', 'target-dpo', 'target-rpo'].includes(loss))
+    throw new UsageError('--loss must be dpo, target-dpo or target-rpo');
+  const preset = str('preset') ?? 'structurecoder';
+  if (!['structurecoder', 'targetdpo'].includes(preset))
+    throw new UsageError('--preset must be structurecoder or targetdpo');
+  const optimizer = str('optimizer') ?? 'rmsprop';
+  if (!['rmsprop', 'adamw'].includes(optimizer)) throw new UsageError('--optimizer must be rmsprop or adamw');
+  const defined = <T extends object>(o: T) =>
+    Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
+  await train(
+    defined({
+      shards,
+      model,
+      out,
+      loss: loss as 'dpo',
+      preset: preset as 'structurecoder',
+      optimizer: optimizer as 'rmsprop',
+      beta: num('beta'),
+      alpha: num('alpha'),
+      lr: num('lr'),
+      warmupRatio: num('warmup-ratio'),
+      batchSize: num('batch-size'),
+      gradAccum: num('grad-accum'),
+      steps: num('steps'),
+      fimRate: num('fim-rate'),
+      maxLen: num('max-len'),
+      seed: num('seed'),
+      checkpointEvery: num('checkpoint-every'),
+      tokenizer: str('tokenizer'),
+      resume: v.resume === true,
+    }),
+  );
+}
+
 function blocks(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -223,7 +320,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (cmd === 'run') await run(rest);
     else if (cmd === 'blocks') blocks(rest);
-    else if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') process.stdout.write(USAGE);
+    else if (cmd === 'train') await trainCmd(rest);
+    else if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h')
+      process.stdout.write(USAGE + '\n' + TRAIN_USAGE);
     else throw new UsageError(`unknown command "${cmd}"`);
     return 0;
   } catch (err) {

@@ -1,0 +1,239 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadTokenizer } from '../generators/onnx.ts';
+import { readManifest } from '../manifest.ts';
+import { isBadRow, readParquet } from '../sources.ts';
+import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
+
+export interface TrainConfig extends Partial<TrainOptions> {
+  /** Output folder of a pipeline run: manifest.json and its shards. */
+  shards: string;
+  /** Model folder: the built-in tiny model, or a Hugging Face model when `transformers` is installed. */
+  model: string;
+  /** Where checkpoints, metrics.jsonl and metrics.png go. */
+  out: string;
+  loss?: 'dpo' | 'target-dpo' | 'target-rpo';
+  /** β per preset: structurecoder 0.5, targetdpo 0.1 (SPEC §5). */
+  preset?: 'structurecoder' | 'targetdpo';
+  beta?: number;
+  alpha?: number;
+  lr?: number;
+  optimizer?: 'rmsprop' | 'adamw';
+  warmupRatio?: number;
+  /** Pairs per micro-batch sent to the worker. Default 4. */
+  batchSize?: number;
+  /** Micro-batches per optimizer step. Default 1 (the reference: 128 pairs per step). */
+  gradAccum?: number;
+  /** Stop after this many optimizer steps (default: one pass over the shards). */
+  steps?: number;
+  checkpointEvery?: number;
+  /** Continue from `out/checkpoint` at the exact next pair. */
+  resume?: boolean;
+  /** Tokenizer folder (default: the model folder). */
+  tokenizer?: string;
+  /** Append every pair index the worker receives to this file (for tests of the order). */
+  logOrder?: string;
+  python?: string;
+}
+
+export interface StepMetrics {
+  step: number;
+  loss: number;
+  margin: number;
+  accuracy: number;
+  pairs_per_s: number;
+  tokens_per_s: number;
+  position: number;
+}
+
+export interface TrainSummary {
+  steps: StepMetrics[];
+  dropped: number;
+  sent: number;
+  checksum: string;
+  plot?: string;
+}
+
+const WORKER = new URL('../../python/train_worker.py', import.meta.url).pathname;
+const PLOT = new URL('../../python/plot_metrics.py', import.meta.url).pathname;
+
+/** An interpreter that has PyTorch: the one behind `python3`, else Debian's (where python3-torch installs). */
+export function torchPython(explicit?: string): string {
+  const candidates = [explicit, process.env.STRUCTFLOW_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter(
+    Boolean,
+  ) as string[];
+  for (const p of candidates) {
+    const r = spawnSync(p, ['-c', 'import torch, sys; print(sys.executable)']);
+    if (r.status === 0) return r.stdout.toString().trim();
+  }
+  throw new Error(
+    'no Python with PyTorch found: apt-get install python3-torch (or pip install torch) and retry',
+  );
+}
+
+/** A micro-batch frame: header JSON then the pairs' ids and masks as little-endian int32 arrays. */
+function frame(batch: { index: number; ex: Example }[], nextPosition: number): Buffer {
+  const header = Buffer.from(
+    JSON.stringify({
+      pairs: batch.map((b) => ({
+        index: b.index,
+        chosen_len: b.ex.chosen.ids.length,
+        rejected_len: b.ex.rejected.ids.length,
+        ref: null,
+      })),
+      next_position: nextPosition,
+    }),
+  );
+  const ints = batch.flatMap((b) => [
+    ...b.ex.chosen.ids,
+    ...b.ex.chosen.mask,
+    ...b.ex.rejected.ids,
+    ...b.ex.rejected.mask,
+  ]);
+  const payload = Buffer.from(Int32Array.from(ints).buffer);
+  const len = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    return b;
+  };
+  return Buffer.concat([len(header.length), header, len(payload.length), payload]);
+}
+
+/**
+ * The train operator (SPEC §5): reads the manifest, streams pairs in manifest order (never shuffled),
+ * draws FIM or chat per pair, tokenizes, masks, drops over-long pairs (counted), batches, and feeds a
+ * PyTorch worker over a pipe with backpressure; metrics come back per optimizer step.
+ */
+export async function train(
+  cfg: TrainConfig,
+  log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Promise<TrainSummary> {
+  const manifest = readManifest(cfg.shards);
+  const batchSize = cfg.batchSize ?? 4;
+  const gradAccum = cfg.gradAccum ?? 1;
+  const totalSteps = Math.min(cfg.steps ?? Infinity, Math.ceil(manifest.rows / (batchSize * gradAccum)));
+  if (!(totalSteps >= 1)) throw new Error(`${cfg.shards} has no pairs to train on`);
+  const opts: TrainOptions = {
+    fimRate: cfg.fimRate ?? 0.5,
+    seed: cfg.seed ?? 0,
+    maxLen: cfg.maxLen ?? 2048,
+    instructionAlways: cfg.instructionAlways ?? false,
+    focal: cfg.focal ?? (cfg.loss === 'target-dpo' || cfg.loss === 'target-rpo'),
+    family: cfg.family ?? 'qwen',
+  };
+  mkdirSync(cfg.out, { recursive: true });
+  const positionFile = join(cfg.out, 'checkpoint', 'position.json');
+  const skipTo =
+    cfg.resume && existsSync(positionFile)
+      ? (JSON.parse(readFileSync(positionFile, 'utf8')) as { position: number }).position
+      : 0;
+  const tokenizer = loadTokenizer(cfg.tokenizer ?? cfg.model);
+  const args = [
+    WORKER,
+    ...[
+      '--model',
+      cfg.model,
+      '--out',
+      cfg.out,
+      '--loss',
+      cfg.loss ?? 'dpo',
+      '--preset',
+      cfg.preset ?? 'structurecoder',
+    ],
+    ...[
+      '--lr',
+      String(cfg.lr ?? 1e-6),
+      '--optimizer',
+      cfg.optimizer ?? 'rmsprop',
+      '--warmup-ratio',
+      String(cfg.warmupRatio ?? 0.05),
+    ],
+    ...['--total-steps', String(totalSteps), '--grad-accum', String(gradAccum), '--seed', String(opts.seed)],
+    ...['--checkpoint-every', String(cfg.checkpointEvery ?? 0)],
+    ...(cfg.beta !== undefined ? ['--beta', String(cfg.beta)] : []),
+    ...(cfg.alpha !== undefined ? ['--alpha', String(cfg.alpha)] : []),
+    ...(cfg.resume ? ['--resume'] : []),
+    ...(cfg.logOrder ? ['--log-order', cfg.logOrder] : []),
+  ];
+  const worker = spawn(torchPython(cfg.python), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  worker.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = once(worker, 'exit') as Promise<[number | null, string | null]>;
+  let workerDone = false;
+  void exited.then(() => (workerDone = true));
+  worker.stdin.on('error', () => {}); // the worker stops reading once it reached its last step
+
+  const metrics = createWriteStream(join(cfg.out, 'metrics.jsonl'), { flags: cfg.resume ? 'a' : 'w' });
+  const steps: StepMetrics[] = [];
+  let checksum = '';
+  const reading = (async () => {
+    for await (const line of createInterface({ input: worker.stdout })) {
+      const ev = JSON.parse(line) as { event: string } & StepMetrics & { param_checksum?: string };
+      metrics.write(line + '\n');
+      if (ev.event === 'step') {
+        steps.push(ev);
+        log(
+          `step ${ev.step}/${totalSteps}  loss ${ev.loss.toFixed(4)}  margin ${ev.margin.toFixed(4)}  acc ${ev.accuracy.toFixed(2)}  ${ev.pairs_per_s.toFixed(1)} pairs/s  ${ev.tokens_per_s.toFixed(0)} tok/s`,
+        );
+      } else if (ev.event === 'done') checksum = ev.param_checksum ?? '';
+    }
+  })();
+
+  const draws = new FormatDraws(opts.fimRate, opts.seed);
+  let position = 0;
+  let dropped = 0;
+  let sent = 0;
+  let batch: { index: number; ex: Example }[] = [];
+  const send = async (buf: Buffer) => {
+    if (workerDone) return;
+    // a worker that reached its last step stops reading: its pipe errors instead of draining
+    if (!worker.stdin.write(buf))
+      await Promise.race([once(worker.stdin, 'drain').catch(() => undefined), exited]);
+  };
+  feed: for (const shard of manifest.shards) {
+    for await (const r of readParquet(join(cfg.shards, shard.file))) {
+      if (workerDone) break feed;
+      if (isBadRow(r)) throw new Error(`${r.where}: ${r.error}`);
+      const row = r.row as unknown as PairRow;
+      const format = draws.next(row.kind); // drawn for every pair, skipped or not, so formats never shift
+      const index = position++;
+      if (index < skipTo) continue;
+      const ex = buildExample(row, format, tokenizer, opts);
+      if (!ex) {
+        dropped++;
+        continue;
+      }
+      batch.push({ index, ex });
+      if (batch.length === batchSize) {
+        await send(frame(batch, position));
+        sent += batch.length;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) {
+    await send(frame(batch, position));
+    sent += batch.length;
+  }
+  await send(Buffer.alloc(4)); // end of stream
+  if (!workerDone) worker.stdin.end();
+  const [code] = await exited;
+  await reading;
+  metrics.end();
+  await once(metrics, 'finish');
+  if (code !== 0)
+    throw new Error(
+      `the trainer worker failed (exit ${code}): ${stderr.trim().split('\n').slice(-5).join('\n')}`,
+    );
+  log(
+    `trained ${steps.length} step(s); ${sent} pair(s) sent, ${dropped} dropped as longer than ${opts.maxLen} tokens`,
+  );
+  const png = join(cfg.out, 'metrics.png');
+  const plot = spawnSync(torchPython(cfg.python), [PLOT, join(cfg.out, 'metrics.jsonl'), png]);
+  if (plot.status !== 0)
+    log(`no plot (${plot.stderr.toString().trim().split('\n').pop()}): apt-get install python3-matplotlib`);
+  return { steps, dropped, sent, checksum, ...(plot.status === 0 ? { plot: png } : {}) };
+}

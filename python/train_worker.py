@@ -1,0 +1,224 @@
+"""StructFlow's PyTorch trainer worker: DPO / Target-DPO / Target-RPO on batches streamed from the
+TypeScript `train` operator, in the order they come (never shuffled).
+
+Input (stdin), one frame per micro-batch: u32 little-endian header length, the JSON header
+({"pairs": [{"index", "chosen_len", "rejected_len", "ref": [rc, rr] | null}], "next_position"}), then
+u32 payload length and the payload: for each pair, chosen ids, chosen mask, rejected ids, rejected mask,
+as little-endian int32 arrays. A header length of 0 ends the stream.
+Output (stdout): one JSON line per optimizer step ({"event": "step", ...}) and a final {"event": "done"}.
+With torchrun (WORLD_SIZE > 1) every rank reads the same stream and takes an interleaved slice of each
+micro-batch (pair i goes to rank i % world), so the global order is kept; gradients are averaged by DDP.
+"""
+
+import argparse
+import copy
+import json
+import math
+import os
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dpo import preference_loss, sequence_logps  # noqa: E402
+
+PRESET_BETA = {"structurecoder": 0.5, "targetdpo": 0.1}
+
+
+def load_model(path, device):
+    if os.path.exists(os.path.join(path, "model.pt")):
+        import tiny_model
+
+        return tiny_model.load(path, device)
+    try:
+        from transformers import AutoModelForCausalLM
+    except ImportError:
+        sys.exit(f"{path} is not the built-in tiny model and transformers is not installed: pip install transformers")
+
+    class Wrapped(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, ids):
+            return self.m(input_ids=ids).logits
+
+    return Wrapped(AutoModelForCausalLM.from_pretrained(path)).to(device)
+
+
+def read_exact(stream, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = stream.read(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def frames(stream):
+    while True:
+        raw = read_exact(stream, 4)
+        if raw is None:
+            return
+        (hlen,) = struct.unpack("<I", raw)
+        if hlen == 0:
+            return
+        header = json.loads(read_exact(stream, hlen))
+        (plen,) = struct.unpack("<I", read_exact(stream, 4))
+        payload = np.frombuffer(read_exact(stream, plen), dtype="<i4")
+        pairs, at = [], 0
+        for p in header["pairs"]:
+            c, r = p["chosen_len"], p["rejected_len"]
+            pairs.append({**p, "c_ids": payload[at:at + c], "c_mask": payload[at + c:at + 2 * c],
+                          "r_ids": payload[at + 2 * c:at + 2 * c + r], "r_mask": payload[at + 2 * c + r:at + 2 * c + 2 * r]})
+            at += 2 * c + 2 * r
+        yield header, pairs
+
+
+def pad(rows, device):
+    n = max(len(r) for r in rows)
+    out = torch.zeros((len(rows), n), dtype=torch.long)
+    for i, r in enumerate(rows):
+        out[i, :len(r)] = torch.from_numpy(r.astype(np.int64))
+    return out.to(device)
+
+
+def lr_factor(step, total, warmup_ratio, min_ratio=0.1):
+    """Linear warm-up, then cosine down to min_ratio of the peak (the reference's cosine_with_min_lr)."""
+    warm = max(1, int(total * warmup_ratio))
+    if step < warm:
+        return (step + 1) / warm
+    progress = min(1.0, (step - warm) / max(1, total - warm))
+    return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def save_checkpoint(path, model, opt, sched, step, position):
+    tmp = path + ".tmp"
+    os.makedirs(tmp, exist_ok=True)
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step}, os.path.join(tmp, "state.pt"))
+    with open(os.path.join(tmp, "position.json"), "w") as f:
+        json.dump({"step": step, "position": position}, f)
+    if os.path.exists(path):
+        os.rename(path, path + ".old")
+    os.rename(tmp, path)
+    if os.path.exists(path + ".old"):
+        import shutil
+
+        shutil.rmtree(path + ".old")
+
+
+def main():
+    a = argparse.ArgumentParser()
+    a.add_argument("--model", required=True)
+    a.add_argument("--out", required=True)
+    a.add_argument("--loss", choices=["dpo", "target-dpo", "target-rpo"], default="dpo")
+    a.add_argument("--preset", choices=list(PRESET_BETA), default="structurecoder")
+    a.add_argument("--beta", type=float)
+    a.add_argument("--alpha", type=float, default=1.0)
+    a.add_argument("--lr", type=float, default=1e-6)
+    a.add_argument("--optimizer", choices=["rmsprop", "adamw"], default="rmsprop")
+    a.add_argument("--warmup-ratio", type=float, default=0.05)
+    a.add_argument("--total-steps", type=int, required=True)
+    a.add_argument("--grad-accum", type=int, default=1)
+    a.add_argument("--checkpoint-every", type=int, default=0)
+    a.add_argument("--resume", action="store_true")
+    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--log-order")
+    args = a.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if torch.cuda.is_available() else "cpu")
+    if world > 1:
+        torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    policy = load_model(args.model, device)
+    reference = copy.deepcopy(policy).eval()  # the initial model, also on resume
+    for p in reference.parameters():
+        p.requires_grad_(False)
+    model = torch.nn.parallel.DistributedDataParallel(policy) if world > 1 else policy
+    beta = args.beta if args.beta is not None else PRESET_BETA[args.preset]
+    alpha = args.alpha if args.loss == "target-rpo" else 0.0
+    opt_cls = torch.optim.RMSprop if args.optimizer == "rmsprop" else torch.optim.AdamW
+    opt = opt_cls(policy.parameters(), lr=args.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, args.total_steps, args.warmup_ratio))
+    ckpt = os.path.join(args.out, "checkpoint")
+    step = 0
+    if args.resume and os.path.exists(os.path.join(ckpt, "state.pt")):
+        state = torch.load(os.path.join(ckpt, "state.pt"), map_location=device)
+        policy.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        step = state["step"]
+    order = open(args.log_order, "a") if args.log_order and rank == 0 else None
+    out = sys.stdout
+    micro = 0
+    acc = {"loss": 0.0, "margin": 0.0, "correct": 0, "pairs": 0, "tokens": 0}
+    t0 = time.time()
+    position = None
+    for header, pairs in frames(sys.stdin.buffer):
+        position = header["next_position"]
+        if order:
+            order.write("".join(f"{p['index']}\n" for p in pairs))
+            order.flush()
+        mine = pairs[rank::world]
+        if mine:
+            c_ids, c_mask = pad([p["c_ids"] for p in mine], device), pad([p["c_mask"] for p in mine], device)
+            r_ids, r_mask = pad([p["r_ids"] for p in mine], device), pad([p["r_mask"] for p in mine], device)
+            pc, nc = sequence_logps(model, c_ids, c_mask)
+            pr, _ = sequence_logps(model, r_ids, r_mask)
+            if all(p.get("ref") for p in mine):  # precomputed reference log-probs (ONNX): no reference pass
+                refs = torch.tensor([p["ref"] for p in mine], dtype=torch.float32, device=device)
+                rc, rr = refs[:, 0], refs[:, 1]
+            else:
+                with torch.no_grad():
+                    rc, _ = sequence_logps(reference, c_ids, c_mask)
+                    rr, _ = sequence_logps(reference, r_ids, r_mask)
+            loss, margin = preference_loss(pc, pr, rc, rr, beta, alpha, nc)
+            (loss.sum() / (len(pairs) * args.grad_accum) * world).backward()
+            acc["loss"] += loss.sum().item()
+            acc["margin"] += margin.sum().item()
+            acc["correct"] += int((margin > 0).sum().item())
+            acc["pairs"] += len(mine)
+            acc["tokens"] += int(c_ids.numel() + r_ids.numel())
+        micro += 1
+        if micro % args.grad_accum == 0:
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            step += 1
+            dt = max(time.time() - t0, 1e-9)
+            n = max(acc["pairs"], 1)
+            if rank == 0:
+                out.write(json.dumps({"event": "step", "step": step, "loss": acc["loss"] / n, "margin": acc["margin"] / n,
+                                      "accuracy": acc["correct"] / n, "pairs": acc["pairs"], "pairs_per_s": acc["pairs"] / dt,
+                                      "tokens_per_s": acc["tokens"] / dt, "lr": sched.get_last_lr()[0], "position": position}) + "\n")
+                out.flush()
+                if args.checkpoint_every and step % args.checkpoint_every == 0:
+                    save_checkpoint(ckpt, policy, opt, sched, step, position)
+            acc = {"loss": 0.0, "margin": 0.0, "correct": 0, "pairs": 0, "tokens": 0}
+            t0 = time.time()
+            if step >= args.total_steps:
+                break
+    if rank == 0:
+        save_checkpoint(ckpt, policy, opt, sched, step, position)
+        import hashlib
+
+        h = hashlib.sha256()
+        for name, t in sorted(policy.state_dict().items()):
+            h.update(name.encode())
+            h.update(t.detach().cpu().contiguous().numpy().tobytes())
+        digest = h.hexdigest()
+        out.write(json.dumps({"event": "done", "step": step, "param_checksum": digest}) + "\n")
+        out.flush()
+    if world > 1:
+        torch.distributed.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+import { expect } from 'chai';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadTokenizer } from '../../lib/generators/onnx.ts';
+import { readManifest } from '../../lib/manifest.ts';
+import { buildExample, FormatDraws, STDIO_INSTRUCTION, type PairRow } from '../../lib/train/examples.ts';
+import { torchPython, train } from '../../lib/train/trainer.ts';
+import { FIXTURES, tmp } from '../helpers.ts';
+
+const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
+const MODEL = join(FIXTURES, 'tiny-model');
+const quiet = () => {};
+
+/** Pairs to train on: the StructureCoder pipeline on the fixtures, once for the whole file. */
+let shards: string;
+before(function () {
+  this.timeout(300_000);
+  shards = tmp();
+  execFileSync('node', [
+    CLI,
+    'run',
+    'structurecoder',
+    '--input',
+    join(FIXTURES, 'apps.jsonl'),
+    '--out',
+    shards,
+    '--test-timeout',
+    '0.5',
+    '--quiet',
+    '--rows-per-shard',
+    '300',
+  ]);
+});
+
+describe('train', function () {
+  this.timeout(300_000);
+
+  it('lowers the DPO loss and widens the reward margin on the fixture pairs (tiny model, CPU)', async () => {
+    const out = tmp();
+    const r = await train({ shards, model: MODEL, out, steps: 30, lr: 1e-3, batchSize: 8 }, quiet);
+    expect(r.steps).to.have.length(30);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = r.steps.slice(0, 5);
+    const last = r.steps.slice(-5);
+    expect(mean(last.map((s) => s.loss))).to.be.below(mean(first.map((s) => s.loss)) / 2);
+    expect(mean(last.map((s) => s.margin))).to.be.above(mean(first.map((s) => s.margin)));
+    expect(r.plot).to.equal(join(out, 'metrics.png'));
+    expect(readFileSync(join(out, 'metrics.png')).subarray(1, 4).toString()).to.equal('PNG');
+  });
+
+  it('feeds the worker the pairs in manifest order, never shuffled', async () => {
+    const out = tmp();
+    const order = join(out, 'order.txt');
+    const r = await train({ shards, model: MODEL, out, batchSize: 5, logOrder: order }, quiet);
+    const got = readFileSync(order, 'utf8').trim().split('\n').map(Number);
+    expect(r.dropped).to.equal(0);
+    expect(got).to.deep.equal(Array.from({ length: readManifest(shards).rows }, (_, i) => i));
+  });
+
+  it('gives tokens outside the loss mask exactly zero gradient', () => {
+    expect(
+      execFileSync(torchPython(), [join(FIXTURES, '..', 'test', 'python', 'mask_grad.py')])
+        .toString()
+        .trim(),
+    ).to.equal('ok');
+  });
+
+  it('resumes after kill -9 at the exact next pair, ending with the same parameters as an uninterrupted run', async () => {
+    const common = [
+      '--shards',
+      shards,
+      '--model',
+      MODEL,
+      '--steps',
+      '16',
+      '--lr',
+      '1e-3',
+      '--batch-size',
+      '4',
+      '--checkpoint-every',
+      '3',
+    ];
+    const whole = await train(
+      { shards, model: MODEL, out: tmp(), steps: 16, lr: 1e-3, batchSize: 4, checkpointEvery: 3 },
+      quiet,
+    );
+    const out = tmp();
+    // start a run, kill it (and its worker) once it has checkpointed, then resume it
+    const child = spawn('node', [CLI, 'train', ...common, '--out', out], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      child.stderr.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (/step 7\//.test(seen)) resolve();
+      });
+    });
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const resumed = await train(
+      { shards, model: MODEL, out, steps: 16, lr: 1e-3, batchSize: 4, checkpointEvery: 3, resume: true },
+      quiet,
+    );
+    expect(resumed.steps[0]!.step).to.be.within(4, 8); // it did continue, not start over
+    expect(resumed.checksum).to.equal(whole.checksum);
+  });
+});
+
+describe('training examples', () => {
+  const tok = loadTokenizer(MODEL);
+  const row: PairRow = {
+    kind: 'fim',
+    question: 'Add.',
+    test_kind: 'stdio',
+    starter_code: '',
+    prefix: 'a = 1\n',
+    suffix: '\nprint(b)\n',
+    chosen_middle: 'if a:\n    b = 2',
+    rejected_middle: 'if a:\n    b = 3',
+  };
+  const opts = {
+    fimRate: 0.5,
+    seed: 0,
+    maxLen: 2048,
+    instructionAlways: false,
+    focal: false,
+    family: 'qwen',
+  };
+
+  it('draws FIM or chat reproducibly for a seed, and always chat for full pairs', () => {
+    const draw = (seed: number) => {
+      const d = new FormatDraws(0.5, seed);
+      return Array.from({ length: 200 }, (_, i) => d.next(i % 10 === 0 ? 'full' : 'fim'));
+    };
+    expect(draw(3)).to.deep.equal(draw(3));
+    expect(draw(3)).to.not.deep.equal(draw(4));
+    expect(draw(3).filter((f, i) => i % 10 === 0 && f !== 'chat')).to.deep.equal([]);
+    const fim = draw(3).filter((f, i) => i % 10 !== 0 && f === 'fim').length / 180;
+    expect(fim).to.be.within(0.35, 0.65);
+  });
+
+  it('counts only the response (with the end token for FIM), and appends the stdin instruction to stdio questions', () => {
+    const ex = buildExample(row, 'fim', tok, opts)!;
+    const response = tok.decode(ex.chosen.ids.filter((_, i) => ex.chosen.mask[i]));
+    expect(response).to.equal('if a:\n    b = 2<|endoftext|>');
+    const context = tok.decode(ex.chosen.ids.filter((_, i) => !ex.chosen.mask[i]));
+    expect(context).to.equal(
+      `<|fim_prefix|># Add.\n# ${STDIO_INSTRUCTION}\n\na = 1\n<|fim_suffix|>\nprint(b)\n<|fim_middle|>`,
+    );
+    const chat = buildExample({ ...row, test_kind: 'call' }, 'chat', tok, opts)!;
+    expect(tok.decode(chat.rejected.ids.filter((_, i) => chat.rejected.mask[i]))).to.equal(
+      'if a:\n    b = 3',
+    );
+    expect(tok.decode(chat.rejected.ids.filter((_, i) => !chat.rejected.mask[i]))).to.match(
+      /user\nAdd\.<\|im_end\|>[\s\S]*```python\na = 1\n$/,
+    );
+  });
+
+  it('for Target-DPO counts only the rejected tokens on D− lines, and drops over-long pairs', () => {
+    const focal = {
+      ...row,
+      chosen_middle: 'x = 1\ny = 2\nz = 3',
+      rejected_middle: 'x = 1\ny = 5\nz = 3',
+      rejected_diff_lines: [2],
+    };
+    const ex = buildExample(focal, 'chat', tok, { ...opts, focal: true })!;
+    expect(tok.decode(ex.rejected.ids.filter((_, i) => ex.rejected.mask[i]))).to.equal('y = 5\n');
+    expect(tok.decode(ex.chosen.ids.filter((_, i) => ex.chosen.mask[i]))).to.equal('x = 1\ny = 2\nz = 3');
+    expect(buildExample(row, 'fim', tok, { ...opts, maxLen: 10 })).to.equal(undefined);
+  });
+});
