@@ -13,6 +13,7 @@ import type { Problem } from './schemas.ts';
 import { PARQUET_ENGINES } from './shards.ts';
 import { STAGES, structurecoder, type StructureCoderStage } from '../pipelines/structurecoder.ts';
 import { targetdpo } from '../pipelines/targetdpo.ts';
+import { precomputeReference } from './train/reference.ts';
 import { train } from './train/trainer.ts';
 
 const DEFAULT_TOKENIZER = new URL('../fixtures/tiny-model', import.meta.url).pathname;
@@ -23,6 +24,7 @@ Usage:
   structflow run structurecoder --input PATH --out DIR [options]
   structflow run targetdpo --input PATH --out DIR [--tokenizer DIR] [options]
   structflow train --shards DIR --model DIR --out DIR [train options]
+  structflow ref-logps --shards DIR --model-dir DIR --out DIR [--loss L] [--max-len N]
   structflow blocks FILE.py [--format] [--keep-underscore-defs]
   structflow help
 
@@ -300,6 +302,28 @@ async function trainCmd(argv: string[]): Promise<void> {
   );
 }
 
+async function refCmd(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      shards: { type: 'string' },
+      'model-dir': { type: 'string' },
+      out: { type: 'string' },
+      loss: { type: 'string' },
+      'max-len': { type: 'string' },
+    },
+  });
+  if (!values.shards || !values['model-dir'] || !values.out)
+    throw new UsageError('ref-logps needs --shards DIR --model-dir DIR --out DIR');
+  const n = await precomputeReference(values.shards, values['model-dir'], values.out, {
+    maxLen: int(values['max-len'], 'max-len', 2048),
+    instructionAlways: false,
+    focal: values.loss === 'target-dpo' || values.loss === 'target-rpo',
+    family: 'qwen',
+  });
+  process.stderr.write(`reference log-probs of ${n} pairs → ${values.out}/manifest.json\n`);
+}
+
 function blocks(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -321,6 +345,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'run') await run(rest);
     else if (cmd === 'blocks') blocks(rest);
     else if (cmd === 'train') await trainCmd(rest);
+    else if (cmd === 'ref-logps') await refCmd(rest);
     else if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h')
       process.stdout.write(USAGE + '\n' + TRAIN_USAGE);
     else throw new UsageError(`unknown command "${cmd}"`);

@@ -161,6 +161,7 @@ def main():
     acc = {"loss": 0.0, "margin": 0.0, "correct": 0, "pairs": 0, "tokens": 0}
     t0 = time.time()
     position = None
+    ref_passes = 0
     for header, pairs in frames(sys.stdin.buffer):
         position = header["next_position"]
         if order:
@@ -172,10 +173,11 @@ def main():
             r_ids, r_mask = pad([p["r_ids"] for p in mine], device), pad([p["r_mask"] for p in mine], device)
             pc, nc = sequence_logps(model, c_ids, c_mask)
             pr, _ = sequence_logps(model, r_ids, r_mask)
-            if all(p.get("ref") for p in mine):  # precomputed reference log-probs (ONNX): no reference pass
+            if all(p.get("ref") is not None for p in mine):  # precomputed reference log-probs (ONNX)
                 refs = torch.tensor([p["ref"] for p in mine], dtype=torch.float32, device=device)
                 rc, rr = refs[:, 0], refs[:, 1]
             else:
+                ref_passes += 1
                 with torch.no_grad():
                     rc, _ = sequence_logps(reference, c_ids, c_mask)
                     rr, _ = sequence_logps(reference, r_ids, r_mask)
@@ -214,7 +216,7 @@ def main():
             h.update(name.encode())
             h.update(t.detach().cpu().contiguous().numpy().tobytes())
         digest = h.hexdigest()
-        out.write(json.dumps({"event": "done", "step": step, "param_checksum": digest}) + "\n")
+        out.write(json.dumps({"event": "done", "step": step, "param_checksum": digest, "reference_passes": ref_passes}) + "\n")
         out.flush()
     if world > 1:
         torch.distributed.destroy_process_group()

@@ -54,6 +54,8 @@ export interface TrainSummary {
   dropped: number;
   sent: number;
   checksum: string;
+  /** Micro-batches for which the worker ran the reference model (0 when all log-probs were precomputed). */
+  referencePasses: number;
   plot?: string;
 }
 
@@ -75,14 +77,16 @@ export function torchPython(explicit?: string): string {
 }
 
 /** A micro-batch frame: header JSON then the pairs' ids and masks as little-endian int32 arrays. */
-function frame(batch: { index: number; ex: Example }[], nextPosition: number): Buffer {
+type Item = { index: number; ex: Example; ref: [number, number] | null };
+
+function frame(batch: Item[], nextPosition: number): Buffer {
   const header = Buffer.from(
     JSON.stringify({
       pairs: batch.map((b) => ({
         index: b.index,
         chosen_len: b.ex.chosen.ids.length,
         rejected_len: b.ex.rejected.ids.length,
-        ref: null,
+        ref: b.ref,
       })),
       next_position: nextPosition,
     }),
@@ -169,6 +173,7 @@ export async function train(
   const metrics = createWriteStream(join(cfg.out, 'metrics.jsonl'), { flags: cfg.resume ? 'a' : 'w' });
   const steps: StepMetrics[] = [];
   let checksum = '';
+  let referencePasses = 0;
   const reading = (async () => {
     for await (const line of createInterface({ input: worker.stdout })) {
       const ev = JSON.parse(line) as { event: string } & StepMetrics & { param_checksum?: string };
@@ -178,7 +183,10 @@ export async function train(
         log(
           `step ${ev.step}/${totalSteps}  loss ${ev.loss.toFixed(4)}  margin ${ev.margin.toFixed(4)}  acc ${ev.accuracy.toFixed(2)}  ${ev.pairs_per_s.toFixed(1)} pairs/s  ${ev.tokens_per_s.toFixed(0)} tok/s`,
         );
-      } else if (ev.event === 'done') checksum = ev.param_checksum ?? '';
+      } else if (ev.event === 'done') {
+        checksum = ev.param_checksum ?? '';
+        referencePasses = (ev as { reference_passes?: number }).reference_passes ?? 0;
+      }
     }
   })();
 
@@ -186,7 +194,16 @@ export async function train(
   let position = 0;
   let dropped = 0;
   let sent = 0;
-  let batch: { index: number; ex: Example }[] = [];
+  let batch: Item[] = [];
+  // reference log-probs precomputed by `structflow ref-logps` are used only if made with these options
+  const made = (manifest.config as { reference?: Record<string, unknown> }).reference;
+  const useRefs =
+    !!made &&
+    ['maxLen', 'instructionAlways', 'focal', 'family'].every(
+      (k) => made[k] === opts[k as keyof TrainOptions],
+    );
+  if (made && !useRefs)
+    log('the shards have reference log-probs made with other options: computing them again');
   const send = async (buf: Buffer) => {
     if (workerDone) return;
     // a worker that reached its last step stops reading: its pipe errors instead of draining
@@ -206,7 +223,13 @@ export async function train(
         dropped++;
         continue;
       }
-      batch.push({ index, ex });
+      const refOf = (side: string) => (r.row as Record<string, unknown>)[`ref_${side}_${format}`];
+      const [rc, rr] = [refOf('chosen'), refOf('rejected')];
+      batch.push({
+        index,
+        ex,
+        ref: useRefs && typeof rc === 'number' && typeof rr === 'number' ? [rc, rr] : null,
+      });
       if (batch.length === batchSize) {
         await send(frame(batch, position));
         sent += batch.length;
@@ -235,5 +258,5 @@ export async function train(
   const plot = spawnSync(torchPython(cfg.python), [PLOT, join(cfg.out, 'metrics.jsonl'), png]);
   if (plot.status !== 0)
     log(`no plot (${plot.stderr.toString().trim().split('\n').pop()}): apt-get install python3-matplotlib`);
-  return { steps, dropped, sent, checksum, ...(plot.status === 0 ? { plot: png } : {}) };
+  return { steps, dropped, sent, checksum, referencePasses, ...(plot.status === 0 ? { plot: png } : {}) };
 }
