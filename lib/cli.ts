@@ -14,7 +14,7 @@ import { PARQUET_ENGINES } from './shards.ts';
 import { STAGES, structurecoder, type StructureCoderStage } from '../pipelines/structurecoder.ts';
 import { targetdpo } from '../pipelines/targetdpo.ts';
 import { precomputeReference } from './train/reference.ts';
-import { train } from './train/trainer.ts';
+import { exportBatches, train } from './train/trainer.ts';
 
 const DEFAULT_TOKENIZER = new URL('../fixtures/tiny-model', import.meta.url).pathname;
 
@@ -225,6 +225,8 @@ const TRAIN_USAGE = `train options:
   --seed N                seed of the FIM/chat draws and of torch (default 0)
   --checkpoint-every N    save a checkpoint every N steps (always at the end)
   --resume                continue from DIR/checkpoint at the exact next pair
+  --export-batches FILE   write the batch stream to FILE instead of training, for several GPUs:
+                          torchrun --nproc_per_node N python/train_worker.py --input FILE --model DIR --out DIR --total-steps S
 `;
 
 async function trainCmd(argv: string[]): Promise<void> {
@@ -251,6 +253,7 @@ async function trainCmd(argv: string[]): Promise<void> {
         'checkpoint-every',
         'tokenizer',
       ]
+        .concat(['export-batches'])
         .map((k) => [k, { type: 'string' as const }])
         .concat([['resume', { type: 'boolean' as const }] as never]),
     ),
@@ -275,6 +278,21 @@ async function trainCmd(argv: string[]): Promise<void> {
     throw new UsageError('--preset must be structurecoder or targetdpo');
   const optimizer = str('optimizer') ?? 'rmsprop';
   if (!['rmsprop', 'adamw'].includes(optimizer)) throw new UsageError('--optimizer must be rmsprop or adamw');
+  const exportTo = str('export-batches');
+  if (exportTo) {
+    const { sent, dropped } = await exportBatches(
+      {
+        shards,
+        model,
+        out,
+        ...(str('tokenizer') ? { tokenizer: str('tokenizer')! } : {}),
+        ...(num('batch-size') ? { batchSize: num('batch-size')! } : {}),
+      },
+      exportTo,
+    );
+    process.stderr.write(`${sent} pairs (${dropped} dropped) → ${exportTo}\n`);
+    return;
+  }
   const defined = <T extends object>(o: T) =>
     Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as T;
   await train(

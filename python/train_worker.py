@@ -128,6 +128,7 @@ def main():
     a.add_argument("--resume", action="store_true")
     a.add_argument("--seed", type=int, default=0)
     a.add_argument("--log-order")
+    a.add_argument("--input", help="read the batch stream from this file (written by structflow train --export-batches) instead of stdin")
     args = a.parse_args()
 
     torch.manual_seed(args.seed)
@@ -162,7 +163,8 @@ def main():
     t0 = time.time()
     position = None
     ref_passes = 0
-    for header, pairs in frames(sys.stdin.buffer):
+    source = open(args.input, "rb") if args.input else sys.stdin.buffer
+    for header, pairs in frames(source):
         position = header["next_position"]
         if order:
             order.write("".join(f"{p['index']}\n" for p in pairs))

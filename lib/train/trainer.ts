@@ -120,21 +120,13 @@ export async function train(
   const gradAccum = cfg.gradAccum ?? 1;
   const totalSteps = Math.min(cfg.steps ?? Infinity, Math.ceil(manifest.rows / (batchSize * gradAccum)));
   if (!(totalSteps >= 1)) throw new Error(`${cfg.shards} has no pairs to train on`);
-  const opts: TrainOptions = {
-    fimRate: cfg.fimRate ?? 0.5,
-    seed: cfg.seed ?? 0,
-    maxLen: cfg.maxLen ?? 2048,
-    instructionAlways: cfg.instructionAlways ?? false,
-    focal: cfg.focal ?? (cfg.loss === 'target-dpo' || cfg.loss === 'target-rpo'),
-    family: cfg.family ?? 'qwen',
-  };
+  const opts = trainOptions(cfg);
   mkdirSync(cfg.out, { recursive: true });
   const positionFile = join(cfg.out, 'checkpoint', 'position.json');
   const skipTo =
     cfg.resume && existsSync(positionFile)
       ? (JSON.parse(readFileSync(positionFile, 'utf8')) as { position: number }).position
       : 0;
-  const tokenizer = loadTokenizer(cfg.tokenizer ?? cfg.model);
   const args = [
     WORKER,
     ...[
@@ -190,57 +182,18 @@ export async function train(
     }
   })();
 
-  const draws = new FormatDraws(opts.fimRate, opts.seed);
-  let position = 0;
-  let dropped = 0;
-  let sent = 0;
-  let batch: Item[] = [];
-  // reference log-probs precomputed by `structflow ref-logps` are used only if made with these options
-  const made = (manifest.config as { reference?: Record<string, unknown> }).reference;
-  const useRefs =
-    !!made &&
-    ['maxLen', 'instructionAlways', 'focal', 'family'].every(
-      (k) => made[k] === opts[k as keyof TrainOptions],
-    );
-  if (made && !useRefs)
-    log('the shards have reference log-probs made with other options: computing them again');
   const send = async (buf: Buffer) => {
     if (workerDone) return;
     // a worker that reached its last step stops reading: its pipe errors instead of draining
     if (!worker.stdin.write(buf))
       await Promise.race([once(worker.stdin, 'drain').catch(() => undefined), exited]);
   };
-  feed: for (const shard of manifest.shards) {
-    for await (const r of readParquet(join(cfg.shards, shard.file))) {
-      if (workerDone) break feed;
-      if (isBadRow(r)) throw new Error(`${r.where}: ${r.error}`);
-      const row = r.row as unknown as PairRow;
-      const format = draws.next(row.kind); // drawn for every pair, skipped or not, so formats never shift
-      const index = position++;
-      if (index < skipTo) continue;
-      const ex = buildExample(row, format, tokenizer, opts);
-      if (!ex) {
-        dropped++;
-        continue;
-      }
-      const refOf = (side: string) => (r.row as Record<string, unknown>)[`ref_${side}_${format}`];
-      const [rc, rr] = [refOf('chosen'), refOf('rejected')];
-      batch.push({
-        index,
-        ex,
-        ref: useRefs && typeof rc === 'number' && typeof rr === 'number' ? [rc, rr] : null,
-      });
-      if (batch.length === batchSize) {
-        await send(frame(batch, position));
-        sent += batch.length;
-        batch = [];
-      }
-    }
+  const counts = { dropped: 0, sent: 0 };
+  for await (const buf of batchFrames(cfg, opts, skipTo, counts, log)) {
+    if (workerDone) break;
+    await send(buf);
   }
-  if (batch.length) {
-    await send(frame(batch, position));
-    sent += batch.length;
-  }
+  const { dropped, sent } = counts;
   await send(Buffer.alloc(4)); // end of stream
   if (!workerDone) worker.stdin.end();
   const [code] = await exited;
@@ -259,4 +212,89 @@ export async function train(
   if (plot.status !== 0)
     log(`no plot (${plot.stderr.toString().trim().split('\n').pop()}): apt-get install python3-matplotlib`);
   return { steps, dropped, sent, checksum, referencePasses, ...(plot.status === 0 ? { plot: png } : {}) };
+}
+
+/**
+ * The micro-batch frames of a training run, in manifest order from stream position `skipTo` on. The
+ * FIM/chat draw is made for every pair, skipped or dropped ones included, so formats never shift.
+ */
+async function* batchFrames(
+  cfg: TrainConfig,
+  opts: TrainOptions,
+  skipTo: number,
+  counts: { dropped: number; sent: number },
+  log: (line: string) => void,
+): AsyncGenerator<Buffer> {
+  const manifest = readManifest(cfg.shards);
+  const tokenizer = loadTokenizer(cfg.tokenizer ?? cfg.model);
+  const batchSize = cfg.batchSize ?? 4;
+  const draws = new FormatDraws(opts.fimRate, opts.seed);
+  // reference log-probs precomputed by `structflow ref-logps` are used only if made with these options
+  const made = (manifest.config as { reference?: Record<string, unknown> }).reference;
+  const useRefs =
+    !!made &&
+    ['maxLen', 'instructionAlways', 'focal', 'family'].every(
+      (k) => made[k] === opts[k as keyof TrainOptions],
+    );
+  if (made && !useRefs)
+    log('the shards have reference log-probs made with other options: computing them again');
+  let position = 0;
+  let batch: Item[] = [];
+  for (const shard of manifest.shards) {
+    for await (const r of readParquet(join(cfg.shards, shard.file))) {
+      if (isBadRow(r)) throw new Error(`${r.where}: ${r.error}`);
+      const row = r.row as unknown as PairRow;
+      const format = draws.next(row.kind);
+      const index = position++;
+      if (index < skipTo) continue;
+      const ex = buildExample(row, format, tokenizer, opts);
+      if (!ex) {
+        counts.dropped++;
+        continue;
+      }
+      const refOf = (side: string) => (r.row as Record<string, unknown>)[`ref_${side}_${format}`];
+      const [rc, rr] = [refOf('chosen'), refOf('rejected')];
+      batch.push({
+        index,
+        ex,
+        ref: useRefs && typeof rc === 'number' && typeof rr === 'number' ? [rc, rr] : null,
+      });
+      if (batch.length === batchSize) {
+        counts.sent += batch.length;
+        yield frame(batch, position);
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) {
+    counts.sent += batch.length;
+    yield frame(batch, position);
+  }
+}
+
+/** Write the batch stream of a run to a file, for `torchrun … python/train_worker.py --input FILE`. */
+export async function exportBatches(
+  cfg: TrainConfig,
+  file: string,
+  log: (line: string) => void = () => {},
+): Promise<{ dropped: number; sent: number }> {
+  const opts = trainOptions(cfg);
+  const out = createWriteStream(file);
+  const counts = { dropped: 0, sent: 0 };
+  for await (const buf of batchFrames(cfg, opts, 0, counts, log))
+    if (!out.write(buf)) await once(out, 'drain');
+  out.end(Buffer.alloc(4));
+  await once(out, 'finish');
+  return counts;
+}
+
+function trainOptions(cfg: TrainConfig): TrainOptions {
+  return {
+    fimRate: cfg.fimRate ?? 0.5,
+    seed: cfg.seed ?? 0,
+    maxLen: cfg.maxLen ?? 2048,
+    instructionAlways: cfg.instructionAlways ?? false,
+    focal: cfg.focal ?? (cfg.loss === 'target-dpo' || cfg.loss === 'target-rpo'),
+    family: cfg.family ?? 'qwen',
+  };
 }
