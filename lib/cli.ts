@@ -13,6 +13,7 @@ import type { Problem } from './schemas.ts';
 import { PARQUET_ENGINES } from './shards.ts';
 import { STAGES, structurecoder, type StructureCoderStage } from '../pipelines/structurecoder.ts';
 import { targetdpo } from '../pipelines/targetdpo.ts';
+import { mergeRanks } from './merge.ts';
 import { precomputeReference } from './train/reference.ts';
 import { exportBatches, train } from './train/trainer.ts';
 
@@ -25,6 +26,7 @@ Usage:
   structflow run targetdpo --input PATH --out DIR [--tokenizer DIR] [options]
   structflow train --shards DIR --model DIR --out DIR [train options]
   structflow ref-logps --shards DIR --model-dir DIR --out DIR [--loss L] [--max-len N]
+  structflow merge --inputs DIR1,DIR2,… --out DIR [--epochs N] [--seed N] [--rows-per-shard N]
   structflow blocks FILE.py [--format] [--keep-underscore-defs]
   structflow help
 
@@ -52,6 +54,9 @@ run options:
   --seed N                seed of sampling and mutations (default 0)
   --cache DIR             generation cache (default DIR/cache); --no-cache to bypass
   --tokenizer DIR         targetdpo: folder with the trained model's tokenizer.json (default fixtures/tiny-model)
+  --rank R --world W      run one rank of W: problems whose input position is R modulo W (also read from
+                          SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or Kubernetes JOB_COMPLETION_INDEX);
+                          run the ranks with --until pair, then structflow merge
   --overwrite             replace an earlier run's shards in DIR
   --quiet                 no progress lines
 `;
@@ -96,6 +101,8 @@ async function run(argv: string[]): Promise<void> {
       'pair-mode': { type: 'string' },
       epochs: { type: 'string' },
       tokenizer: { type: 'string' },
+      rank: { type: 'string' },
+      world: { type: 'string' },
     },
   });
   const [name] = positionals;
@@ -118,6 +125,9 @@ async function run(argv: string[]): Promise<void> {
     maxWords: int(values['max-words'], 'max-words', 2048),
     family: values.family ?? 'qwen',
     exec: {
+      ...(values['no-cache']
+        ? {}
+        : { cacheDir: join(values.cache ?? join(values.out, 'cache'), 'verdicts') }),
       ...(values.workers ? { workers: int(values.workers, 'workers', 1) } : {}),
       ...(values['test-timeout'] ? { limits: testLimits(values['test-timeout']) } : {}),
     },
@@ -135,13 +145,15 @@ async function run(argv: string[]): Promise<void> {
   );
   const cacheDir = values['no-cache'] ? undefined : (values.cache ?? join(values.out, 'cache'));
   const input = values.input;
+  const partition = rankOf(values.rank, values.world);
   const tokenizerDir = values.tokenizer ?? DEFAULT_TOKENIZER;
   if (name === 'targetdpo' && values.until)
     throw new UsageError('--until applies to the structurecoder pipeline only');
   await runToShards({
     pipeline: name,
     until,
-    source: (ctx) => readProblems(ctx, input, format ? { format } : {}),
+    source: (ctx) =>
+      readProblems(ctx, input, { ...(format ? { format } : {}), ...(partition ? { partition } : {}) }),
     build: (ctx) =>
       name === 'targetdpo'
         ? (targetdpo(ctx, {
@@ -167,8 +179,44 @@ async function run(argv: string[]): Promise<void> {
       input_format: format ?? 'auto',
       generator: generator.name,
       model: generator.model,
+      ...(partition ? { partition } : {}),
     },
   });
+}
+
+/** This process's rank and the number of ranks: flags first, then Slurm arrays, then Kubernetes Indexed Jobs. */
+function rankOf(rankArg?: string, worldArg?: string): { rank: number; world: number } | undefined {
+  const env = process.env;
+  const rank = rankArg ?? env.SLURM_ARRAY_TASK_ID ?? env.JOB_COMPLETION_INDEX;
+  const world = worldArg ?? env.SLURM_ARRAY_TASK_COUNT;
+  if (rank === undefined && world === undefined) return undefined;
+  const r = Number(rank ?? 0);
+  const w = Number(world);
+  if (!Number.isInteger(w) || w < 1)
+    throw new UsageError(`the number of ranks is missing or not a positive integer: --world W`);
+  if (!Number.isInteger(r) || r < 0 || r >= w) throw new UsageError(`rank ${rank} is not in 0..${w - 1}`);
+  return { rank: r, world: w };
+}
+
+async function mergeCmd(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      inputs: { type: 'string' },
+      out: { type: 'string' },
+      epochs: { type: 'string' },
+      seed: { type: 'string' },
+      'rows-per-shard': { type: 'string' },
+    },
+  });
+  if (!values.inputs || !values.out) throw new UsageError('merge needs --inputs DIR1,DIR2,… and --out DIR');
+  const m = await mergeRanks(values.inputs.split(','), values.out, {
+    epochs: int(values.epochs, 'epochs', 3),
+    seed: seed(values.seed),
+    rowsPerShard: int(values['rows-per-shard'], 'rows-per-shard', 10_000),
+    tmpDir: values.out,
+  });
+  process.stderr.write(`${m.rows} rows in ${m.shards.length} shard(s) → ${values.out}/manifest.json\n`);
 }
 
 function seed(v: string | undefined): number {
@@ -364,6 +412,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (cmd === 'blocks') blocks(rest);
     else if (cmd === 'train') await trainCmd(rest);
     else if (cmd === 'ref-logps') await refCmd(rest);
+    else if (cmd === 'merge') await mergeCmd(rest);
     else if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h')
       process.stdout.write(USAGE + '\n' + TRAIN_USAGE);
     else throw new UsageError(`unknown command "${cmd}"`);

@@ -142,6 +142,25 @@ export async function* readAppsDir(root: string): AsyncGenerator<RowOrError> {
 export interface ReadOptions {
   /** Force a layout instead of detecting it from the path and the first row. */
   format?: InputFormat;
+  /** Read only rows whose position in the whole input is `rank` modulo `world` (one rank of several). */
+  partition?: { rank: number; world: number };
+}
+
+const DATA_FILE = /\.(jsonl|json|jsonl\.gz|json\.gz|parquet|arrow|arrows|ipc|feather)$/i;
+
+/**
+ * The files of an input: a comma-separated list of paths; a folder holding data files (read in name
+ * order, so new files named after the old ones extend a corpus); or one file or APPS folder.
+ */
+export function inputPaths(input: string): string[] {
+  return input.split(',').flatMap((p) => {
+    if (!existsSync(p)) throw new Error(`input not found: ${p}`);
+    if (!statSync(p).isDirectory()) return [p];
+    const files = readdirSync(p)
+      .filter((f) => DATA_FILE.test(f))
+      .sort();
+    return files.length ? files.map((f) => join(p, f)) : [p];
+  });
 }
 
 /**
@@ -150,10 +169,20 @@ export interface ReadOptions {
  */
 export function readProblems(ctx: RunContext, path: string, opts: ReadOptions = {}): AsyncGenerator<Problem> {
   ctx.counter(READ_STAGE); // the first stage of the run's summary, before any record is read
-  return problems(ctx, path, opts);
+  return allProblems(ctx, inputPaths(path), opts);
 }
 
-async function* problems(ctx: RunContext, path: string, opts: ReadOptions): AsyncGenerator<Problem> {
+async function* allProblems(ctx: RunContext, paths: string[], opts: ReadOptions): AsyncGenerator<Problem> {
+  const ordinal = { next: 0 };
+  for (const p of paths) yield* problems(ctx, p, opts, ordinal);
+}
+
+async function* problems(
+  ctx: RunContext,
+  path: string,
+  opts: ReadOptions,
+  ordinal: { next: number },
+): AsyncGenerator<Problem> {
   if (!existsSync(path)) throw new Error(`input not found: ${path}`);
   const isDir = statSync(path).isDirectory();
   if (opts.format === 'apps-dir' && !isDir)
@@ -165,6 +194,8 @@ async function* problems(ctx: RunContext, path: string, opts: ReadOptions): Asyn
   let format: RowFormat | undefined = isDir ? 'apps' : (opts.format as RowFormat | undefined);
   const c = ctx.counter(READ_STAGE);
   for await (const r of rows) {
+    const index = ordinal.next++;
+    if (opts.partition && index % opts.partition.world !== opts.partition.rank) continue; // another rank's row
     c.in++;
     const reject = (reason: string, detail: string) => {
       c.rejected++;
@@ -195,6 +226,6 @@ async function* problems(ctx: RunContext, path: string, opts: ReadOptions): Asyn
     }
     c.passed++;
     c.out++;
-    yield problem;
+    yield { ...problem, problem_index: index };
   }
 }

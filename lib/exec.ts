@@ -1,6 +1,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { TestSpec } from './schemas.ts';
@@ -60,6 +61,9 @@ export interface PoolOptions {
   limits?: Partial<Limits>;
   /** `auto` (default) uses network and mount namespaces when the kernel allows; `none` does not try. */
   isolation?: 'auto' | 'none';
+  /** Folder of a content-addressed verdict cache: a program already run on the same tests and limits is
+   *  not run again (a restarted or incremental run redoes no execution). */
+  cacheDir?: string;
 }
 
 const WORKER = new URL('../python/exec_worker.py', import.meta.url).pathname;
@@ -227,7 +231,7 @@ export class ExecPool {
   private readonly uidBase: number;
   private nextUid = 0;
   /** Counters: programs run, timeouts re-run, workers replaced. */
-  readonly stats = { programs: 0, timeout_retries: 0, worker_restarts: 0 };
+  readonly stats = { programs: 0, timeout_retries: 0, worker_restarts: 0, cache_hits: 0 };
 
   constructor(private readonly opts: PoolOptions = {}) {
     this.size = Math.max(1, opts.workers ?? cpus().length);
@@ -292,6 +296,29 @@ export class ExecPool {
 
   /** Run one program on its tests. Never rejects for the program's own behaviour: that is its verdict. */
   async run(req: ExecRequest): Promise<ExecResult> {
+    if (!this.opts.cacheDir) return this.execute(req);
+    const limits = { ...this.opts.limits, ...req.limits };
+    const key = createHash('sha256')
+      .update(JSON.stringify([req.code, req.tests, limits]))
+      .digest('hex');
+    const path = join(this.opts.cacheDir, key.slice(0, 2), `${key}.json`);
+    try {
+      const hit = JSON.parse(readFileSync(path, 'utf8')) as ExecResult;
+      this.stats.cache_hits++;
+      return { ...hit, id: req.id };
+    } catch {
+      // not run before
+    }
+    const r = await this.execute(req);
+    if (!r.error?.startsWith('the execution worker died')) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(`${path}.tmp`, JSON.stringify(r));
+      renameSync(`${path}.tmp`, path);
+    }
+    return r;
+  }
+
+  private async execute(req: ExecRequest): Promise<ExecResult> {
     this.stats.programs++;
     let result: ExecResult;
     try {

@@ -22,6 +22,8 @@ export const Problem = z.object({
   starter_code: z.string(),
   difficulty: z.string().optional(),
   url: z.string().optional(),
+  /** Position of the row in the whole input (all ranks): the order a merge restores. */
+  problem_index: z.number().int().nonnegative().optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 
@@ -137,6 +139,7 @@ export type CheckedCandidate = z.infer<typeof CheckedCandidate>;
 /** A preference pair (SPEC §2.7, §6): one right and one wrong candidate of the same target. */
 export const Pair = z.object({
   problem_id: z.string(),
+  problem_index: z.number().int().nonnegative(),
   solution_index: z.number().int().nonnegative(),
   target_id: z.string(),
   kind: z.enum(['fim', 'full']),

@@ -68,6 +68,7 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
       return [
         {
           problem_id: t.problem_id,
+          problem_index: t.problem.problem_index ?? 0,
           solution_index: t.solution_index,
           target_id: t.target_id,
           kind: t.kind,

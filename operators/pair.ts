@@ -61,6 +61,7 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
         }
         return {
           problem_id: t.problem_id,
+          problem_index: t.problem.problem_index ?? 0,
           solution_index: t.solution_index,
           target_id: t.target_id,
           kind: t.kind,

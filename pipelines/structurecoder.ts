@@ -111,6 +111,7 @@ const CHECKED_COLUMNS: Column<CheckedCandidate>[] = [
 
 export const PAIR_COLUMNS: Column<Pair>[] = [
   { name: 'problem_id', type: 'string' },
+  { name: 'problem_index', type: 'int32' },
   { name: 'solution_index', type: 'int32' },
   { name: 'target_id', type: 'string' },
   { name: 'kind', type: 'string' },
@@ -138,7 +139,7 @@ export const PAIR_COLUMNS: Column<Pair>[] = [
   { name: 'rejected', type: 'string' },
 ];
 
-const ORDERED_COLUMNS: Column<OrderedPair>[] = [
+export const ORDERED_COLUMNS: Column<OrderedPair>[] = [
   ...(PAIR_COLUMNS as Column<OrderedPair>[]),
   { name: 'curriculum_epoch', type: 'int32' },
 ];
@@ -166,6 +167,7 @@ export function structurecoder(
   if (until === 'format') return { op: formatted, columns: SOLUTION_COLUMNS };
   const pool = new ExecPool(cfg.exec);
   ctx.onClose(() => pool.close());
+  ctx.onClose(() => ctx.stat('label', 'verdict_cache_hits', pool.stats.cache_hits));
   const labeled = pipe(formatted, label(ctx, { pool }));
   if (until === 'label') return { op: labeled, columns: LABELED_COLUMNS };
   const targets = pipe(labeled, split(ctx, cfg));
