@@ -6,6 +6,7 @@ import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
 import { lineDiff } from '../lib/lcs.ts';
 import { levenshtein } from '../lib/levenshtein.ts';
+import { pairRecord } from '../lib/pairs.ts';
 import { hash32, prng } from '../lib/random.ts';
 import { CheckedCandidate, FocalPair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -64,36 +65,15 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
         throw new Rejected('same_syntax_tree', 'the versions differ in comments or formatting only');
       }
       const dMinus = minus.map((i) => i + 1);
-      const chatPrompt = t.chat_prompt;
       return [
         {
-          problem_id: t.problem_id,
-          problem_index: t.problem.problem_index ?? 0,
-          solution_index: t.solution_index,
-          target_id: t.target_id,
-          kind: t.kind,
-          block_type: t.block_type,
-          depth: t.depth,
-          start_line: t.start_line,
-          end_line: t.end_line,
-          curriculum_key: lines(chosen).length,
-          question: t.question,
-          test_kind: t.problem.tests.kind,
-          starter_code: t.starter_code,
-          prefix: '',
-          suffix: '',
-          chosen_middle: chosen,
-          rejected_middle: rejected,
-          chosen_index: 0,
-          rejected_index: rejectedC.candidate_index,
-          chosen_origin: 'reference',
-          rejected_origin: rejectedC.origin,
-          edit_distance: levenshtein(chosen, rejected),
-          fim_prompt: '',
-          chat_prompt: chatPrompt,
-          prompt: chatPrompt,
-          chosen,
-          rejected,
+          ...pairRecord(
+            t,
+            { candidate: chosen, candidate_index: 0, origin: 'reference' },
+            rejectedC,
+            { fim: '', chat: t.chat_prompt },
+            levenshtein(chosen, rejected),
+          ),
           chosen_code: chosen,
           rejected_code: rejected,
           chosen_diff_lines: plus.map((i) => i + 1),

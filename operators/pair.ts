@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
 import { levenshtein } from '../lib/levenshtein.ts';
+import { pairRecord } from '../lib/pairs.ts';
 import { convertQuestion, promptFamily } from '../lib/prompts.ts';
 import { CheckedCandidate, Pair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -13,8 +14,6 @@ export interface PairOptions {
   /** Prompt token set of the training contexts (default qwen). */
   family?: string;
 }
-
-const lineCount = (s: string) => s.replace(/\n+$/, '').split('\n').length;
 
 /**
  * Preference pairs of a target (SPEC §2.7). Candidates are deduplicated (same text once newlines at
@@ -59,35 +58,7 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
           const d = levenshtein(w.candidate, r.candidate);
           if (d < bestD) [best, bestD] = [r, d];
         }
-        return {
-          problem_id: t.problem_id,
-          problem_index: t.problem.problem_index ?? 0,
-          solution_index: t.solution_index,
-          target_id: t.target_id,
-          kind: t.kind,
-          block_type: t.block_type,
-          depth: t.depth,
-          start_line: t.start_line,
-          end_line: t.end_line,
-          curriculum_key: lineCount(t.middle),
-          question: t.question,
-          test_kind: t.problem.tests.kind,
-          starter_code: t.starter_code,
-          prefix: t.prefix,
-          suffix: t.suffix,
-          chosen_middle: best.candidate,
-          rejected_middle: w.candidate,
-          chosen_index: best.candidate_index,
-          rejected_index: w.candidate_index,
-          chosen_origin: best.origin,
-          rejected_origin: w.origin,
-          edit_distance: bestD,
-          fim_prompt: fimPrompt,
-          chat_prompt: chatPrompt,
-          prompt: t.kind === 'full' ? chatPrompt : fimPrompt,
-          chosen: best.candidate,
-          rejected: w.candidate,
-        };
+        return pairRecord(t, best, w, { fim: fimPrompt, chat: chatPrompt }, bestD);
       });
     },
   );

@@ -41,3 +41,32 @@ export function stdlibFiles(): string[] {
 }
 
 export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
+
+let pairShards: string | undefined;
+
+/**
+ * Curriculum-ordered pair shards of the fixtures (the StructureCoder pipeline through the CLI), made once
+ * per test process and shared by the tests that only need some pairs to train on.
+ */
+export function fixturePairShards(): string {
+  if (!pairShards) {
+    const dir = tmp();
+    const cli = new URL('../bin/structflow.js', import.meta.url).pathname;
+    execFileSync('node', [
+      cli,
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, 'apps.jsonl'),
+      '--out',
+      dir,
+      '--test-timeout',
+      '0.5',
+      '--quiet',
+      '--rows-per-shard',
+      '300',
+    ]);
+    pairShards = dir;
+  }
+  return pairShards;
+}

@@ -7,9 +7,8 @@ import { readManifest } from '../../lib/manifest.ts';
 import { buildExample, type PairRow } from '../../lib/train/examples.ts';
 import { onnxLogp, precomputeReference } from '../../lib/train/reference.ts';
 import { torchPython, train } from '../../lib/train/trainer.ts';
-import { FIXTURES, readParquetFile, tmp } from '../helpers.ts';
+import { FIXTURES, fixturePairShards, readParquetFile, tmp } from '../helpers.ts';
 
-const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
 const MODEL = join(FIXTURES, 'tiny-model');
 const opts = { fimRate: 0, seed: 0, maxLen: 2048, instructionAlways: false, focal: false, family: 'qwen' };
 
@@ -17,21 +16,7 @@ describe('reference log-probs from ONNX', function () {
   this.timeout(300_000);
   let shards: string;
   before(() => {
-    shards = tmp();
-    execFileSync('node', [
-      CLI,
-      'run',
-      'structurecoder',
-      '--input',
-      join(FIXTURES, 'apps.jsonl'),
-      '--out',
-      shards,
-      '--test-timeout',
-      '0.5',
-      '--quiet',
-      '--epochs',
-      '1',
-    ]);
+    shards = fixturePairShards();
   });
 
   it('agree with the PyTorch reference within 1e-4 on the tiny model', async () => {

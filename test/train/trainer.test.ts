@@ -6,7 +6,7 @@ import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { buildExample, FormatDraws, STDIO_INSTRUCTION, type PairRow } from '../../lib/train/examples.ts';
 import { torchPython, train } from '../../lib/train/trainer.ts';
-import { FIXTURES, tmp } from '../helpers.ts';
+import { FIXTURES, fixturePairShards, tmp } from '../helpers.ts';
 
 const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
 const MODEL = join(FIXTURES, 'tiny-model');
@@ -16,21 +16,7 @@ const quiet = () => {};
 let shards: string;
 before(function () {
   this.timeout(300_000);
-  shards = tmp();
-  execFileSync('node', [
-    CLI,
-    'run',
-    'structurecoder',
-    '--input',
-    join(FIXTURES, 'apps.jsonl'),
-    '--out',
-    shards,
-    '--test-timeout',
-    '0.5',
-    '--quiet',
-    '--rows-per-shard',
-    '300',
-  ]);
+  shards = fixturePairShards();
 });
 
 describe('train', function () {

@@ -1,0 +1,53 @@
+import type { CheckedCandidate, Pair } from './schemas.ts';
+
+/** One side of a pair: the candidate text, its position in generation order, and what made it. */
+export interface PairSide {
+  candidate: string;
+  candidate_index: number;
+  origin: string;
+}
+
+/** Lines of a middle (final newlines aside): the curriculum key of SPEC §2.8. */
+export const lineCount = (s: string) => s.replace(/\n+$/, '').split('\n').length;
+
+/**
+ * The columns every pair carries (SPEC §6), from its target, its two sides and the training contexts.
+ * TRL's `prompt` is the FIM context for block targets and the chat context for full ones.
+ */
+export function pairRecord(
+  t: CheckedCandidate,
+  chosen: PairSide,
+  rejected: PairSide,
+  prompts: { fim: string; chat: string },
+  editDistance: number,
+): Pair {
+  return {
+    problem_id: t.problem_id,
+    problem_index: t.problem.problem_index ?? 0,
+    solution_index: t.solution_index,
+    target_id: t.target_id,
+    kind: t.kind,
+    block_type: t.block_type,
+    depth: t.depth,
+    start_line: t.start_line,
+    end_line: t.end_line,
+    curriculum_key: lineCount(t.middle),
+    question: t.question,
+    test_kind: t.problem.tests.kind,
+    starter_code: t.starter_code,
+    prefix: t.prefix,
+    suffix: t.suffix,
+    chosen_middle: chosen.candidate,
+    rejected_middle: rejected.candidate,
+    chosen_index: chosen.candidate_index,
+    rejected_index: rejected.candidate_index,
+    chosen_origin: chosen.origin,
+    rejected_origin: rejected.origin,
+    edit_distance: editDistance,
+    fim_prompt: prompts.fim,
+    chat_prompt: prompts.chat,
+    prompt: t.kind === 'full' ? prompts.chat : prompts.fim,
+    chosen: chosen.candidate,
+    rejected: rejected.candidate,
+  };
+}
