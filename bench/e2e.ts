@@ -1,0 +1,84 @@
+// End-to-end throughput and memory: the whole StructureCoder pipeline (mutation generator) on the fixtures
+// at 1× and at N× input size (the problems repeated under new ids), each in its own process, reporting
+// problems/s and the peak RSS of the pipeline process. The baseline of the JSON line is the 1× run: peak
+// memory must not grow with the input. Usage: npx tsx bench/e2e.ts [--scale N] (default 10)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { report } from './common.ts';
+
+if (process.argv[2] === '--child') {
+  // one pipeline run in this process; its peak RSS is then this process's
+  const { main } = await import('../lib/cli.ts');
+  const t0 = Date.now();
+  const code = await main([
+    'run',
+    'structurecoder',
+    '--input',
+    process.argv[3]!,
+    '--out',
+    process.argv[4]!,
+    '--test-timeout',
+    '0.5',
+    '--quiet',
+    '--rows-per-shard',
+    '5000',
+  ]);
+  console.log(
+    JSON.stringify({
+      code,
+      secs: (Date.now() - t0) / 1000,
+      max_rss_mb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
+  process.exit(code);
+}
+
+const scale = Number(process.argv[process.argv.indexOf('--scale') + 1] ?? 10) || 10;
+const fixtures = readFileSync(new URL('../fixtures/apps.jsonl', import.meta.url), 'utf8')
+  .trim()
+  .split('\n');
+const dir = mkdtempSync(join(tmpdir(), 'sf-e2e-'));
+function input(k: number): string {
+  const rows = Array.from({ length: k }, (_, r) =>
+    fixtures.map((l) => {
+      const row = JSON.parse(l) as { problem_id: string };
+      return JSON.stringify({ ...row, problem_id: `${row.problem_id}-x${r}` });
+    }),
+  ).flat();
+  const path = join(dir, `apps-${k}x.jsonl`);
+  writeFileSync(path, rows.join('\n') + '\n');
+  return path;
+}
+function measure(k: number) {
+  const r = spawnSync(
+    'npx',
+    ['tsx', new URL(import.meta.url).pathname, '--child', input(k), join(dir, `out-${k}`)],
+    { encoding: 'utf8' },
+  );
+  const last = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    code: number;
+    secs: number;
+    max_rss_mb: number;
+  };
+  if (last.code !== 0) throw new Error(`the ${k}× run failed: ${r.stderr.slice(-500)}`);
+  const problems = fixtures.length * k;
+  console.log(
+    `${k}×: ${problems} problems in ${last.secs.toFixed(1)}s = ${(problems / last.secs).toFixed(2)} problems/s, peak RSS ${last.max_rss_mb.toFixed(0)} MB`,
+  );
+  return { problems_per_s: problems / last.secs, rss: last.max_rss_mb };
+}
+const one = measure(1);
+const many = measure(scale);
+report({
+  bench: 'e2e',
+  unit: 'problems',
+  ours_per_s: many.problems_per_s,
+  baseline: `the same pipeline at 1× input`,
+  baseline_per_s: one.problems_per_s,
+  scale,
+  peak_rss_mb_1x: Number(one.rss.toFixed(1)),
+  [`peak_rss_mb_${scale}x`]: Number(many.rss.toFixed(1)),
+  rss_ratio: Number((many.rss / one.rss).toFixed(3)),
+});
