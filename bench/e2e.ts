@@ -1,7 +1,8 @@
 // End-to-end throughput and memory: the whole StructureCoder pipeline (mutation generator) on the fixtures
 // at 1× and at N× input size (the problems repeated under new ids), each in its own process, reporting
 // problems/s and the peak RSS of the pipeline process. The baseline of the JSON line is the 1× run: peak
-// memory must not grow with the input. Usage: npx tsx bench/e2e.ts [--scale N] (default 10)
+// memory must not grow with the input. Shards of 500 rows and sort runs of 500 pairs keep both runs past
+// the engine's buffers, so what grows with the input would show. Usage: npx tsx bench/e2e.ts [--scale N] (default 10)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,9 @@ if (process.argv[2] === '--child') {
     '0.5',
     '--quiet',
     '--rows-per-shard',
-    '5000',
+    '500',
+    '--sort-run-size',
+    '500',
   ]);
   console.log(
     JSON.stringify({

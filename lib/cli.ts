@@ -37,6 +37,7 @@ run options:
   --until STAGE           last stage to run: ${STAGES.join('|')} (default: curriculum)
   --pair-mode M           paper (every wrong candidate paired, default) | reference (one pair per target)
   --epochs N              copies of every curriculum bucket (default 3)
+  --sort-run-size N       pairs the curriculum sorts in memory before spilling a run to disk (default 20000)
   --workers N             sandbox worker processes (default: one per core)
   --test-timeout S        CPU seconds per test in the sandbox (default 5; the wall limit is 3× that)
   --rows-per-shard N      rows per Parquet file (default 10000)
@@ -100,6 +101,7 @@ async function run(argv: string[]): Promise<void> {
       'no-cache': { type: 'boolean' },
       'pair-mode': { type: 'string' },
       epochs: { type: 'string' },
+      'sort-run-size': { type: 'string' },
       tokenizer: { type: 'string' },
       rank: { type: 'string' },
       world: { type: 'string' },
@@ -136,6 +138,7 @@ async function run(argv: string[]): Promise<void> {
     epochs: int(values.epochs, 'epochs', 3),
     seed: seed(values.seed),
     tmpDir: values.out,
+    sortRunSize: int(values['sort-run-size'], 'sort-run-size', 20_000),
   };
   const generator = makeGenerator(
     values.generator ?? 'mutation',
@@ -205,6 +208,7 @@ async function mergeCmd(argv: string[]): Promise<void> {
       inputs: { type: 'string' },
       out: { type: 'string' },
       epochs: { type: 'string' },
+      'sort-run-size': { type: 'string' },
       seed: { type: 'string' },
       'rows-per-shard': { type: 'string' },
     },

@@ -54,6 +54,8 @@ export interface StructureCoderConfig {
   seed?: number;
   /** Folder for the curriculum's sorted runs (default the OS temp folder). */
   tmpDir?: string;
+  /** Pairs the curriculum sorts in memory before spilling a run (default 20,000). */
+  sortRunSize?: number;
 }
 
 export const STAGES = ['format', 'label', 'split', 'fim', 'generate', 'check', 'pair', 'curriculum'] as const;
@@ -201,6 +203,7 @@ export function structurecoder(
         epochs: cfg.epochs ?? 3,
         seed: cfg.seed ?? 0,
         ...(cfg.tmpDir ? { tmpDir: cfg.tmpDir } : {}),
+        ...(cfg.sortRunSize ? { runSize: cfg.sortRunSize } : {}),
       }),
     columns: ORDERED_COLUMNS,
     describe: keyRange,
