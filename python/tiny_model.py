@@ -2,7 +2,6 @@
 in seconds, real enough that the ONNX loading, sampling and training code paths all run on it."""
 
 import json
-import math
 import os
 
 import torch
@@ -51,8 +50,3 @@ def load(model_dir, device="cpu"):
     model = TinyLM(**{k: cfg[k] for k in ("vocab_size", "d_model", "n_layers", "n_heads", "max_positions")})
     model.load_state_dict(torch.load(os.path.join(model_dir, "model.pt"), map_location=device))
     return model.to(device)
-
-
-def init_seed(seed):
-    torch.manual_seed(seed)
-    return math

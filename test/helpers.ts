@@ -4,12 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { readManifest } from '../lib/manifest.ts';
 
 export const tmp = (prefix = 'sf-') => mkdtempSync(join(tmpdir(), prefix));
 
 /** Read a Parquet file with hyparquet: an implementation independent of both writers. */
 export async function readParquetFile(path: string): Promise<Record<string, unknown>[]> {
   return parquetReadObjects({ file: await asyncBufferFromFile(path), compressors });
+}
+
+/** All rows of a run's output, shard after shard in manifest order. */
+export async function readShardRows(dir: string): Promise<Record<string, unknown>[]> {
+  const m = readManifest(dir);
+  return (await Promise.all(m.shards.map((s) => readParquetFile(join(dir, s.file))))).flat();
 }
 
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

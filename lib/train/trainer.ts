@@ -4,7 +4,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadTokenizer } from '../generators/onnx.ts';
-import { readManifest } from '../manifest.ts';
+import { readManifest, type Manifest } from '../manifest.ts';
 import { isBadRow, readParquet } from '../sources.ts';
 import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
 
@@ -189,7 +189,7 @@ export async function train(
       await Promise.race([once(worker.stdin, 'drain').catch(() => undefined), exited]);
   };
   const counts = { dropped: 0, sent: 0 };
-  for await (const buf of batchFrames(cfg, opts, skipTo, counts, log)) {
+  for await (const buf of batchFrames(cfg, manifest, opts, skipTo, counts, log)) {
     if (workerDone) break;
     await send(buf);
   }
@@ -220,12 +220,12 @@ export async function train(
  */
 async function* batchFrames(
   cfg: TrainConfig,
+  manifest: Manifest,
   opts: TrainOptions,
   skipTo: number,
   counts: { dropped: number; sent: number },
   log: (line: string) => void,
 ): AsyncGenerator<Buffer> {
-  const manifest = readManifest(cfg.shards);
   const tokenizer = loadTokenizer(cfg.tokenizer ?? cfg.model);
   const batchSize = cfg.batchSize ?? 4;
   const draws = new FormatDraws(opts.fimRate, opts.seed);
@@ -281,7 +281,7 @@ export async function exportBatches(
   const opts = trainOptions(cfg);
   const out = createWriteStream(file);
   const counts = { dropped: 0, sent: 0 };
-  for await (const buf of batchFrames(cfg, opts, 0, counts, log))
+  for await (const buf of batchFrames(cfg, readManifest(cfg.shards), opts, 0, counts, log))
     if (!out.write(buf)) await once(out, 'drain');
   out.end(Buffer.alloc(4));
   await once(out, 'finish');

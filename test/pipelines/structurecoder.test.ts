@@ -7,7 +7,7 @@ import { RunContext } from '../../lib/context.ts';
 import { readProblems } from '../../lib/datasets.ts';
 import { formatPython } from '../../lib/format.ts';
 import { readManifest } from '../../lib/manifest.ts';
-import { collect, FIXTURES, readParquetFile, tmp } from '../helpers.ts';
+import { collect, FIXTURES, readParquetFile, readShardRows, tmp } from '../helpers.ts';
 
 const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
 const structflow = (...args: string[]) => execFileSync('node', [CLI, ...args], { stdio: 'pipe' }).toString();
@@ -33,7 +33,7 @@ describe('structflow run structurecoder', function () {
     );
     const m = readManifest(out);
     expect(m.shards.length).to.equal(Math.ceil(m.rows / 50));
-    const rows = (await Promise.all(m.shards.map((s) => readParquetFile(join(out, s.file))))).flat();
+    const rows = await readShardRows(out);
     expect(rows).to.have.length(m.rows);
     for (const col of [
       'problem_id',
@@ -154,7 +154,7 @@ describe('structflow run structurecoder', function () {
     ];
     structflow(...args);
     const m = readManifest(out);
-    const rows = (await Promise.all(m.shards.map((s) => readParquetFile(join(out, s.file))))).flat();
+    const rows = await readShardRows(out);
     expect(m.counts.check!.in).to.equal(m.counts.generate!.out);
     expect(rows).to.have.length(m.counts.check!.out);
     const verdicts = new Map<string, Set<string>>();
@@ -224,7 +224,7 @@ describe('structflow run structurecoder to curriculum-ordered pairs', function (
       '200',
     );
     const m = readManifest(out);
-    const rows = (await Promise.all(m.shards.map((s) => readParquetFile(join(out, s.file))))).flat();
+    const rows = await readShardRows(out);
     expect(rows.length).to.equal(m.rows);
     expect(m.counts.curriculum!.out).to.equal(3 * m.counts.pair!.out);
     for (const col of [

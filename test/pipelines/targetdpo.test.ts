@@ -7,7 +7,7 @@ import { ExecPool } from '../../lib/exec.ts';
 import { lcsLengthDP } from '../../lib/lcs.ts';
 import { levenshteinDP } from '../../lib/levenshtein.ts';
 import { readManifest } from '../../lib/manifest.ts';
-import { collect, FIXTURES, readParquetFile, tmp } from '../helpers.ts';
+import { collect, FIXTURES, readShardRows, tmp } from '../helpers.ts';
 
 const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
 const lines = (s: string) => s.replace(/\n$/, '').split('\n');
@@ -24,7 +24,7 @@ describe('structflow run targetdpo', function () {
       { stdio: 'pipe' },
     );
     const m = readManifest(out);
-    const rows = (await Promise.all(m.shards.map((s) => readParquetFile(join(out, s.file))))).flat();
+    const rows = await readShardRows(out);
     expect(rows.length).to.be.greaterThan(20);
     for (const col of [
       'chosen_code',
