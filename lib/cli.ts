@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { findBlocks, stripComments } from './blocks.ts';
-import { INPUT_FORMATS, readProblems, type InputFormat } from './datasets.ts';
+import { DEFAULT_UNIT_SIZE, INPUT_FORMATS, readUnits, type InputFormat } from './datasets.ts';
 import { formatPython } from './format.ts';
 import { MutationGenerator } from './generators/mutation.ts';
 import { OnnxGenerator } from './generators/onnx.ts';
@@ -58,7 +58,10 @@ run options:
   --rank R --world W      run one rank of W: problems whose input position is R modulo W (also read from
                           SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or Kubernetes JOB_COMPLETION_INDEX);
                           run the ranks with --until pair, then structflow merge
-  --overwrite             replace an earlier run's shards in DIR
+  --unit-size N           input rows worked on and committed together (default 256). A run started again
+                          in the same DIR with the same settings skips committed units: after a crash it
+                          loses at most the unit in flight, and new input files cost only their own units
+  --overwrite             discard the committed work of an earlier run in DIR made with other settings
   --quiet                 no progress lines
 `;
 
@@ -105,6 +108,7 @@ async function run(argv: string[]): Promise<void> {
       tokenizer: { type: 'string' },
       rank: { type: 'string' },
       world: { type: 'string' },
+      'unit-size': { type: 'string' },
     },
   });
   const [name] = positionals;
@@ -152,11 +156,17 @@ async function run(argv: string[]): Promise<void> {
   const tokenizerDir = values.tokenizer ?? DEFAULT_TOKENIZER;
   if (name === 'targetdpo' && values.until)
     throw new UsageError('--until applies to the structurecoder pipeline only');
+  const unitSize = int(values['unit-size'], 'unit-size', DEFAULT_UNIT_SIZE);
+  const { exec, tmpDir: _tmp, sortRunSize: _runSize, ...decisive } = config;
   await runToShards({
     pipeline: name,
     until,
-    source: (ctx) =>
-      readProblems(ctx, input, { ...(format ? { format } : {}), ...(partition ? { partition } : {}) }),
+    units: (ctx) =>
+      readUnits(ctx, input, {
+        unitSize,
+        ...(format ? { format } : {}),
+        ...(partition ? { partition } : {}),
+      }),
     build: (ctx) =>
       name === 'targetdpo'
         ? (targetdpo(ctx, {
@@ -176,8 +186,22 @@ async function run(argv: string[]): Promise<void> {
     concurrency: int(values.concurrency, 'concurrency', 4),
     overwrite: !!values.overwrite,
     progress: !values.quiet,
+    // what decides the records: a rerun in DIR reuses committed units only when these are the same
+    settings: {
+      pipeline: name,
+      until: name === 'targetdpo' ? undefined : until,
+      ...decisive,
+      limits: exec.limits,
+      input_format: format ?? 'auto',
+      generator: generator.name,
+      model: generator.model,
+      partition,
+      unitSize,
+      ...(name === 'targetdpo' ? { tokenizer: tokenizerDir } : {}),
+    },
     config: {
       ...config,
+      unit_size: unitSize,
       input,
       input_format: format ?? 'auto',
       generator: generator.name,

@@ -14,6 +14,59 @@ export interface StageCounters {
   reasons: Record<string, number>;
 }
 
+/** What a report shows of a stage beside its counts: time spent in it and distributions of values. */
+export interface StageMetrics {
+  /** Milliseconds records spent in the stage function, summed over records (overlaps when concurrent). */
+  busy_ms: number;
+  /** Histograms: name → value → how many times it was observed. */
+  hist: Record<string, Record<string, number>>;
+}
+
+/** Everything a run (or one input unit of it) counted; additive, so units and ranks sum up. */
+export interface Tally {
+  counts: Record<string, StageCounters>;
+  metrics: Record<string, StageMetrics>;
+  rejects: number;
+  /** Wall-clock milliseconds of the work counted. */
+  wall_ms: number;
+}
+
+export const emptyTally = (): Tally => ({ counts: {}, metrics: {}, rejects: 0, wall_ms: 0 });
+
+const emptyCounters = (): StageCounters => ({
+  in: 0,
+  passed: 0,
+  rejected: 0,
+  out: 0,
+  stats: {},
+  reasons: {},
+});
+
+function addRecord(into: Record<string, number>, from: Record<string, number>, sign: number): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + sign * v; // a zero stays: it was counted
+}
+
+/** `into += sign × from`, field by field (sign −1 gives the difference of two snapshots). */
+export function addTally(into: Tally, from: Tally, sign = 1): Tally {
+  for (const [stage, c] of Object.entries(from.counts)) {
+    const t = (into.counts[stage] ??= emptyCounters());
+    t.in += sign * c.in;
+    t.passed += sign * c.passed;
+    t.rejected += sign * c.rejected;
+    t.out += sign * c.out;
+    addRecord(t.stats, c.stats, sign);
+    addRecord(t.reasons, c.reasons, sign);
+  }
+  for (const [stage, m] of Object.entries(from.metrics)) {
+    const t = (into.metrics[stage] ??= { busy_ms: 0, hist: {} });
+    t.busy_ms += sign * m.busy_ms;
+    for (const [name, h] of Object.entries(m.hist)) addRecord((t.hist[name] ??= {}), h, sign);
+  }
+  into.rejects += sign * from.rejects;
+  into.wall_ms += sign * from.wall_ms;
+  return into;
+}
+
 /**
  * What a run shares between its stages: counters per stage and the rejects output.
  * Stages report to it; they never see each other.
@@ -31,18 +84,49 @@ export class RunContext {
     }
   }
 
+  readonly metrics = new Map<string, StageMetrics>();
+
   counter(stage: string): StageCounters {
     let c = this.stages.get(stage);
     if (!c) {
-      c = { in: 0, passed: 0, rejected: 0, out: 0, stats: {}, reasons: {} };
+      c = emptyCounters();
       this.stages.set(stage, c);
     }
     return c;
   }
 
+  private metric(stage: string): StageMetrics {
+    let m = this.metrics.get(stage);
+    if (!m) this.metrics.set(stage, (m = { busy_ms: 0, hist: {} }));
+    return m;
+  }
+
+  /** Count one observation of `value` in the histogram `name` of a stage (for the run report). */
+  observe(stage: string, name: string, value: number | string): void {
+    const h = (this.metric(stage).hist[name] ??= {});
+    h[value] = (h[value] ?? 0) + 1;
+  }
+
+  /** Add time spent in a stage's function. */
+  busy(stage: string, ms: number): void {
+    this.metric(stage).busy_ms += ms;
+  }
+
   stat(stage: string, name: string, n = 1): void {
     const s = this.counter(stage).stats;
     s[name] = (s[name] ?? 0) + n;
+  }
+
+  /**
+   * Send the rejects from now on to another JSONL file (truncated, or appended to), or nowhere. The runner
+   * gives each input unit its own file, committed with the unit's output.
+   */
+  rejectsTo(path: string | undefined, append = false): void {
+    this.close();
+    if (path) {
+      mkdirSync(dirname(path), { recursive: true });
+      this.rejectsFd = openSync(path, append ? 'a' : 'w');
+    }
   }
 
   /** Record a rejected record. Written synchronously so that a crash never loses an acknowledged reject. */
@@ -78,6 +162,25 @@ export class RunContext {
     const bad: string[] = [];
     for (const [name, c] of this.stages) if (c.in !== c.passed + c.rejected) bad.push(name);
     return bad;
+  }
+
+  /** Everything counted so far, as a plain object (subtract two to get the share of one unit). */
+  tally(): Tally {
+    return {
+      counts: this.snapshot(),
+      metrics: Object.fromEntries([...this.metrics].map(([k, v]) => [k, structuredClone(v)])),
+      rejects: this.rejectsWritten,
+      wall_ms: 0,
+    };
+  }
+
+  /** Take in a tally counted elsewhere (a unit committed by an earlier process, another rank). */
+  absorb(t: Tally): void {
+    for (const stage of Object.keys(t.counts)) this.counter(stage);
+    for (const stage of Object.keys(t.metrics)) this.metric(stage);
+    const live = { counts: Object.fromEntries(this.stages), metrics: Object.fromEntries(this.metrics) };
+    addTally({ ...live, rejects: 0, wall_ms: 0 }, t);
+    this.rejectsWritten += t.rejects;
   }
 
   /** Plain-object snapshot of the counters, for the manifest and reports. */

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, relative, resolve } from 'node:path';
 import type { RunContext } from './context.ts';
 import { Problem, type TestSpec, describeZodError } from './schemas.ts';
 import { isBadRow, readRows, type RowOrError } from './sources.ts';
@@ -163,69 +164,155 @@ export function inputPaths(input: string): string[] {
   });
 }
 
+/** Rows per input unit unless told otherwise: the work that a crash can cost, and the grain of restarts. */
+export const DEFAULT_UNIT_SIZE = 256;
+
+/**
+ * A slice of the input that is worked on and committed as a whole: up to `unitSize` consecutive rows of
+ * one input file (or APPS folder). Its key names the file, the file's size and modification time, the
+ * slice's place in it and its first input position, so a key seen before means the same rows.
+ */
+export interface InputUnit {
+  key: string;
+  file: string;
+  chunk: number;
+  /** Input position (`problem_index`) of the unit's first row. */
+  first: number;
+  /** The unit's problems, read and counted once. */
+  problems: () => AsyncGenerator<Problem>;
+  /** Pass the unit's rows by without converting or counting them (its work was committed before). */
+  skip: () => Promise<void>;
+}
+
+export interface UnitOptions extends ReadOptions {
+  /** Rows per unit (default 256). */
+  unitSize?: number;
+}
+
+/** Problems of any supported input, in units (see `InputUnit`). Each unit must be read or skipped in turn. */
+export function readUnits(ctx: RunContext, input: string, opts: UnitOptions = {}): AsyncGenerator<InputUnit> {
+  ctx.counter(READ_STAGE); // the first stage of the run's summary, before any record is read
+  return units(ctx, inputPaths(input), opts);
+}
+
+async function* units(ctx: RunContext, paths: string[], opts: UnitOptions): AsyncGenerator<InputUnit> {
+  const size = opts.unitSize ?? DEFAULT_UNIT_SIZE;
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`unit size must be a positive integer, got ${size}`);
+  const ordinal = { next: 0 };
+  for (const path of paths) {
+    const isDir = statSync(path).isDirectory();
+    if (opts.format === 'apps-dir' && !isDir)
+      throw new Error(`--input-format apps-dir needs a folder: ${path}`);
+    if (isDir && opts.format && opts.format !== 'apps-dir') {
+      throw new Error(`${path} is a folder; only --input-format apps-dir reads folders`);
+    }
+    const it = (isDir ? readAppsDir(path) : readRows(path))[Symbol.asyncIterator]();
+    const stamp = isDir ? folderStamp(path) : `${statSync(path).size}:${statSync(path).mtimeMs}`;
+    const state: ConvertState = { path, format: isDir ? 'apps' : (opts.format as RowFormat | undefined) };
+    let pending = await it.next();
+    for (let chunk = 0; !pending.done; chunk++) {
+      let left = size;
+      async function* take(): AsyncGenerator<[number, RowOrError]> {
+        while (left > 0 && !pending.done) {
+          const row = pending.value;
+          left--;
+          pending = await it.next();
+          yield [ordinal.next++, row];
+        }
+      }
+      const first = ordinal.next;
+      const key = createHash('sha256')
+        .update(JSON.stringify([resolve(path), stamp, chunk, first, size]))
+        .digest('hex')
+        .slice(0, 24);
+      yield {
+        key,
+        file: path,
+        chunk,
+        first,
+        problems: async function* () {
+          for await (const [index, row] of take()) {
+            if (opts.partition && index % opts.partition.world !== opts.partition.rank) continue; // another rank's row
+            const p = convert(ctx, row, index, state);
+            if (p) yield p;
+          }
+        },
+        skip: async () => {
+          for await (const _ of take());
+        },
+      };
+      for await (const _ of take()); // rows the consumer left unread belong to this unit, not the next
+    }
+  }
+}
+
+/** A folder changes when any file under it is added, removed or rewritten. */
+function folderStamp(root: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        const st = statSync(p);
+        h.update(`${relative(root, p)}:${st.size}:${st.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(root);
+  return h.digest('hex');
+}
+
+interface ConvertState {
+  path: string;
+  format: RowFormat | undefined;
+}
+
+/** One input row → a problem, or a reject of the `read` stage with the row's position and the reason. */
+function convert(ctx: RunContext, r: RowOrError, index: number, state: ConvertState): Problem | undefined {
+  const c = ctx.counter(READ_STAGE);
+  c.in++;
+  const reject = (reason: string, detail: string) => {
+    c.rejected++;
+    ctx.reject({ stage: READ_STAGE, id: r.where, reason, detail });
+  };
+  if (isBadRow(r)) {
+    reject('unreadable_row', r.error);
+    return undefined;
+  }
+  state.format ??= detectRowFormat(r.row);
+  if (!state.format) {
+    throw new Error(
+      `cannot tell the dataset layout of ${state.path} from its first row (columns: ${Object.keys(r.row).join(', ')}); ` +
+        `name it with --input-format ${INPUT_FORMATS.join('|')}`,
+    );
+  }
+  let problem: Problem;
+  try {
+    problem = CONVERTERS[state.format](r.row);
+  } catch (err) {
+    reject('invalid_record', (err as Error).message);
+    return undefined;
+  }
+  const check = Problem.safeParse(problem);
+  if (!check.success) {
+    reject('invalid_record', describeZodError(check.error));
+    return undefined;
+  }
+  c.passed++;
+  c.out++;
+  return { ...problem, problem_index: index };
+}
+
 /**
  * Problems of any supported input. Rows that cannot be read or converted go to the rejects output
  * of the `read` stage with their file position and the reason; the run goes on.
  */
-export function readProblems(ctx: RunContext, path: string, opts: ReadOptions = {}): AsyncGenerator<Problem> {
-  ctx.counter(READ_STAGE); // the first stage of the run's summary, before any record is read
-  return allProblems(ctx, inputPaths(path), opts);
-}
-
-async function* allProblems(ctx: RunContext, paths: string[], opts: ReadOptions): AsyncGenerator<Problem> {
-  const ordinal = { next: 0 };
-  for (const p of paths) yield* problems(ctx, p, opts, ordinal);
-}
-
-async function* problems(
+export async function* readProblems(
   ctx: RunContext,
   path: string,
-  opts: ReadOptions,
-  ordinal: { next: number },
+  opts: ReadOptions = {},
 ): AsyncGenerator<Problem> {
-  if (!existsSync(path)) throw new Error(`input not found: ${path}`);
-  const isDir = statSync(path).isDirectory();
-  if (opts.format === 'apps-dir' && !isDir)
-    throw new Error(`--input-format apps-dir needs a folder: ${path}`);
-  if (isDir && opts.format && opts.format !== 'apps-dir') {
-    throw new Error(`${path} is a folder; only --input-format apps-dir reads folders`);
-  }
-  const rows = isDir ? readAppsDir(path) : readRows(path);
-  let format: RowFormat | undefined = isDir ? 'apps' : (opts.format as RowFormat | undefined);
-  const c = ctx.counter(READ_STAGE);
-  for await (const r of rows) {
-    const index = ordinal.next++;
-    if (opts.partition && index % opts.partition.world !== opts.partition.rank) continue; // another rank's row
-    c.in++;
-    const reject = (reason: string, detail: string) => {
-      c.rejected++;
-      ctx.reject({ stage: READ_STAGE, id: r.where, reason, detail });
-    };
-    if (isBadRow(r)) {
-      reject('unreadable_row', r.error);
-      continue;
-    }
-    format ??= detectRowFormat(r.row);
-    if (!format) {
-      throw new Error(
-        `cannot tell the dataset layout of ${path} from its first row (columns: ${Object.keys(r.row).join(', ')}); ` +
-          `name it with --input-format ${INPUT_FORMATS.join('|')}`,
-      );
-    }
-    let problem: Problem;
-    try {
-      problem = CONVERTERS[format](r.row);
-    } catch (err) {
-      reject('invalid_record', (err as Error).message);
-      continue;
-    }
-    const check = Problem.safeParse(problem);
-    if (!check.success) {
-      reject('invalid_record', describeZodError(check.error));
-      continue;
-    }
-    c.passed++;
-    c.out++;
-    yield { ...problem, problem_index: index };
-  }
+  for await (const unit of readUnits(ctx, path, opts)) yield* unit.problems();
 }

@@ -1,9 +1,8 @@
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { readLines } from './lines.ts';
 
 export interface ExternalSortOptions {
   /** Records sorted in memory at once; beyond that they go to sorted runs on disk. Default 20,000. */
@@ -115,29 +114,5 @@ async function* merge<T>(
       top.item = parse(next.value);
       down(0);
     }
-  }
-}
-
-/**
- * Lines of a file, read 64 KiB at a time only when asked for. (readline's async iterator reads ahead
- * without bound, which made the merge hold whole runs in memory.)
- */
-async function* readLines(path: string): AsyncGenerator<string> {
-  const fh = await open(path, 'r');
-  const buf = Buffer.alloc(1 << 16);
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  try {
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      const lines = (rest + decoder.write(buf.subarray(0, bytesRead))).split('\n');
-      rest = lines.pop()!;
-      yield* lines;
-    }
-    rest += decoder.end();
-    if (rest) yield rest;
-  } finally {
-    await fh.close();
   }
 }

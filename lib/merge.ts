@@ -1,9 +1,12 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curriculum } from '../operators/curriculum.ts';
 import { keyRange, ORDERED_COLUMNS } from '../pipelines/structurecoder.ts';
-import { RunContext, type StageCounters } from './context.ts';
+import { addTally, emptyTally, RunContext, type Tally } from './context.ts';
 import { readManifest, writeManifest, type Manifest } from './manifest.ts';
-import { clearShards, parquetWasm, writeShards } from './shards.ts';
+import { REPORT_JSON, writeReport, type Report } from './report.ts';
+import { REJECTS_FILE } from './runner.ts';
+import { clearShards, concatFiles, parquetWasm, writeShards } from './shards.ts';
 import { isBadRow, readParquet } from './sources.ts';
 import type { Pair } from './schemas.ts';
 
@@ -38,6 +41,14 @@ async function* byProblemIndex(streams: AsyncGenerator<Pair>[]): AsyncGenerator<
   }
 }
 
+/** A rank's report, when it has one (runs made before reports existed have only a manifest). */
+function readReportIfAny(dir: string): Report | undefined {
+  const p = join(dir, REPORT_JSON);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Report) : undefined;
+}
+
+const countsOnly = (m: Manifest): Tally => ({ ...emptyTally(), counts: m.counts, rejects: m.rejects.rows });
+
 /**
  * Combines the outputs of the ranks of a StructureCoder run (each made with `--until pair`) into one
  * curriculum-ordered output: the ranks' pairs are put back in input order and the global curriculum
@@ -49,6 +60,7 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
     if (m.until !== 'pair')
       throw new Error(`${inputs[i]} stops at "${m.until}"; run the ranks with --until pair`);
   }
+  const t1 = Date.now();
   const ctx = new RunContext();
   const merged = byProblemIndex(inputs.map((d, i) => rowsOf(d, manifests[i]!)));
   const ordered = curriculum(ctx, merged, {
@@ -57,6 +69,9 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
     ...(opts.tmpDir ? { tmpDir: opts.tmpDir } : {}),
   });
   clearShards(out);
+  mkdirSync(out, { recursive: true });
+  const rejects = inputs.map((d, i) => join(d, manifests[i]!.rejects.file)).filter((p) => existsSync(p));
+  concatFiles(rejects, join(out, REJECTS_FILE));
   const shards = await writeShards(ordered, {
     dir: out,
     columns: ORDERED_COLUMNS,
@@ -64,19 +79,10 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
     describe: keyRange,
     ...(opts.rowsPerShard ? { rowsPerShard: opts.rowsPerShard } : {}),
   });
-  const counts: Record<string, StageCounters> = {};
-  for (const m of manifests) {
-    for (const [stage, c] of Object.entries(m.counts)) {
-      const t = (counts[stage] ??= { in: 0, passed: 0, rejected: 0, out: 0, stats: {}, reasons: {} });
-      t.in += c.in;
-      t.passed += c.passed;
-      t.rejected += c.rejected;
-      t.out += c.out;
-      for (const [k, v] of Object.entries(c.stats)) t.stats[k] = (t.stats[k] ?? 0) + v;
-      for (const [k, v] of Object.entries(c.reasons)) t.reasons[k] = (t.reasons[k] ?? 0) + v;
-    }
-  }
-  Object.assign(counts, ctx.snapshot());
+  const tally = emptyTally();
+  for (const [i, m] of manifests.entries())
+    addTally(tally, readReportIfAny(inputs[i]!)?.tally ?? countsOnly(m));
+  addTally(tally, ctx.tally());
   const manifest: Manifest = {
     ...manifests[0]!,
     until: 'curriculum',
@@ -85,10 +91,20 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
     rows: shards.reduce((n, s) => n + s.rows, 0),
     schema: ORDERED_COLUMNS.map((c) => ({ name: c.name, type: c.type, nullable: !!c.nullable })),
     shards,
-    counts,
-    rejects: { file: '', rows: manifests.reduce((n, m) => n + m.rejects.rows, 0) },
+    counts: tally.counts,
+    rejects: { file: REJECTS_FILE, rows: tally.rejects },
     config: { ...manifests[0]!.config, merged_from: inputs, epochs: opts.epochs ?? 3, seed: opts.seed ?? 0 },
   };
+  const units = { total: 0, reused: 0, worked: 0 };
+  for (const d of inputs) {
+    const r = readReportIfAny(d);
+    if (r) for (const k of ['total', 'reused', 'worked'] as const) units[k] += r.units[k];
+  }
+  writeReport(out, manifest, tally, {
+    units,
+    seconds: { units: 0, final: (Date.now() - t1) / 1000 },
+    finalStages: [...ctx.stages.keys()],
+  });
   writeManifest(out, manifest);
   return manifest;
 }

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { RecordBatch, Table, tableToIPC } from 'apache-arrow';
 import * as pw from 'parquet-wasm/node';
@@ -99,6 +107,14 @@ export function atomicWrite(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);
+}
+
+/** Writes the files `from`, one after the other, to `to` (atomically). */
+export function concatFiles(from: string[], to: string): void {
+  const tmp = `${to}.tmp`;
+  writeFileSync(tmp, '');
+  for (const f of from) appendFileSync(tmp, readFileSync(f));
+  renameSync(tmp, to);
 }
 
 export function sha256File(path: string): { sha256: string; bytes: number } {

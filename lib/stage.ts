@@ -53,6 +53,14 @@ export function stage<In, Out>(
   return (source) =>
     defer(() => {
       const fn = init();
+      const timed = async (record: In): Promise<Out[]> => {
+        const t0 = performance.now();
+        try {
+          return await work(record);
+        } finally {
+          ctx.busy(spec.name, performance.now() - t0);
+        }
+      };
       const work = async (record: In): Promise<Out[]> => {
         counters.in++;
         const parsed = spec.input.safeParse(record);
@@ -85,7 +93,7 @@ export function stage<In, Out>(
         return outs;
       };
       return source.pipe(
-        orderedMap(work, spec.concurrency ?? 1),
+        orderedMap(timed, spec.concurrency ?? 1),
         concatMap((outs) => from(outs)),
       );
     });

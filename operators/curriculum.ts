@@ -37,6 +37,7 @@ export async function* curriculum(
     for await (const p of pairs) {
       c.in++;
       c.passed++;
+      ctx.observe('curriculum', 'pairs_per_key', p.curriculum_key);
       for (let e = 0; e < epochs; e++) yield { k: p.curriculum_key, e, r: Math.floor(rand() * 2 ** 32), p };
     }
   }

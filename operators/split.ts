@@ -80,6 +80,11 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
           suffix: '',
         });
       }
+      for (const t of targets) {
+        if (t.kind !== 'fim') continue;
+        ctx.observe('split', 'block_lines', t.end_line - t.start_line + 1);
+        ctx.observe('split', 'block_depth', t.depth);
+      }
       if (targets.length === 0) {
         throw tooLong
           ? new Rejected('too_many_words', `more than ${maxWords} words`)

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { chromium, type Browser } from 'playwright-core';
 import { readManifest } from '../lib/manifest.ts';
 
 export const tmp = (prefix = 'sf-') => mkdtempSync(join(tmpdir(), prefix));
@@ -59,21 +60,44 @@ export function fixturePairShards(): string {
   if (!pairShards) {
     const dir = tmp();
     const cli = new URL('../bin/structflow.js', import.meta.url).pathname;
-    execFileSync('node', [
-      cli,
-      'run',
-      'structurecoder',
-      '--input',
-      join(FIXTURES, 'apps.jsonl'),
-      '--out',
-      dir,
-      '--test-timeout',
-      '0.5',
-      '--quiet',
-      '--rows-per-shard',
-      '300',
-    ]);
+    execFileSync(
+      'node',
+      [
+        cli,
+        'run',
+        'structurecoder',
+        '--input',
+        join(FIXTURES, 'apps.jsonl'),
+        '--out',
+        dir,
+        '--test-timeout',
+        '0.5',
+        '--quiet',
+        '--rows-per-shard',
+        '300',
+      ],
+      { stdio: 'pipe' },
+    );
     pairShards = dir;
   }
   return pairShards;
+}
+
+/** Debian's Chromium, headless, cut off from the network; `.ci/run` installs it (apt-get install chromium). */
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath))
+    throw new Error(`no Chromium at ${executablePath}: apt-get install chromium (or set CHROMIUM=/path)`);
+  return chromium.launch({
+    executablePath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
 }

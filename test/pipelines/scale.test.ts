@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '../../lib/manifest.ts';
+import type { Report } from '../../lib/report.ts';
 import { prng } from '../../lib/random.ts';
 import { FIXTURES, tmp } from '../helpers.ts';
 
@@ -14,6 +15,21 @@ const run = (...args: string[]) =>
     { stdio: 'pipe' },
   );
 const shardSums = (dir: string) => readManifest(dir).shards.map((s) => `${s.file} ${s.rows} ${s.sha256}`);
+/** The manifest's counts without what says how this process got them (cache hits differ on a restart). */
+const dataCounts = (dir: string) => {
+  const counts = readManifest(dir).counts;
+  for (const c of Object.values(counts))
+    for (const k of ['verdict_cache_hits', 'cache_hits', 'cache_misses']) delete c.stats[k];
+  return counts;
+};
+const sortedRejects = (dir: string) => readFileSync(join(dir, 'rejects.jsonl'), 'utf8').split('\n').sort();
+const report = (dir: string) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+/** Same shards, same counts, same rejects as the single uninterrupted run. */
+const expectSameAs = (dir: string, single: string) => {
+  expect(shardSums(dir)).to.deep.equal(shardSums(single));
+  expect(dataCounts(dir)).to.deep.equal(dataCounts(single));
+  expect(sortedRejects(dir)).to.deep.equal(sortedRejects(single));
+};
 
 describe('scale: ranks, crashes and incremental runs give the single-run output', function () {
   this.timeout(600_000);
@@ -60,7 +76,8 @@ describe('scale: ranks, crashes and incremental runs give the single-run output'
       [CLI, 'merge', '--inputs', ranks.join(','), '--out', merged, '--rows-per-shard', '300'],
       { stdio: 'pipe' },
     );
-    expect(shardSums(merged)).to.deep.equal(shardSums(single));
+    expectSameAs(merged, single); // shards, and counts and rejects added up over the ranks
+    expect(report(merged).histograms).to.deep.equal(report(single).histograms);
   });
 
   it('a rank can come from Slurm array variables', () => {
@@ -70,6 +87,7 @@ describe('scale: ranks, crashes and incremental runs give the single-run output'
       [CLI, 'run', 'structurecoder', '--input', input, '--out', out, '--until', 'format', '--quiet'],
       {
         env: { ...process.env, SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3' },
+        stdio: 'pipe',
       },
     );
     const m = readManifest(out);
@@ -77,27 +95,53 @@ describe('scale: ranks, crashes and incremental runs give the single-run output'
     expect(m.counts.read!.in).to.equal(11); // rows 1, 4, 7, … of 34
   });
 
+  /** Starts a run in its own process group and kills the whole group with SIGKILL when `when` resolves. */
+  async function killed(args: string[], when: (out: string) => Promise<unknown>, out: string) {
+    const child = spawn(
+      'node',
+      [CLI, 'run', 'structurecoder', '--test-timeout', '0.5', '--quiet', '--workers', '2', ...args],
+      { detached: true, stdio: 'ignore' },
+    );
+    const exited = new Promise((r) => child.on('exit', r).on('error', r));
+    await Promise.race([when(out), exited]);
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // it had finished already
+    }
+    await exited;
+  }
+
   for (const seed of [1, 2]) {
-    it(`killed with SIGKILL at a random moment (seed ${seed}) and started again, finishes with the same shards`, async () => {
+    it(`killed with SIGKILL at a random moment (seed ${seed}) and started again, finishes with the same output`, async () => {
       const out = tmp();
-      const args = ['--input', input, '--out', out, '--rows-per-shard', '300'];
-      const delay = 2000 + Math.floor(prng(seed)() * 12_000);
-      const child = spawn(
-        'node',
-        [CLI, 'run', 'structurecoder', '--test-timeout', '0.5', '--quiet', '--workers', '2', ...args],
-        { detached: true, stdio: 'ignore' },
-      );
-      await new Promise((r) => setTimeout(r, delay));
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // it had finished already
-      }
-      await new Promise((r) => child.on('exit', r).on('error', r));
-      run(...args, '--overwrite'); // the same command (a finished run needs --overwrite; a killed one has no manifest)
-      expect(shardSums(out)).to.deep.equal(shardSums(single));
+      const args = ['--input', input, '--out', out, '--rows-per-shard', '300', '--unit-size', '6'];
+      const delay = 2000 + Math.floor(prng(seed)() * 20_000);
+      await killed(args, () => new Promise((r) => setTimeout(r, delay)), out);
+      run(...args); // the same command
+      expectSameAs(out, single);
     });
   }
+
+  it('killed just after its first unit was committed, the restart reuses that unit and works only the rest', async () => {
+    const out = tmp();
+    const args = ['--input', input, '--out', out, '--rows-per-shard', '300', '--unit-size', '6'];
+    const committed = async (dir: string) => {
+      for (;;) {
+        const parts = join(dir, 'parts');
+        if (existsSync(parts) && readdirSync(parts).some((f) => f.endsWith('.done.json'))) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await killed(args, committed, out);
+    expect(existsSync(join(out, 'manifest.json'))).to.equal(false);
+    run(...args);
+    const r = report(out);
+    expect(r.units.total).to.equal(6); // 34 problems, 6 a unit
+    expect(r.units.reused).to.be.within(1, 5);
+    expect(r.units.worked).to.equal(6 - r.units.reused);
+    expectSameAs(out, single);
+  });
 
   it('adding input files to a finished run does only the new work and gives the full-run result', () => {
     const lines = readFileSync(input, 'utf8').trim().split('\n');
@@ -106,12 +150,14 @@ describe('scale: ranks, crashes and incremental runs give the single-run output'
     writeFileSync(join(dir, 'corpus', 'part-a.jsonl'), lines.slice(0, 20).join('\n') + '\n');
     const out = join(dir, 'out');
     run('--input', join(dir, 'corpus'), '--out', out, '--rows-per-shard', '300');
+    const firstTargets = readManifest(out).counts.generate!.in;
     writeFileSync(join(dir, 'corpus', 'part-b.jsonl'), lines.slice(20).join('\n') + '\n');
-    run('--input', join(dir, 'corpus'), '--out', out, '--rows-per-shard', '300', '--overwrite');
-    const m = readManifest(out);
-    expect(shardSums(out)).to.deep.equal(shardSums(single));
-    // the first 20 problems' programs came from the verdict cache, their candidates from the generation cache
-    expect(m.counts.label!.stats.verdict_cache_hits).to.be.greaterThan(300);
-    expect(m.counts.generate!.stats.cache_hits).to.be.greaterThan(50);
+    run('--input', join(dir, 'corpus'), '--out', out, '--rows-per-shard', '300'); // the same command
+    expectSameAs(out, single);
+    // part-a's unit was committed by the first run: only part-b's problems were read, run and generated for
+    expect(report(out).units).to.deep.equal({ total: 2, reused: 1, worked: 1 });
+    const gen = readManifest(out).counts.generate!;
+    expect(gen.stats.cache_hits).to.equal(0); // part-a's targets did not even reach the generation cache
+    expect(gen.stats.cache_misses).to.equal(gen.in - firstTargets);
   });
 });

@@ -85,7 +85,7 @@ describe('structflow run structurecoder', function () {
     expect(rejects.find((r) => r.id === 'sf-0019/2')).to.include({ stage: 'format', reason: 'unparsable' });
   });
 
-  it('stops after any stage with --until and refuses to overwrite a finished run unless asked', () => {
+  it('stops after any stage with --until, and refuses to replace a run made with other settings unless asked', () => {
     const out = tmp();
     const input = join(FIXTURES, 'apps.jsonl');
     structflow('run', 'structurecoder', '--input', input, '--out', out, '--until', 'format', '--quiet');
@@ -98,8 +98,22 @@ describe('structflow run structurecoder', function () {
     } catch (e) {
       err = String((e as { stderr: Buffer }).stderr);
     }
-    expect(err).to.match(/already holds a finished run.*--overwrite/);
+    expect(err).to.match(/other settings \(differ in until\).*--overwrite/);
     expect(existsSync(join(out, 'part-00000.parquet'))).to.equal(true);
+    expect(readManifest(out).until).to.equal('format'); // the finished run is untouched
+    structflow(
+      'run',
+      'structurecoder',
+      '--input',
+      input,
+      '--out',
+      out,
+      '--until',
+      'split',
+      '--overwrite',
+      '--quiet',
+    );
+    expect(readManifest(out).until).to.equal('split');
   });
 
   it('--until label keeps only reference solutions that pass in the sandbox, with their verdicts', async () => {

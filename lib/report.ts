@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Tally } from './context.ts';
+import type { Manifest } from './manifest.ts';
+import type { RunInfo } from './runner.ts';
+import { atomicWrite } from './shards.ts';
+
+export const REPORT_JSON = 'report.json';
+export const REPORT_HTML = 'report.html';
+
+/** `report.json`: what a run did, stage by stage, with the distributions the HTML report plots. */
+export interface Report {
+  format: 'structflow-report';
+  version: 1;
+  pipeline: string;
+  until: string;
+  created_at: string;
+  rows: number;
+  shards: number;
+  units: RunInfo['units'];
+  final_stages: string[];
+  /** Wall-clock seconds of the work (summed over units, also those of earlier runs) and of this process. */
+  seconds: { work: number } & RunInfo['seconds'];
+  stages: {
+    name: string;
+    in: number;
+    passed: number;
+    rejected: number;
+    out: number;
+    /** Seconds records spent in the stage function (overlapping when a stage works on several at once). */
+    busy_s: number;
+    /** Records that entered the stage per second of work (per second of the final step for its stages). */
+    records_per_s: number;
+  }[];
+  /** Verdicts per checking stage: stage → verdict → count. */
+  verdicts: Record<string, Record<string, number>>;
+  /** Block targets by length in lines and by nesting depth, and pairs by curriculum key (value → count). */
+  histograms: {
+    block_lines: Record<string, number>;
+    block_depth: Record<string, number>;
+    pairs_per_key: Record<string, number>;
+  };
+  rejects: { stage: string; reason: string; count: number }[];
+  /** The raw counts, so that the reports of ranks can be added up. */
+  tally: Tally;
+}
+
+const rate = (n: number, s: number) => (s > 0 ? n / s : 0);
+
+/** A histogram in value order, without the zero bins a difference of two tallies can leave. */
+const byNumber = (h: Record<string, number> = {}) =>
+  Object.fromEntries(
+    Object.entries(h)
+      .filter(([, n]) => n !== 0)
+      .sort(([a], [b]) => Number(a) - Number(b)),
+  );
+
+export function buildReport(m: Manifest, tally: Tally, info: RunInfo): Report {
+  const work = tally.wall_ms / 1000;
+  const verdicts: Report['verdicts'] = {};
+  for (const [stage, c] of Object.entries(tally.counts)) {
+    for (const [k, n] of Object.entries(c.stats)) {
+      if (k.startsWith('verdict_') && !k.endsWith('cache_hits')) (verdicts[stage] ??= {})[k.slice(8)] = n;
+    }
+  }
+  const hist = (stage: string, name: string) => byNumber(tally.metrics[stage]?.hist[name]);
+  return {
+    format: 'structflow-report',
+    version: 1,
+    pipeline: m.pipeline,
+    until: m.until,
+    created_at: m.created_at,
+    rows: m.rows,
+    shards: m.shards.length,
+    units: info.units,
+    final_stages: info.finalStages,
+    seconds: { work, ...info.seconds },
+    stages: Object.entries(tally.counts).map(([name, c]) => ({
+      name,
+      in: c.in,
+      passed: c.passed,
+      rejected: c.rejected,
+      out: c.out,
+      busy_s: (tally.metrics[name]?.busy_ms ?? 0) / 1000,
+      records_per_s: rate(c.in, info.finalStages.includes(name) ? info.seconds.final : work),
+    })),
+    verdicts,
+    histograms: {
+      block_lines: hist('split', 'block_lines'),
+      block_depth: hist('split', 'block_depth'),
+      pairs_per_key: hist('curriculum', 'pairs_per_key'),
+    },
+    rejects: Object.entries(tally.counts).flatMap(([stage, c]) =>
+      Object.entries(c.reasons).map(([reason, count]) => ({ stage, reason, count })),
+    ),
+    tally,
+  };
+}
+
+/** Writes `report.json` and the self-contained `report.html` next to a run's manifest. */
+export function writeReport(dir: string, m: Manifest, tally: Tally, info: RunInfo): Report {
+  const report = buildReport(m, tally, info);
+  atomicWrite(join(dir, REPORT_JSON), JSON.stringify(report, null, 2) + '\n');
+  atomicWrite(join(dir, REPORT_HTML), renderReport(report));
+  return report;
+}
+
+let chartJs: string | undefined;
+/** Chart.js's browser build, inlined so the report opens offline and from a mail attachment. */
+function chartLibrary(): string {
+  const main = createRequire(import.meta.url).resolve('chart.js'); // …/chart.js/dist/chart.cjs
+  return (chartJs ??= readFileSync(join(dirname(main), 'chart.umd.min.js'), 'utf8'));
+}
+
+const esc = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** The charts of the report: canvas id, title, and whether the report has data for it. */
+export const CHARTS = [
+  ['block-lines', 'Block targets by length (lines)'],
+  ['block-depth', 'Block targets by nesting depth'],
+  ['verdicts', 'Verdicts per stage'],
+  ['pairs-per-key', 'Pairs per curriculum bucket (lines of the golden middle)'],
+  ['throughput', 'Throughput per stage (records in per second of work)'],
+  ['rejects', 'Rejects by stage and reason'],
+] as const;
+
+export function renderReport(r: Report): string {
+  const rows = r.stages
+    .map(
+      (s) =>
+        `<tr><td>${esc(s.name)}</td><td>${s.in}</td><td>${s.passed}</td><td>${s.rejected}</td><td>${s.out}</td>` +
+        `<td>${s.busy_s.toFixed(1)}</td><td>${s.records_per_s.toFixed(2)}</td></tr>`,
+    )
+    .join('\n');
+  const sections = CHARTS.map(
+    ([id, title]) =>
+      `<section><h2>${esc(title)}</h2><div class="chart"><canvas id="${id}"></canvas></div>` +
+      `<p class="empty" id="${id}-empty" hidden>Nothing to plot: the run stopped before this stage, or it saw no such records.</p></section>`,
+  ).join('\n');
+  // "<" is escaped so that no string in the data can close the script element
+  const data = JSON.stringify({ ...r, tally: undefined }).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>StructFlow report: ${esc(r.pipeline)} → ${esc(r.until)}</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right}td:first-child,th:first-child{text-align:left}
+tr:nth-child(even){background:#f4f4f4}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1em}
+.chart{position:relative;height:280px}h2{font-size:15px}.empty{color:#777}
+</style></head><body>
+<h1>StructFlow report: ${esc(r.pipeline)} → ${esc(r.until)}</h1>
+<p>${r.rows} rows in ${r.shards} shard(s) · ${r.units.total} input units (${r.units.reused} committed by an earlier run) ·
+${r.seconds.work.toFixed(1)} s of work · made ${esc(r.created_at)}</p>
+<table><thead><tr><th>stage</th><th>in</th><th>passed</th><th>rejected</th><th>out</th><th>busy s</th><th>in/s</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+<div class="grid">
+${sections}
+</div>
+<script>${chartLibrary()}</script>
+<script type="application/json" id="report-data">${data}</script>
+<script>${RENDER}</script>
+</body></html>
+`;
+}
+
+/** Runs in the page: one chart per canvas from the embedded data; `document.body.dataset.charts` says how many. */
+const RENDER = `
+(function () {
+  var r = JSON.parse(document.getElementById('report-data').textContent);
+  var drawn = 0;
+  var palette = ['#4e79a7', '#e15759', '#f28e2b', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#9c755f'];
+  function draw(id, type, labels, datasets, opts) {
+    var total = datasets.reduce(function (n, d) { return n + d.data.reduce(function (a, b) { return a + b; }, 0); }, 0);
+    if (!labels.length || total === 0) {
+      document.getElementById(id).remove();
+      document.getElementById(id + '-empty').hidden = false;
+      return;
+    }
+    new Chart(document.getElementById(id), {
+      type: type,
+      data: { labels: labels, datasets: datasets },
+      options: Object.assign({ animation: false, responsive: true, maintainAspectRatio: false,
+        plugins: { legend: { display: datasets.length > 1 } } }, opts || {})
+    });
+    drawn++;
+  }
+  function histogram(id, h, label) {
+    var keys = Object.keys(h);
+    var lo = Number(keys[0]), hi = Number(keys[keys.length - 1]);
+    if (keys.length && hi - lo < 200) { // integer values: show the empty bins too
+      keys = [];
+      for (var v = lo; v <= hi; v++) keys.push(String(v));
+    }
+    draw(id, 'bar', keys, [{ label: label, data: keys.map(function (k) { return h[k] || 0; }), backgroundColor: palette[0] }]);
+  }
+  histogram('block-lines', r.histograms.block_lines, 'block targets');
+  histogram('block-depth', r.histograms.block_depth, 'block targets');
+  var stages = Object.keys(r.verdicts);
+  var kinds = [];
+  stages.forEach(function (s) { Object.keys(r.verdicts[s]).forEach(function (v) { if (kinds.indexOf(v) < 0) kinds.push(v); }); });
+  draw('verdicts', 'bar', stages, kinds.map(function (v, i) {
+    return { label: v, data: stages.map(function (s) { return r.verdicts[s][v] || 0; }), backgroundColor: palette[i % palette.length] };
+  }), { scales: { x: { stacked: true }, y: { stacked: true } } });
+  histogram('pairs-per-key', r.histograms.pairs_per_key, 'pairs');
+  var timed = r.stages.filter(function (s) { return s.in > 0; });
+  draw('throughput', 'bar', timed.map(function (s) { return s.name; }),
+    [{ label: 'records in per second', data: timed.map(function (s) { return s.records_per_s; }), backgroundColor: palette[4] }]);
+  draw('rejects', 'bar', r.rejects.map(function (x) { return x.stage + ': ' + x.reason; }),
+    [{ label: 'rejects', data: r.rejects.map(function (x) { return x.count; }), backgroundColor: palette[1] }],
+    { indexAxis: 'y' });
+  document.body.dataset.charts = String(drawn);
+})();
+`;

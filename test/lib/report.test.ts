@@ -1,0 +1,152 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { readManifest } from '../../lib/manifest.ts';
+import { CHARTS, REPORT_HTML, REPORT_JSON, type Report } from '../../lib/report.ts';
+import { FIXTURES, fixturePairShards, launchChromium, readShardRows, tmp } from '../helpers.ts';
+
+const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
+const readReport = (dir: string) => JSON.parse(readFileSync(join(dir, REPORT_JSON), 'utf8')) as Report;
+
+/** Value → count of a list of values, as the report keys its histograms. */
+function countBy(values: number[]): Record<string, number> {
+  const h: Record<string, number> = {};
+  for (const v of values) h[v] = (h[v] ?? 0) + 1;
+  return h;
+}
+
+interface Drawn {
+  id: string;
+  width: number;
+  height: number;
+  painted: number;
+  labels: string[];
+  data: number[][];
+}
+
+/** Opens a report in Chromium and reads back every chart: its size, painted pixels and data. */
+async function render(browser: Browser, dir: string) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  const url = 'file://' + join(dir, REPORT_HTML);
+  await page.goto(url);
+  const drawn = await page.evaluate(() => {
+    const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): any } }).Chart; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return [...document.querySelectorAll('canvas')].map((c) => {
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let painted = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) painted++;
+      const chart = Chart.getChart(c);
+      return {
+        id: c.id,
+        width: c.width,
+        height: c.height,
+        painted,
+        labels: chart.data.labels.map(String),
+        data: chart.data.datasets.map((d: { data: number[] }) => d.data),
+      };
+    });
+  });
+  const charts = await page.evaluate(() => Number(document.body.dataset.charts));
+  const empty = await page.evaluate(() =>
+    [...document.querySelectorAll('p.empty:not([hidden])')].map((p) => p.id.replace(/-empty$/, '')),
+  );
+  await page.close();
+  return { drawn: drawn as Drawn[], charts, empty, requests: requests.filter((r) => r !== url), errors };
+}
+
+/** The non-zero bars of a one-series chart, as value → count. */
+const bars = (d: Drawn) =>
+  Object.fromEntries(d.labels.map((l, i) => [l, d.data[0]![i]!]).filter(([, n]) => n !== 0));
+
+describe('run report', function () {
+  this.timeout(300_000);
+  let full: string;
+  let split: string;
+  let browser: Browser;
+  before(async () => {
+    full = fixturePairShards();
+    split = tmp();
+    execFileSync(
+      'node',
+      [
+        CLI,
+        'run',
+        'structurecoder',
+        '--input',
+        join(FIXTURES, 'apps.jsonl'),
+        '--out',
+        split,
+        '--until',
+        'split',
+        '--test-timeout',
+        '0.5',
+        '--quiet',
+      ],
+      { stdio: 'pipe' },
+    );
+    browser = await launchChromium();
+  });
+  after(async () => browser?.close());
+
+  it('report.json adds up to the manifest, the rejects file and the shards themselves', async () => {
+    const m = readManifest(full);
+    const r = readReport(full);
+    expect(r.rows).to.equal(m.rows);
+    for (const s of r.stages)
+      expect([s.in, s.out]).to.deep.equal([m.counts[s.name]!.in, m.counts[s.name]!.out]);
+    const rejectLines = readFileSync(join(full, 'rejects.jsonl'), 'utf8').trim().split('\n').length;
+    expect(r.rejects.reduce((n, x) => n + x.count, 0)).to.equal(rejectLines);
+    const checked = Object.values(r.verdicts.check!).reduce((a, b) => a + b, 0);
+    expect(checked).to.equal(m.counts.check!.in);
+    const firstCopies = (await readShardRows(full)).filter((p) => p.curriculum_epoch === 0);
+    expect(r.histograms.pairs_per_key).to.deep.equal(
+      countBy(firstCopies.map((p) => p.curriculum_key as number)),
+    );
+
+    const targets = (await readShardRows(split)).filter((t) => t.kind === 'fim');
+    const s = readReport(split);
+    expect(s.histograms.block_lines).to.deep.equal(
+      countBy(targets.map((t) => (t.end_line as number) - (t.start_line as number) + 1)),
+    );
+    expect(s.histograms.block_depth).to.deep.equal(countBy(targets.map((t) => t.depth as number)));
+  });
+
+  it('report.html draws all six plots in headless Chromium, from its own data, with no request outside the file', async () => {
+    const r = readReport(full);
+    const got = await render(browser, full);
+    expect(got.errors).to.deep.equal([]);
+    expect(got.requests).to.deep.equal([]);
+    expect(got.charts).to.equal(CHARTS.length);
+    expect(got.drawn.map((d) => d.id)).to.deep.equal(CHARTS.map(([id]) => id));
+    for (const d of got.drawn) {
+      expect(d.width * d.height, d.id).to.be.greaterThan(50_000);
+      expect(d.painted, `${d.id}: painted pixels`).to.be.greaterThan(2_000);
+    }
+    const byId = Object.fromEntries(got.drawn.map((d) => [d.id, d]));
+    expect(bars(byId['pairs-per-key']!)).to.deep.equal(r.histograms.pairs_per_key);
+    expect(bars(byId['block-lines']!)).to.deep.equal(r.histograms.block_lines);
+    expect(bars(byId['block-depth']!)).to.deep.equal(r.histograms.block_depth);
+    const v = byId.verdicts!;
+    expect(v.labels).to.deep.equal(['label', 'check']);
+    expect(v.data.map((series) => series[1]).reduce((a, b) => a! + b!, 0)).to.equal(
+      Object.values(r.verdicts.check!).reduce((a, b) => a + b, 0),
+    );
+    expect(byId.rejects!.data[0]).to.deep.equal(r.rejects.map((x) => x.count));
+    expect(byId.throughput!.labels).to.include.members(['format', 'check', 'curriculum']);
+  });
+
+  it('a plot with nothing to show says so instead of drawing empty axes', async () => {
+    const got = await render(browser, split);
+    expect(got.errors).to.deep.equal([]);
+    expect(got.empty).to.deep.equal(['pairs-per-key']); // a run that stops at split has no pairs yet
+    expect(got.charts).to.equal(CHARTS.length - 1);
+    for (const d of got.drawn) expect(d.painted, d.id).to.be.greaterThan(2_000);
+  });
+});

@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunContext } from '../../lib/context.ts';
+import { readUnits, type InputUnit } from '../../lib/datasets.ts';
+import { collect, tmp } from '../helpers.ts';
+
+const row = (i: number) =>
+  JSON.stringify({
+    problem_id: `p${i}`,
+    question: 'q',
+    solutions: JSON.stringify(['print(1)']),
+    input_output: JSON.stringify({ inputs: [''], outputs: ['1'] }),
+  });
+const write = (path: string, from: number, to: number) =>
+  writeFileSync(path, Array.from({ length: to - from }, (_, k) => row(from + k)).join('\n') + '\n');
+
+/** Reads every unit, skipping those whose index is in `skip`; returns keys and the problems read. */
+async function walk(ctx: RunContext, input: string, size: number, skip = new Set<number>()) {
+  const keys: string[] = [];
+  const ids: string[][] = [];
+  let i = 0;
+  for await (const u of readUnits(ctx, input, { unitSize: size })) {
+    keys.push(u.key);
+    if (skip.has(i++)) {
+      await u.skip();
+      ids.push([]);
+    } else ids.push((await collect(u.problems())).map((p) => `${p.problem_id}@${p.problem_index}`));
+  }
+  return { keys, ids };
+}
+
+describe('input units', () => {
+  it('cut each file into units of N rows, numbering problems across files', async () => {
+    const dir = tmp();
+    write(join(dir, 'a.jsonl'), 0, 5);
+    write(join(dir, 'b.jsonl'), 5, 7);
+    const { ids } = await walk(new RunContext(), dir, 2);
+    expect(ids).to.deep.equal([['p0@0', 'p1@1'], ['p2@2', 'p3@3'], ['p4@4'], ['p5@5', 'p6@6']]);
+  });
+
+  it('a skipped unit is passed by without counting, and the next unit starts at its own row', async () => {
+    const dir = tmp();
+    write(join(dir, 'a.jsonl'), 0, 6);
+    const ctx = new RunContext();
+    const { ids } = await walk(ctx, dir, 2, new Set([1]));
+    expect(ids).to.deep.equal([['p0@0', 'p1@1'], [], ['p4@4', 'p5@5']]);
+    expect(ctx.counter('read').in).to.equal(4);
+  });
+
+  it('a unit left half read does not shift the next one', async () => {
+    const dir = tmp();
+    write(join(dir, 'a.jsonl'), 0, 4);
+    const seen: string[] = [];
+    for await (const u of readUnits(new RunContext(), dir, { unitSize: 2 })) {
+      for await (const p of u.problems()) {
+        seen.push(p.problem_id);
+        break;
+      }
+    }
+    expect(seen).to.deep.equal(['p0', 'p2']);
+  });
+
+  it('keys are stable, stay put when a file is added after, and change with the file or the unit size', async () => {
+    const dir = tmp();
+    const a = join(dir, 'a.jsonl');
+    write(a, 0, 4);
+    const first = (await walk(new RunContext(), dir, 2)).keys;
+    expect(first).to.have.length(2);
+    expect(new Set(first).size).to.equal(2);
+    expect((await walk(new RunContext(), dir, 2)).keys).to.deep.equal(first);
+    write(join(dir, 'b.jsonl'), 4, 5);
+    const grown = (await walk(new RunContext(), dir, 2)).keys;
+    expect(grown.slice(0, 2)).to.deep.equal(first);
+    expect(grown).to.have.length(3);
+    expect((await walk(new RunContext(), dir, 3)).keys[0]).to.not.equal(first[0]);
+    utimesSync(a, new Date(), new Date(Date.now() + 5000)); // rewritten: same rows or not, its units are redone
+    expect((await walk(new RunContext(), dir, 2)).keys[0]).to.not.equal(first[0]);
+  });
+
+  it('with a partition, a unit holds only the rank’s rows of its slice', async () => {
+    const dir = tmp();
+    write(join(dir, 'a.jsonl'), 0, 6);
+    const got: string[][] = [];
+    const units: InputUnit[] = [];
+    for await (const u of readUnits(new RunContext(), dir, {
+      unitSize: 3,
+      partition: { rank: 1, world: 2 },
+    })) {
+      units.push(u);
+      got.push((await collect(u.problems())).map((p) => p.problem_id));
+    }
+    expect(got).to.deep.equal([['p1'], ['p3', 'p5']]);
+    expect(units.map((u) => u.first)).to.deep.equal([0, 3]);
+  });
+});
