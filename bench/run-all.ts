@@ -23,10 +23,18 @@ for (const b of BENCHES) {
     ratio: number;
     machine: string;
     date: string;
+    [memory: string]: unknown;
   };
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  // the e2e bench's memory figures: peak RSS and peak live memory at 1× and at N× the input
+  const mem = (scale: string) =>
+    j.peak_live_mb_1x === undefined
+      ? ''
+      : ` (peak RSS ${f(j[`peak_rss_mb_${scale}`] as number)} MB, live ${f(j[`peak_live_mb_${scale}`] as number)} MB)`;
+  const ratio =
+    j.live_ratio === undefined ? `${j.ratio}×` : `${j.ratio}× (RSS ${j.rss_ratio}×, live ${j.live_ratio}×)`;
   rows.push(
-    `| ${j.bench} | ${f(j.ours_per_s)} ${j.unit}/s | ${j.baseline}: ${f(j.baseline_per_s)} ${j.unit}/s | ${j.ratio}× | ${j.machine} | ${j.date} |`,
+    `| ${j.bench} | ${f(j.ours_per_s)} ${j.unit}/s${mem(`${j.scale}x`)} | ${j.baseline}: ${f(j.baseline_per_s)} ${j.unit}/s${mem('1x')} | ${ratio} | ${j.machine} | ${j.date} |`,
   );
 }
 writeFileSync(

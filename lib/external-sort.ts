@@ -9,14 +9,19 @@ export interface ExternalSortOptions {
   runSize?: number;
   /** Parent folder of the temporary runs (removed afterwards). Default the OS temp folder. */
   tmpDir?: string;
-  /** Counts runs written, for tests and reports. */
+  /**
+   * Runs merged at once (default 16). More runs are first merged in groups of this many into longer runs,
+   * because every open run holds a read buffer: memory then stays bounded whatever the input's length.
+   */
+  fanIn?: number;
+  /** Counts runs written (merged runs too), for tests and reports. */
   stats?: { runs: number };
 }
 
 /**
  * Sorts a stream of JSON-serialisable records of any length with bounded memory: sorted runs of
- * `runSize` records written to disk as JSON lines, then a k-way merge with a binary heap. The sort is
- * stable: ties keep input order. With one run only, nothing touches the disk.
+ * `runSize` records written to disk as JSON lines, then k-way merges with a binary heap, at most `fanIn`
+ * runs at a time. The sort is stable: ties keep input order. With one run only, nothing touches the disk.
  */
 export async function* externalSort<T>(
   source: AsyncIterable<T>,
@@ -30,18 +35,23 @@ export async function* externalSort<T>(
   let seq = 0;
   let dir: string | undefined;
   const runs: string[] = [];
-  const spill = async () => {
-    buf.sort(cmp);
+  const fanIn = Math.max(2, opts.fanIn ?? 16);
+  let written = 0;
+  const writeRun = async (items: Iterable<Item> | AsyncIterable<Item>) => {
     dir ??= mkdtempSync(join(opts.tmpDir ?? tmpdir(), 'sf-sort-'));
-    const path = join(dir, `run-${runs.length}.jsonl`);
+    const path = join(dir, `run-${written++}.jsonl`);
     const out = createWriteStream(path);
-    for (const it of buf) {
+    for await (const it of items) {
       if (!out.write(JSON.stringify([it.seq, it.v]) + '\n')) await once(out, 'drain');
     }
     out.end();
     await once(out, 'finish');
-    runs.push(path);
     if (opts.stats) opts.stats.runs++;
+    return path;
+  };
+  const spill = async () => {
+    buf.sort(cmp);
+    runs.push(await writeRun(buf));
     buf = [];
   };
   try {
@@ -55,16 +65,22 @@ export async function* externalSort<T>(
       return;
     }
     if (buf.length) await spill();
-    yield* merge(runs, cmp);
+    while (runs.length > fanIn) {
+      const group = runs.splice(0, fanIn);
+      runs.push(await writeRun(merge(group, cmp)));
+      for (const r of group) rmSync(r);
+    }
+    for await (const it of merge(runs, cmp)) yield it.v;
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** The records of sorted runs, merged, with their input sequence numbers (which keep the sort stable). */
 async function* merge<T>(
   runs: string[],
   cmp: (a: { v: T; seq: number }, b: { v: T; seq: number }) => number,
-) {
+): AsyncGenerator<{ v: T; seq: number }> {
   type Head = { item: { v: T; seq: number }; it: AsyncIterator<string> };
   const heap: Head[] = [];
   const less = (a: Head, b: Head) => cmp(a.item, b.item) < 0;
@@ -102,7 +118,7 @@ async function* merge<T>(
   }
   while (heap.length) {
     const top = heap[0]!;
-    yield top.item.v;
+    yield top.item;
     const next = await top.it.next();
     if (next.done) {
       const last = heap.pop()!;
