@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { OperatorFunction } from 'rxjs';
 import type { Column } from './arrow.ts';
 import { addTally, RunContext } from './context.ts';
-import { MANIFEST, writeManifest, type Manifest } from './manifest.ts';
+import { MANIFEST, readManifest, writeManifest, type Manifest } from './manifest.ts';
 import { startProgress, summary } from './progress.ts';
-import { PARTS_DIR, PartStore } from './parts.ts';
+import { PartStore } from './parts.ts';
 import { pullThrough } from './pull.ts';
 import { writeReport } from './report.ts';
 import {
@@ -86,9 +86,9 @@ export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<M
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   mkdirSync(opts.out, { recursive: true });
   const settings = opts.settings ?? { pipeline: opts.pipeline, until: opts.until, config: opts.config ?? {} };
-  if (existsSync(join(opts.out, MANIFEST)) && !existsSync(join(opts.out, PARTS_DIR)) && !opts.overwrite) {
+  if (existsSync(join(opts.out, MANIFEST)) && readManifest(opts.out).config.merged_from && !opts.overwrite) {
     throw new Error(
-      `${opts.out} holds a finished output that no run left parts of (a merge?); pass --overwrite to replace it`,
+      `${opts.out} holds the output of a merge; pass --overwrite to replace it, or choose another --out`,
     );
   }
   const store = PartStore.open(opts.out, settings, opts.overwrite);

@@ -78,6 +78,7 @@ describe('scale: ranks, crashes and incremental runs give the single-run output'
     );
     expectSameAs(merged, single); // shards, and counts and rejects added up over the ranks
     expect(report(merged).histograms).to.deep.equal(report(single).histograms);
+    expect(() => run('--input', input, '--out', merged)).to.throw(/output of a merge.*--overwrite/s);
   });
 
   it('a rank can come from Slurm array variables', () => {
