@@ -54,6 +54,7 @@ run options:
   --n N                   candidates per target (default 5)
   --seed N                seed of sampling and mutations (default 0)
   --cache DIR             generation cache (default DIR/cache); --no-cache to bypass
+  --rounds N              targetdpo with a model: versions per refinement chain at most (default 5)
   --tokenizer DIR         targetdpo: folder with the trained model's tokenizer.json (default fixtures/tiny-model)
   --rank R --world W      run one rank of W: problems whose input position is R modulo W (also read from
                           SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or Kubernetes JOB_COMPLETION_INDEX);
@@ -109,6 +110,7 @@ async function run(argv: string[]): Promise<void> {
       rank: { type: 'string' },
       world: { type: 'string' },
       'unit-size': { type: 'string' },
+      rounds: { type: 'string' },
     },
   });
   const [name] = positionals;
@@ -140,6 +142,7 @@ async function run(argv: string[]): Promise<void> {
     params: { n: int(values.n, 'n', 5), seed: seed(values.seed) },
     pairMode: pairMode(values['pair-mode']),
     epochs: int(values.epochs, 'epochs', 3),
+    rounds: int(values.rounds, 'rounds', 5),
     seed: seed(values.seed),
     tmpDir: values.out,
     sortRunSize: int(values['sort-run-size'], 'sort-run-size', 20_000),
@@ -242,6 +245,7 @@ async function mergeCmd(argv: string[]): Promise<void> {
     epochs: int(values.epochs, 'epochs', 3),
     seed: seed(values.seed),
     rowsPerShard: int(values['rows-per-shard'], 'rows-per-shard', 10_000),
+    runSize: int(values['sort-run-size'], 'sort-run-size', 20_000),
     tmpDir: values.out,
   });
   process.stderr.write(`${m.rows} rows in ${m.shards.length} shard(s) → ${values.out}/manifest.json\n`);

@@ -15,6 +15,8 @@ export interface MergeOptions {
   seed?: number;
   rowsPerShard?: number;
   tmpDir?: string;
+  /** Pairs the curriculum sorts in memory before spilling a run (default 20,000). */
+  runSize?: number;
 }
 
 async function* rowsOf(dir: string, m: Manifest): AsyncGenerator<Pair> {
@@ -67,6 +69,7 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
     epochs: opts.epochs ?? 3,
     seed: opts.seed ?? 0,
     ...(opts.tmpDir ? { tmpDir: opts.tmpDir } : {}),
+    ...(opts.runSize ? { runSize: opts.runSize } : {}),
   });
   clearShards(out);
   mkdirSync(out, { recursive: true });

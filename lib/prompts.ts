@@ -5,9 +5,16 @@ export interface PromptFamily {
   fim(prefix: string, suffix: string): string;
   /** The chat prompt up to the assistant's turn. */
   chat(question: string): string;
+  /**
+   * The rest of a chat after an assistant's answer (a program, closed with a code fence here): the answer,
+   * a user turn with `feedback`, and the next assistant turn's head.
+   */
+  followUp(answer: string, feedback: string): string;
   /** Tokens that end a generation. */
   stop: string[];
 }
+
+const fenced = (code: string) => (code.endsWith('\n') ? code : code + '\n') + '```';
 
 const SYSTEM = 'You are an intelligent programming assistant to produce Python algorithmic solutions.';
 
@@ -17,24 +24,28 @@ export const PROMPT_FAMILIES: Record<string, PromptFamily> = {
     fim: (p, s) => `<|fim_prefix|>${p}<|fim_suffix|>${s}<|fim_middle|>`,
     chat: (q) =>
       `<|im_start|>system\n${SYSTEM}<|im_end|>\n<|im_start|>user\n${q}<|im_end|>\n<|im_start|>assistant\n`,
+    followUp: (a, f) => `${fenced(a)}<|im_end|>\n<|im_start|>user\n${f}<|im_end|>\n<|im_start|>assistant\n`,
     stop: ['<|endoftext|>', '<|im_end|>', '<|fim_pad|>', '<|repo_name|>', '<|file_sep|>'],
   },
   starcoder: {
     name: 'starcoder',
     fim: (p, s) => `<fim_prefix>${p}<fim_suffix>${s}<fim_middle>`,
     chat: (q) => `### Instruction\n${q}\n\n### Response\n`,
+    followUp: (a, f) => `${fenced(a)}\n\n### Instruction\n${f}\n\n### Response\n`,
     stop: ['<|endoftext|>', '<file_sep>', '### Instruction'],
   },
   deepseek: {
     name: 'deepseek',
     fim: (p, s) => `<｜fim▁begin｜>${p}<｜fim▁hole｜>${s}<｜fim▁end｜>`,
     chat: (q) => `${SYSTEM}\n### Instruction:\n${q}\n### Response:\n`,
+    followUp: (a, f) => `${fenced(a)}\n### Instruction:\n${f}\n### Response:\n`,
     stop: ['<｜end▁of▁sentence｜>', '<|EOT|>'],
   },
   codellama: {
     name: 'codellama',
     fim: (p, s) => `<PRE> ${p} <SUF>${s} <MID>`,
     chat: (q) => `[INST] ${q} [/INST]\n`,
+    followUp: (a, f) => `${fenced(a)} </s><s>[INST] ${f} [/INST]\n`,
     stop: ['</s>', '<EOT>'],
   },
 };

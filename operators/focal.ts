@@ -21,13 +21,20 @@ export interface FocalOptions {
   maxDiffLines?: number;
   /** Either side longer than this many tokens is dropped (default 2048). */
   maxTokens?: number;
+  /**
+   * `reference` (default): chosen = the passing reference program, rejected = a failing variant.
+   * `final`: the versions of a refinement (`refine`): chosen = the final version, which must pass,
+   * rejected = one of the earlier (failing) versions.
+   */
+  chosen?: 'reference' | 'final';
 }
 
 const lines = (code: string) => code.replace(/\n$/, '').split('\n');
 
 /**
  * Target-DPO pairs (SPEC §3) from the checked variants of whole programs: chosen = the passing reference
- * program, rejected = one of its failing variants, picked at random (seeded). The lines outside one
+ * program, rejected = one of its failing variants, picked at random (seeded); or, after `refine`, chosen =
+ * the final passing version and rejected = one of the earlier ones (`no_passing_version` otherwise). The lines outside one
  * longest common subsequence are D+ and D−. Filters, each a reject reason: `dminus_empty_or_comments`
  * (D− only comments or blank), `dminus_too_long`, `too_many_tokens`, `same_syntax_tree` (the two differ in
  * comments or formatting only); `no_failing_variant` when no variant failed. The rejected mask marks the
@@ -44,8 +51,18 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
     { name: 'focal', input: z.array(CheckedCandidate).min(1), output: FocalPair, id: (g) => g[0]!.target_id },
     () => (group) => {
       const t = group[0]!;
-      const chosen = t.middle; // the reference program, which passed its tests in `label`
-      const failing = group.filter((c) => c.verdict === 'fail' && c.candidate !== chosen);
+      const last = group[group.length - 1]!;
+      if (opts.chosen === 'final' && last.verdict !== 'pass') {
+        throw new Rejected('no_passing_version', `none of ${group.length} versions passed its tests`);
+      }
+      // the reference program passed its tests in `label`; a refinement's final version in `refine`
+      const chosenC =
+        opts.chosen === 'final' ? last : { candidate: t.middle, candidate_index: 0, origin: 'reference' };
+      const chosen = chosenC.candidate;
+      const failing =
+        opts.chosen === 'final'
+          ? group.slice(0, -1).filter((c) => c.candidate !== chosen)
+          : group.filter((c) => c.verdict === 'fail' && c.candidate !== chosen);
       if (failing.length === 0)
         throw new Rejected('no_failing_variant', `none of ${group.length} variants failed its tests`);
       const rejectedC = failing[Math.floor(prng(hash32(t.target_id, opts.seed ?? 0))() * failing.length)]!;
@@ -69,7 +86,7 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
         {
           ...pairRecord(
             t,
-            { candidate: chosen, candidate_index: 0, origin: 'reference' },
+            chosenC,
             rejectedC,
             { fim: '', chat: t.chat_prompt },
             levenshtein(chosen, rejected),

@@ -47,7 +47,8 @@ export function generate(
       });
       const candidates = outs.map((g) => {
         if (!gen.continues) return g;
-        const text = t.gen_start + cutAtStop(g.text, params.stop);
+        // a full target's chat prompt ends with the starter code, which the model continues
+        const text = (full ? t.starter_code : t.gen_start) + cutAtStop(g.text, params.stop);
         return { ...g, text: full ? cutAtFence(text) : keepOneBlock(text, t.block_type) };
       });
       if (candidates.length === 0) throw new Rejected('no_candidates', `${gen.name} produced no candidate`);

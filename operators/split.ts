@@ -22,7 +22,8 @@ export interface SplitOptions {
  * block (SPEC §2.3), after removing comments with the syntax tree. The first solution of each problem
  * also gives the `full` target (prefix and suffix empty).
  *
- * Rejects: `syntax_error`; `too_many_words` or `no_blocks` when a solution yields no target at all.
+ * Rejects: `syntax_error`; `too_many_words` or `no_blocks` when a solution yields no target at all;
+ * `not_first_solution` without block targets, for the solutions after a problem's first.
  *
  * @example
  * pipe(format(ctx), split(ctx, { skipUnderscoreDefs: true }), fim(ctx))
@@ -86,9 +87,13 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
         ctx.observe('split', 'block_depth', t.depth);
       }
       if (targets.length === 0) {
-        throw tooLong
-          ? new Rejected('too_many_words', `more than ${maxWords} words`)
-          : new Rejected('no_blocks', 'no if/for/while/def block to fill in');
+        if (tooLong) throw new Rejected('too_many_words', `more than ${maxWords} words`);
+        if (!blocks)
+          throw new Rejected(
+            'not_first_solution',
+            'one whole program per problem: an earlier solution gave it',
+          );
+        throw new Rejected('no_blocks', 'no if/for/while/def block to fill in');
       }
       return targets;
     };

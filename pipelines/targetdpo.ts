@@ -13,14 +13,16 @@ import { focal } from '../operators/focal.ts';
 import { format } from '../operators/format.ts';
 import { generate } from '../operators/generate.ts';
 import { label } from '../operators/label.ts';
+import { refine } from '../operators/refine.ts';
 import { solutions } from '../operators/solutions.ts';
 import { split } from '../operators/split.ts';
 import { keyRange, PAIR_COLUMNS } from './structurecoder.ts';
 
 /**
- * Target-DPO (SPEC §3): every passing reference program is the chosen side; variants of the whole
- * program (the mutation generator by default, no model needed) are run on the tests, and a failing one
- * is the rejected side. Output: pairs with D+/D− line numbers and the rejected token mask.
+ * Target-DPO (SPEC §3). Without a model (the mutation generator, the default): every passing reference
+ * program is the chosen side; variants of it are run on the tests, and a failing one is the rejected side.
+ * With a model (`--generator openai|onnx`): iterative refinement per problem; the final passing version is
+ * chosen, an earlier failing one rejected. Output: pairs with D+/D− line numbers and the rejected token mask.
  */
 export interface TargetDpoConfig {
   lineLength?: number;
@@ -30,6 +32,8 @@ export interface TargetDpoConfig {
   cacheDir?: string;
   /** Folder with the `tokenizer.json` of the model to be trained (masks and the token-length filter). */
   tokenizerDir: string;
+  /** Versions per refinement chain at most, with a model generator (default 5, SPEC §3). */
+  rounds?: number;
   /** Seed of the choice of the rejected version. */
   seed?: number;
   family?: string;
@@ -51,15 +55,28 @@ export function targetdpo(ctx: RunContext, cfg: TargetDpoConfig): PipelineOutput
   ctx.onClose(() => pool.close());
   const cache = cfg.cacheDir ? new GenerationCache(cfg.cacheDir) : undefined;
   const generator = cache ? cache.wrap(cfg.generator) : cfg.generator;
+  const params = cfg.params ? { params: cfg.params } : {};
+  const focalOpts = { tokenizer: loadTokenizer(cfg.tokenizerDir), seed: cfg.seed ?? 0 };
+  const programs = pipe(solutions(ctx), format(ctx, cfg), label(ctx, { pool }));
+  if (generator.continues) {
+    // a model: one refinement chain per problem, from the question (its first passing reference
+    // solution only vouches for the tests)
+    const op = pipe(
+      programs,
+      split(ctx, { blocks: false }),
+      fim(ctx, cfg),
+      refine(ctx, { generator, pool, ...params, ...(cfg.rounds ? { rounds: cfg.rounds } : {}) }),
+      focal(ctx, { ...focalOpts, chosen: 'final' }),
+    );
+    return { op, columns: TARGETDPO_COLUMNS, describe: keyRange };
+  }
   const op = pipe(
-    solutions(ctx),
-    format(ctx, cfg),
-    label(ctx, { pool }),
+    programs,
     split(ctx, { blocks: false, fullForEvery: true }),
     fim(ctx, cfg),
-    generate(ctx, { generator, ...(cfg.params ? { params: cfg.params } : {}) }),
+    generate(ctx, { generator, ...params }),
     check(ctx, { pool }),
-    focal(ctx, { tokenizer: loadTokenizer(cfg.tokenizerDir), seed: cfg.seed ?? 0 }),
+    focal(ctx, focalOpts),
   );
   return { op, columns: TARGETDPO_COLUMNS, describe: keyRange };
 }

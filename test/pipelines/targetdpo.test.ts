@@ -6,7 +6,10 @@ import { readProblems } from '../../lib/datasets.ts';
 import { ExecPool } from '../../lib/exec.ts';
 import { lcsLengthDP } from '../../lib/lcs.ts';
 import { levenshteinDP } from '../../lib/levenshtein.ts';
+import type { Generator } from '../../lib/generators/types.ts';
 import { readManifest } from '../../lib/manifest.ts';
+import { pullThrough } from '../../lib/pull.ts';
+import { targetdpo } from '../../pipelines/targetdpo.ts';
 import { collect, FIXTURES, readShardRows, tmp } from '../helpers.ts';
 
 const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
@@ -72,6 +75,44 @@ describe('structflow run targetdpo', function () {
       expect(verdicts.filter((v) => v !== 'pass/fail')).to.deep.equal([]);
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('the targetdpo pipeline with a model: refinement chains', function () {
+  this.timeout(300_000);
+
+  it('pairs the final passing version with the earlier failing one, once per problem', async () => {
+    // a stand-in model: its first answer prints something extra, its second is the reference program
+    const answered = new Map<string, number>();
+    const generator: Generator = {
+      name: 'stand-in',
+      model: 'm',
+      continues: true,
+      generate: async (req) => {
+        const round = (answered.get(req.target.target_id) ?? 0) + 1;
+        answered.set(req.target.target_id, round);
+        const ref = req.target.middle;
+        return [{ text: (round === 1 ? 'print("extra")\n' + ref : ref) + '```', origin: 'stand-in' }];
+      },
+    };
+    const ctx = new RunContext();
+    const { op } = targetdpo(ctx, {
+      generator,
+      tokenizerDir: join(FIXTURES, 'tiny-model'),
+      exec: { limits: { test_cpu_s: 0.5, test_wall_s: 2 } },
+    });
+    const pairs = await collect(pullThrough(readProblems(ctx, join(FIXTURES, 'apps.jsonl')), op));
+    await ctx.dispose();
+    const refine = ctx.counter('refine');
+    expect(refine.in).to.equal(ctx.counter('split').passed); // one chain per problem with a passing reference
+    expect(new Set(pairs.map((p) => p.problem_id)).size).to.equal(pairs.length);
+    expect(pairs.length).to.be.greaterThan(15);
+    for (const p of pairs) {
+      expect(p.rejected_code).to.equal('print("extra")\n' + p.chosen_code);
+      expect(Array.from(p.rejected_diff_lines)).to.deep.equal([1]);
+      expect(Array.from(p.chosen_diff_lines)).to.deep.equal([]);
+      expect([p.chosen_origin, p.rejected_origin]).to.deep.equal(['stand-in round 2', 'stand-in round 1']);
     }
   });
 });
