@@ -6,6 +6,7 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { chromium, type Browser } from 'playwright-core';
 import { readManifest } from '../lib/manifest.ts';
+import type { Problem, PromptedTarget } from '../lib/schemas.ts';
 
 export const tmp = (prefix = 'sf-') => mkdtempSync(join(tmpdir(), prefix));
 
@@ -100,4 +101,28 @@ export async function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** The `full` (whole-program) target of a problem, as `fim` makes it, for the tests of later stages. */
+export function fullTarget(problem: Problem, middle: string, chat_prompt = 'CHAT'): PromptedTarget {
+  return {
+    problem,
+    problem_id: problem.problem_id,
+    solution_index: 0,
+    target_id: `${problem.problem_id}/0/full`,
+    kind: 'full',
+    block_type: 'full',
+    depth: 0,
+    start_line: 1,
+    end_line: middle.replace(/\n$/, '').split('\n').length,
+    prefix: '',
+    middle,
+    suffix: '',
+    question: problem.question,
+    starter_code: problem.starter_code,
+    fim_prompt: '',
+    chat_prompt,
+    gen_start: '',
+    prompt_family: 'qwen',
+  };
 }

@@ -6,7 +6,7 @@ import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import type { CheckedCandidate, Problem, Verdict } from '../../lib/schemas.ts';
 import { tokenSpans } from '../../lib/token-spans.ts';
 import { focal } from '../../operators/focal.ts';
-import { FIXTURES } from '../helpers.ts';
+import { FIXTURES, fullTarget } from '../helpers.ts';
 
 const tokenizer = loadTokenizer(join(FIXTURES, 'tiny-model'));
 const problem = {
@@ -19,24 +19,7 @@ const GOLDEN = 'n = int(input())\ntotal = 0\nfor i in range(n):\n    total += i\
 
 function variants(list: [string, Verdict][]): CheckedCandidate[] {
   return list.map(([candidate, verdict], i) => ({
-    problem,
-    problem_id: 'p',
-    solution_index: 0,
-    target_id: 'p/0/full',
-    kind: 'full',
-    block_type: 'full',
-    depth: 0,
-    start_line: 1,
-    end_line: 5,
-    prefix: '',
-    middle: GOLDEN,
-    suffix: '',
-    question: 'Q',
-    starter_code: '',
-    fim_prompt: '',
-    chat_prompt: 'CHAT',
-    gen_start: '',
-    prompt_family: 'qwen',
+    ...fullTarget(problem, GOLDEN),
     candidate_index: i,
     candidate,
     generator: 'test',

@@ -6,10 +6,10 @@ import { ExecPool } from '../../lib/exec.ts';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import type { GenerationRequest, Generator } from '../../lib/generators/types.ts';
 import { PROMPT_FAMILIES } from '../../lib/prompts.ts';
-import type { Problem, PromptedTarget } from '../../lib/schemas.ts';
+import type { Problem } from '../../lib/schemas.ts';
 import { focal } from '../../operators/focal.ts';
 import { feedback, refine } from '../../operators/refine.ts';
-import { FIXTURES } from '../helpers.ts';
+import { FIXTURES, fullTarget } from '../helpers.ts';
 
 const RIGHT = 'n = int(input())\ntotal = 0\nfor i in range(n):\n    total += i\nprint(total)\n';
 const WRONG = RIGHT.replace('range(n)', 'range(n + 1)');
@@ -23,26 +23,7 @@ const problem = {
   tests: { kind: 'stdio', inputs: ['4\n', '1\n'], outputs: ['6\n', '0\n'] },
 } as unknown as Problem;
 const chat = PROMPT_FAMILIES.qwen!.chat(problem.question) + '```python\n';
-const target: PromptedTarget = {
-  problem,
-  problem_id: 'p',
-  solution_index: 0,
-  target_id: 'p/0/full',
-  kind: 'full',
-  block_type: 'full',
-  depth: 0,
-  start_line: 1,
-  end_line: 5,
-  prefix: '',
-  middle: RIGHT,
-  suffix: '',
-  question: problem.question,
-  starter_code: '',
-  fim_prompt: '',
-  chat_prompt: chat,
-  gen_start: '',
-  prompt_family: 'qwen',
-};
+const target = fullTarget(problem, RIGHT, chat);
 
 /** A model that answers with the next scripted program, as a chat model would (closing fence, end token). */
 function scripted(answers: string[]) {
