@@ -201,14 +201,15 @@ async function* units(ctx: RunContext, paths: string[], opts: UnitOptions): Asyn
     throw new Error(`unit size must be a positive integer, got ${size}`);
   const ordinal = { next: 0 };
   for (const path of paths) {
-    const isDir = statSync(path).isDirectory();
+    const st = statSync(path);
+    const isDir = st.isDirectory();
     if (opts.format === 'apps-dir' && !isDir)
       throw new Error(`--input-format apps-dir needs a folder: ${path}`);
     if (isDir && opts.format && opts.format !== 'apps-dir') {
       throw new Error(`${path} is a folder; only --input-format apps-dir reads folders`);
     }
     const it = (isDir ? readAppsDir(path) : readRows(path))[Symbol.asyncIterator]();
-    const stamp = isDir ? folderStamp(path) : `${statSync(path).size}:${statSync(path).mtimeMs}`;
+    const stamp = isDir ? folderStamp(path) : `${st.size}:${st.mtimeMs}`;
     const state: ConvertState = { path, format: isDir ? 'apps' : (opts.format as RowFormat | undefined) };
     let pending = await it.next();
     for (let chunk = 0; !pending.done; chunk++) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ColumnType } from './arrow.ts';
+import type { Column, ColumnType } from './arrow.ts';
 import type { StageCounters } from './context.ts';
 import type { ShardInfo } from './shards.ts';
 import { atomicWrite } from './shards.ts';
@@ -22,6 +22,29 @@ export interface Manifest {
 }
 
 export const MANIFEST = 'manifest.json';
+
+/** A manifest for shards just written: row total, schema and time are derived from what is given. */
+export function makeManifest(m: {
+  pipeline: string;
+  until: string;
+  engine: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- only names and types are read
+  columns: Column<any>[];
+  shards: ShardInfo[];
+  counts: Record<string, StageCounters>;
+  rejects: { file: string; rows: number };
+  config: Record<string, unknown>;
+}): Manifest {
+  const { columns, ...rest } = m;
+  return {
+    format: 'structflow-manifest',
+    version: 1,
+    ...rest,
+    created_at: new Date().toISOString(),
+    rows: m.shards.reduce((n, s) => n + s.rows, 0),
+    schema: columns.map((c) => ({ name: c.name, type: c.type, nullable: !!c.nullable })),
+  };
+}
 
 export function writeManifest(dir: string, m: Manifest): void {
   atomicWrite(join(dir, MANIFEST), JSON.stringify(m, null, 2) + '\n');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { curriculum } from '../operators/curriculum.ts';
 import { keyRange, ORDERED_COLUMNS } from '../pipelines/structurecoder.ts';
 import { addTally, emptyTally, RunContext, type Tally } from './context.ts';
-import { readManifest, writeManifest, type Manifest } from './manifest.ts';
+import { makeManifest, readManifest, writeManifest, type Manifest } from './manifest.ts';
 import { REPORT_JSON, writeReport, type Report } from './report.ts';
 import { REJECTS_FILE } from './runner.ts';
 import { clearShards, concatFiles, parquetWasm, writeShards } from './shards.ts';
@@ -83,26 +83,23 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
     ...(opts.rowsPerShard ? { rowsPerShard: opts.rowsPerShard } : {}),
   });
   const tally = emptyTally();
-  for (const [i, m] of manifests.entries())
-    addTally(tally, readReportIfAny(inputs[i]!)?.tally ?? countsOnly(m));
+  const units = { total: 0, reused: 0, worked: 0 };
+  for (const [i, m] of manifests.entries()) {
+    const r = readReportIfAny(inputs[i]!);
+    addTally(tally, r?.tally ?? countsOnly(m));
+    if (r) for (const k of ['total', 'reused', 'worked'] as const) units[k] += r.units[k];
+  }
   addTally(tally, ctx.tally());
-  const manifest: Manifest = {
-    ...manifests[0]!,
+  const manifest = makeManifest({
+    pipeline: manifests[0]!.pipeline,
     until: 'curriculum',
-    created_at: new Date().toISOString(),
     engine: parquetWasm.name,
-    rows: shards.reduce((n, s) => n + s.rows, 0),
-    schema: ORDERED_COLUMNS.map((c) => ({ name: c.name, type: c.type, nullable: !!c.nullable })),
+    columns: ORDERED_COLUMNS,
     shards,
     counts: tally.counts,
     rejects: { file: REJECTS_FILE, rows: tally.rejects },
     config: { ...manifests[0]!.config, merged_from: inputs, epochs: opts.epochs ?? 3, seed: opts.seed ?? 0 },
-  };
-  const units = { total: 0, reused: 0, worked: 0 };
-  for (const d of inputs) {
-    const r = readReportIfAny(d);
-    if (r) for (const k of ['total', 'reused', 'worked'] as const) units[k] += r.units[k];
-  }
+  });
   writeReport(out, manifest, tally, {
     units,
     seconds: { units: 0, final: (Date.now() - t1) / 1000 },

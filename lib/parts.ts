@@ -52,8 +52,8 @@ export class PartStore {
             `pass --overwrite to discard them, or choose another --out`,
         );
       }
-      if (had !== wanted || discard) rmSync(store.dir, { recursive: true, force: true });
-    } else if (discard) rmSync(store.dir, { recursive: true, force: true });
+    }
+    if (discard) rmSync(store.dir, { recursive: true, force: true });
     mkdirSync(store.dir, { recursive: true });
     const digest = createHash('sha256').update(wanted).digest('hex');
     atomicWrite(runFile, JSON.stringify({ settings, sha256: digest }, null, 2) + '\n');

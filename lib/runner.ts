@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { OperatorFunction } from 'rxjs';
 import type { Column } from './arrow.ts';
 import { addTally, RunContext } from './context.ts';
-import { MANIFEST, readManifest, writeManifest, type Manifest } from './manifest.ts';
+import { MANIFEST, makeManifest, readManifest, writeManifest, type Manifest } from './manifest.ts';
 import { startProgress, summary } from './progress.ts';
 import { PartStore } from './parts.ts';
 import { pullThrough } from './pull.ts';
@@ -161,20 +161,16 @@ export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<M
     stop();
     await ctx.dispose();
     const tally = { ...ctx.tally(), wall_ms: wall + (Date.now() - t1) };
-    const manifest: Manifest = {
-      format: 'structflow-manifest',
-      version: 1,
+    const manifest = makeManifest({
       pipeline: opts.pipeline,
       until: opts.until,
-      created_at: new Date().toISOString(),
       engine: engine.name,
-      rows: shards.reduce((n, s) => n + s.rows, 0),
-      schema: columns.map((c) => ({ name: c.name, type: c.type, nullable: !!c.nullable })),
+      columns,
       shards,
       counts: tally.counts,
       rejects: { file: REJECTS_FILE, rows: tally.rejects },
       config: opts.config ?? {},
-    };
+    });
     writeReport(opts.out, manifest, tally, info);
     writeManifest(opts.out, manifest);
     log(summary(ctx));

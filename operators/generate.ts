@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
-import { cutAtFence, cutAtStop, keepOneBlock } from '../lib/generators/postprocess.ts';
+import { cutAtStop, fullProgram, keepOneBlock } from '../lib/generators/postprocess.ts';
 import { DEFAULT_PARAMS, type GenerationParams, type Generator } from '../lib/generators/types.ts';
 import { Candidate, PromptedTarget } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -47,9 +47,10 @@ export function generate(
       });
       const candidates = outs.map((g) => {
         if (!gen.continues) return g;
-        // a full target's chat prompt ends with the starter code, which the model continues
-        const text = (full ? t.starter_code : t.gen_start) + cutAtStop(g.text, params.stop);
-        return { ...g, text: full ? cutAtFence(text) : keepOneBlock(text, t.block_type) };
+        const text = full
+          ? fullProgram(t.starter_code, g.text, params.stop)
+          : keepOneBlock(t.gen_start + cutAtStop(g.text, params.stop), t.block_type);
+        return { ...g, text };
       });
       if (candidates.length === 0) throw new Rejected('no_candidates', `${gen.name} produced no candidate`);
       ctx.stat('generate', 'candidates', candidates.length);

@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
 import type { ExecPool } from '../lib/exec.ts';
-import { cutAtFence, cutAtStop } from '../lib/generators/postprocess.ts';
+import { fullProgram } from '../lib/generators/postprocess.ts';
 import { DEFAULT_PARAMS, type GenerationParams, type Generator } from '../lib/generators/types.ts';
 import { promptFamily } from '../lib/prompts.ts';
 import { CheckedCandidate, PromptedTarget } from '../lib/schemas.ts';
@@ -66,7 +66,7 @@ export function refine(
           target: t,
         });
         if (!g) throw new Rejected('no_candidates', `${gen.name} produced nothing in round ${round}`);
-        const body = t.starter_code + cutAtFence(cutAtStop(g.text, params.stop));
+        const body = fullProgram(t.starter_code, g.text, params.stop);
         const code = body.endsWith('\n') ? body : body + '\n'; // the fence took the last newline
         const r = await opts.pool.run({ id: `${t.target_id}#${round - 1}`, code, tests: t.problem.tests });
         ctx.stat('refine', `verdict_${r.verdict}`);

@@ -103,6 +103,15 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/** A problem with no tests, for stages that never run its programs. */
+export const stubProblem = (): Problem =>
+  ({
+    problem_id: 'p',
+    question: 'Q',
+    starter_code: '',
+    tests: { kind: 'stdio', inputs: [], outputs: [] },
+  }) as unknown as Problem;
+
 /** The `full` (whole-program) target of a problem, as `fim` makes it, for the tests of later stages. */
 export function fullTarget(problem: Problem, middle: string, chat_prompt = 'CHAT'): PromptedTarget {
   return {

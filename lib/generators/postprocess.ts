@@ -31,6 +31,14 @@ export function cutAtFence(text: string): string {
   return i >= 0 ? text.slice(0, i) : text;
 }
 
+/**
+ * A model's whole program (SPEC §2.5, full targets): the chat prompt ends with the starter code, which the
+ * model continues; the program runs to the first stop string or closing code fence.
+ */
+export function fullProgram(starter: string, text: string, stop: string[]): string {
+  return cutAtFence(starter + cutAtStop(text, stop));
+}
+
 /** Cut a model's text at the first stop string. */
 export function cutAtStop(text: string, stop: string[]): string {
   let end = text.length;

@@ -3,18 +3,13 @@ import { join } from 'node:path';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { RunContext } from '../../lib/context.ts';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
-import type { CheckedCandidate, Problem, Verdict } from '../../lib/schemas.ts';
+import type { CheckedCandidate, Verdict } from '../../lib/schemas.ts';
 import { tokenSpans } from '../../lib/token-spans.ts';
 import { focal } from '../../operators/focal.ts';
-import { FIXTURES, fullTarget } from '../helpers.ts';
+import { FIXTURES, fullTarget, stubProblem } from '../helpers.ts';
 
 const tokenizer = loadTokenizer(join(FIXTURES, 'tiny-model'));
-const problem = {
-  problem_id: 'p',
-  question: 'Q',
-  starter_code: '',
-  tests: { kind: 'stdio', inputs: [], outputs: [] },
-} as unknown as Problem;
+const problem = stubProblem();
 const GOLDEN = 'n = int(input())\ntotal = 0\nfor i in range(n):\n    total += i\nprint(total)\n';
 
 function variants(list: [string, Verdict][]): CheckedCandidate[] {

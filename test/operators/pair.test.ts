@@ -1,15 +1,11 @@
 import { expect } from 'chai';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { RunContext } from '../../lib/context.ts';
-import type { CheckedCandidate, Problem, Verdict } from '../../lib/schemas.ts';
+import type { CheckedCandidate, Verdict } from '../../lib/schemas.ts';
 import { pair } from '../../operators/pair.ts';
+import { stubProblem } from '../helpers.ts';
 
-const problem = {
-  problem_id: 'p',
-  question: 'Q',
-  starter_code: '',
-  tests: { kind: 'stdio', inputs: [], outputs: [] },
-} as unknown as Problem;
+const problem = stubProblem();
 
 function cands(target: string, list: [string, Verdict][]): CheckedCandidate[] {
   return list.map(([candidate, verdict], i) => ({
