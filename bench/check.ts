@@ -3,7 +3,7 @@
 // Usage: npx tsx bench/check.ts [--programs N]
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { ExecPool, resolvePython, type ExecRequest } from '../lib/exec.ts';
+import { ExecPool, resolvePython, type ExecRequest } from '../lib/sandbox/pool.ts';
 import { argNumber, report, seconds } from './common.ts';
 
 const N = argNumber('programs', 120);

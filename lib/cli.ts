@@ -263,10 +263,10 @@ function pairMode(v: string | undefined): 'paper' | 'reference' {
   throw new UsageError(`--pair-mode must be paper or reference, got "${v}"`);
 }
 
-function testLimits(v: string): { test_cpu_s: number; test_wall_s: number } {
+function testLimits(v: string): { test_cpu_s: number } {
   const s = Number(v);
   if (!(s > 0)) throw new UsageError(`--test-timeout must be a positive number of seconds, got "${v}"`);
-  return { test_cpu_s: s, test_wall_s: Math.max(3 * s, s + 2) };
+  return { test_cpu_s: s };
 }
 
 function makeGenerator(name: string, baseUrl?: string, model?: string, modelDir?: string): Generator {

@@ -62,9 +62,13 @@ export type Verdict = z.infer<typeof Verdict>;
 /** Result of one test of a program run in the sandbox. */
 export const TestResult = z.object({
   verdict: z.enum(['pass', 'fail', 'error', 'timeout', 'memory', 'output_limit', 'skipped']),
+  /** Wall milliseconds. */
   ms: z.number(),
+  /** CPU milliseconds, as the kernel counted them (the reference time of `check`'s limits). */
+  cpu_ms: z.number().optional(),
   error: z.string().optional(),
 });
+export type TestResult = z.infer<typeof TestResult>;
 
 /** A formatted solution with its verdict from the `label` stage (only `pass` ones go on). */
 export const LabeledSolution = FormattedSolution.extend({

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
-import type { ExecPool } from '../lib/exec.ts';
+import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { Candidate, CheckedCandidate } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
 

@@ -1,6 +1,6 @@
 import { defer, tap, type OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
-import type { ExecPool } from '../lib/exec.ts';
+import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { FormattedSolution, LabeledSolution } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
-import type { ExecPool } from '../lib/exec.ts';
+import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { fullProgram } from '../lib/generators/postprocess.ts';
 import { DEFAULT_PARAMS, type GenerationParams, type Generator } from '../lib/generators/types.ts';
 import { promptFamily } from '../lib/prompts.ts';

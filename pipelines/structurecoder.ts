@@ -1,7 +1,7 @@
 import { pipe } from 'rxjs';
 import type { Column } from '../lib/arrow.ts';
 import type { RunContext } from '../lib/context.ts';
-import { ExecPool, type PoolOptions } from '../lib/exec.ts';
+import { ExecPool, type PoolOptions } from '../lib/sandbox/pool.ts';
 import type { PipelineOutput } from '../lib/runner.ts';
 import { GenerationCache } from '../lib/generators/cache.ts';
 import type { GenerationParams, Generator } from '../lib/generators/types.ts';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { lastValueFrom, of, pipe, toArray } from 'rxjs';
 import { RunContext } from '../../lib/context.ts';
-import { ExecPool } from '../../lib/exec.ts';
+import { ExecPool } from '../../lib/sandbox/pool.ts';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import type { GenerationRequest, Generator } from '../../lib/generators/types.ts';
 import { PROMPT_FAMILIES } from '../../lib/prompts.ts';

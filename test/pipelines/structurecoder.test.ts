@@ -269,7 +269,7 @@ describe('structflow run structurecoder to curriculum-ordered pairs', function (
     const problems = new Map(
       (await collect(readProblems(new RunContext(), input))).map((p) => [p.problem_id, p]),
     );
-    const { ExecPool } = await import('../../lib/exec.ts');
+    const { ExecPool } = await import('../../lib/sandbox/pool.ts');
     const pool = new ExecPool({ limits: { test_cpu_s: 2 } });
     const distinct = new Map(rows.map((r) => [`${r.target_id}#${r.chosen_index}#${r.rejected_index}`, r]));
     try {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { RunContext } from '../../lib/context.ts';
 import { readProblems } from '../../lib/datasets.ts';
-import { ExecPool } from '../../lib/exec.ts';
+import { ExecPool } from '../../lib/sandbox/pool.ts';
 import { lcsLengthDP } from '../../lib/lcs.ts';
 import { levenshteinDP } from '../../lib/levenshtein.ts';
 import type { Generator } from '../../lib/generators/types.ts';
@@ -100,7 +100,7 @@ describe('the targetdpo pipeline with a model: refinement chains', function () {
     const { op } = targetdpo(ctx, {
       generator,
       tokenizerDir: join(FIXTURES, 'tiny-model'),
-      exec: { limits: { test_cpu_s: 0.5, test_wall_s: 2 } },
+      exec: { limits: { test_cpu_s: 0.5 } },
     });
     const pairs = await collect(pullThrough(readProblems(ctx, join(FIXTURES, 'apps.jsonl')), op));
     await ctx.dispose();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { ExecPool, type ExecRequest } from '../../lib/exec.ts';
-import type { TestSpec } from '../../lib/schemas.ts';
+import { ExecPool, type ExecRequest } from '../../../lib/sandbox/pool.ts';
+import type { TestSpec } from '../../../lib/schemas.ts';
 
 /** A program that prints `printed` exactly, judged against `expected`. */
 const printing = (printed: string, expected: string): ExecRequest => ({

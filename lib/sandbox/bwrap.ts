@@ -1,0 +1,129 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+let pythonPath: string | undefined;
+
+/**
+ * The interpreter binary, resolved once: `python3` is often a pyenv shim that costs about half a second
+ * per start, so the real `sys.executable` is used.
+ */
+export function resolvePython(explicit?: string): string {
+  if (explicit) return explicit;
+  if (process.env.STRUCTFLOW_PYTHON) return process.env.STRUCTFLOW_PYTHON;
+  pythonPath ??= execFileSync('python3', ['-c', 'import sys; print(sys.executable)']).toString().trim();
+  return pythonPath;
+}
+
+/**
+ * The interpreter for sandboxed programs. The sandbox runs as an unprivileged uid, which must be able to
+ * read the interpreter and its standard library; a pyenv install under /root is not, so then Debian's
+ * /usr/bin/python3 is used instead.
+ */
+export function resolveSandboxPython(explicit?: string): string {
+  const python = resolvePython(explicit);
+  if (explicit || process.env.STRUCTFLOW_PYTHON || process.getuid?.() !== 0) return python;
+  const stdlib = execFileSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'])
+    .toString()
+    .trim();
+  if (readableByOthers(stdlib)) return python;
+  if (existsSync('/usr/bin/python3')) return '/usr/bin/python3';
+  throw new Error(
+    `${python}'s standard library (${stdlib}) is not readable by other users; set STRUCTFLOW_PYTHON`,
+  );
+}
+
+function readableByOthers(path: string): boolean {
+  for (let p = path; ; p = dirname(p)) {
+    if ((statSync(p).mode & 0o005) !== 0o005) return false;
+    if (dirname(p) === p) return true;
+  }
+}
+
+let bwrapChecked: string | undefined;
+
+/** Fails, with the install command, when bubblewrap is missing or cannot make its namespaces here. */
+export function requireBwrap(): string {
+  if (bwrapChecked) return bwrapChecked;
+  const v = spawnSync('bwrap', ['--version']);
+  if (v.error || v.status !== 0)
+    throw new Error(
+      'the sandbox needs bubblewrap (bwrap), which is not installed: apt-get install bubblewrap',
+    );
+  const probe = spawnSync(
+    'bwrap',
+    [...baseArgs('/usr/bin/true'), '--remount-ro', '/', '/usr/bin/true'],
+    sandboxUser(65534),
+  );
+  if (probe.status !== 0)
+    throw new Error(
+      `bubblewrap cannot create its namespaces on this machine (${probe.stderr.toString().trim()}); ` +
+        'unprivileged user namespaces must be enabled (sysctl user.max_user_namespaces > 0)',
+    );
+  bwrapChecked = v.stdout.toString().trim();
+  return bwrapChecked;
+}
+
+/** As root, the sandbox drops to `uid` before bwrap starts; otherwise it runs as the caller's uid. */
+export function sandboxUser(uid: number): { uid?: number; gid?: number } {
+  return process.getuid?.() === 0 ? { uid, gid: uid } : {};
+}
+
+const MiB = 1 << 20;
+
+/**
+ * The isolation layers (bubblewrap's manual): every namespace new (no network but a private loopback,
+ * own PID and IPC namespaces), no capabilities, no-new-privileges, a new session (no terminal to inject
+ * into), no nested user namespaces, an empty read-only root with only /usr, the interpreter's prefix and
+ * the loader's files of /etc bound read-only, and fresh size-capped tmpfs for every writable place. The caller ends its
+ * arguments with `--remount-ro /`, once it has placed its own files. No host socket, lock
+ * or temp directory is reachable, and the sandbox dies with the process that started it.
+ */
+export function baseArgs(python: string): string[] {
+  const args = [
+    '--unshare-all',
+    '--unshare-user',
+    '--disable-userns',
+    '--die-with-parent',
+    '--new-session',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+  ];
+  for (const dir of ['bin', 'lib', 'lib32', 'lib64', 'sbin'])
+    if (existsSync(`/usr/${dir}`)) args.push('--symlink', `usr/${dir}`, `/${dir}`);
+  // the dynamic loader's configuration and Debian's alternatives (numpy finds libblas through them)
+  for (const etc of ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives', 'localtime'])
+    args.push('--ro-bind-try', `/etc/${etc}`, `/etc/${etc}`);
+  const prefix = pythonPrefix(python);
+  if (prefix && !prefix.startsWith('/usr/')) args.push('--ro-bind', prefix, prefix);
+  args.push('--proc', '/proc', '--dev', '/dev');
+  for (const [dir, size] of [
+    ['/tmp', 256 * MiB],
+    ['/var/tmp', 64 * MiB],
+    ['/dev/shm', 64 * MiB],
+    ['/run', 16 * MiB],
+  ] as const)
+    args.push('--size', String(size), '--tmpfs', dir);
+  args.push('--symlink', '../run/lock', '/var/lock', '--mqueue', '/dev/mqueue');
+  args.push('--clearenv', '--chdir', '/tmp');
+  for (const [k, v] of Object.entries(SANDBOX_ENV)) args.push('--setenv', k, v);
+  return args;
+}
+
+const SANDBOX_ENV = {
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  LANG: 'C.UTF-8',
+  HOME: '/tmp',
+  PYTHONDONTWRITEBYTECODE: '1',
+  PYTHONHASHSEED: '0',
+};
+
+function pythonPrefix(python: string): string | undefined {
+  try {
+    const real = realpathSync(python);
+    return real.startsWith('/usr/') ? undefined : dirname(dirname(real));
+  } catch {
+    return undefined;
+  }
+}

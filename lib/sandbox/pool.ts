@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { TestResult, TestSpec, Verdict } from '../schemas.ts';
+import { requireBwrap, resolveSandboxPython } from './bwrap.ts';
+import { ProcFailure, SandboxProc } from './proc.ts';
+
+/** Limits of one program run; every one has a default in the runner (python/sandbox_runner.py). */
+export interface Limits {
+  /** CPU seconds per test (default 5); the wall limit of a test is max(3 × that, that + 2 s). */
+  test_cpu_s: number;
+  /** CPU seconds for all tests of a program (default 20). */
+  program_cpu_s: number;
+  /** Wall seconds for all tests of a program (default 60). */
+  program_wall_s: number;
+  /** Address space in MiB (default 2048). */
+  memory_mb: number;
+  /** Output bytes per test before the program is stopped (default 1 MiB). */
+  output_bytes: number;
+  /** Largest file the program may write (default 16 MiB). */
+  file_bytes: number;
+  /** Processes of the sandbox's uid at once (default 16); a fork bomb stops there. */
+  processes: number;
+}
+
+export interface ExecRequest {
+  id: string;
+  code: string;
+  tests: TestSpec;
+  limits?: Partial<Limits>;
+  /** CPU seconds per test (one entry per test), each capped by `limits.test_cpu_s`. */
+  test_cpu_s?: number[];
+}
+
+export interface ExecResult {
+  id: string;
+  verdict: Verdict;
+  tests: TestResult[];
+  error?: string;
+  /** CPU milliseconds the program used, as the kernel counted them. */
+  cpu_ms?: number;
+  wall_ms?: number;
+  isolation: { tool: string; uid: number };
+  /** True when a first timeout hit the wall limit before the CPU limit and the program was run again. */
+  retried?: boolean;
+}
+
+export interface PoolOptions {
+  /** Sandbox slots, each a runner and a judge (default: one per core). */
+  workers?: number;
+  /** Python interpreter; default `$STRUCTFLOW_PYTHON`, else the real binary behind `python3`. */
+  python?: string;
+  /** Limits applied to every request unless the request sets its own. */
+  limits?: Partial<Limits>;
+  /** Folder of a content-addressed verdict cache: a program already run on the same tests and limits is
+   *  not run again (a restarted or incremental run redoes no execution). */
+  cacheDir?: string;
+}
+
+const RUNNER = new URL('../../python/sandbox_runner.py', import.meta.url).pathname;
+const JUDGE = new URL('../../python/sandbox_judge.py', import.meta.url).pathname;
+const DEFAULT_CPU_S = 5;
+const DEFAULT_PROGRAM_WALL_S = 60;
+/** Time the runner needs beyond the program's own limits (fork, reset, replies) before Node gives up on it. */
+const GRACE_MS = 5000;
+
+interface Observed {
+  tests?: { status: string }[];
+  compile_error?: string;
+  status?: string;
+  error?: string;
+}
+type JudgeMessage =
+  | { rpc: string; cpu_s?: number }
+  | { result: Omit<ExecResult, 'id' | 'isolation'> & { wall_timeout?: boolean } };
+
+// Every slot's runner and judge run as uids of their own, across all pools of this process: a process of
+// one cannot signal, trace or share a process limit with another. 512 pairs per process, reused in turn.
+const UID_BASE = 100_000 + (process.pid % 10_000) * 1024;
+let uidTurn = 0;
+const nextUid = () => UID_BASE + 2 * (uidTurn++ % 512);
+
+/** A runner (holds the program, never the expected outputs) and a judge (holds the tests, never runs the program). */
+class Slot {
+  readonly runner: SandboxProc;
+  readonly judge: SandboxProc;
+  busy = false;
+  answered = false;
+
+  constructor(
+    python: string,
+    readonly uid: number,
+  ) {
+    this.runner = new SandboxProc(RUNNER, python, uid, ['--as-pid-1']);
+    this.judge = new SandboxProc(JUDGE, python, uid + 1);
+  }
+
+  get dead(): boolean {
+    return this.runner.dead || this.judge.dead;
+  }
+
+  kill(): void {
+    this.runner.kill();
+    this.judge.kill();
+  }
+
+  async execute(
+    req: ExecRequest,
+    limits: Partial<Limits>,
+  ): Promise<Omit<ExecResult, 'id' | 'isolation'> & { wall_timeout?: boolean }> {
+    const t = req.tests;
+    const cpu = limits.test_cpu_s ?? DEFAULT_CPU_S;
+    if (t.kind === 'assert' ? !t.code.trim() : t.inputs.length === 0)
+      return { verdict: 'no_tests', tests: [] };
+    const perTest = req.test_cpu_s?.map((s) => Math.min(s, cpu));
+    const n = t.kind === 'assert' ? 1 : t.inputs.length;
+    const wall = Math.min(
+      limits.program_wall_s ?? DEFAULT_PROGRAM_WALL_S,
+      Array.from({ length: Math.max(n, 1) }, (_, i) => {
+        const c = perTest?.[i] ?? cpu;
+        return Math.max(3 * c, c + 2);
+      }).reduce((a, b) => a + b, 0),
+    );
+    const deadline = wall * 1000 + GRACE_MS;
+    const common = { limits, ...(perTest ? { test_cpu_s: perTest } : {}) };
+    if (t.kind === 'stdio') {
+      const obs = await this.runner.ask<Observed>(
+        { op: 'run', code: req.code, inputs: t.inputs, ...common },
+        deadline,
+      );
+      if (obs.compile_error !== undefined)
+        return { verdict: 'compile_error', error: obs.compile_error, tests: [] };
+      if (obs.status === 'error') throw new ProcFailure(obs.error ?? 'runner error', 'died');
+      const res = await this.judge.ask<JudgeMessage>(
+        { op: 'stdio', expected: t.outputs, observed: obs.tests },
+        deadline,
+      );
+      if (!('result' in res)) throw new ProcFailure('the judge sent no result', 'died');
+      return res.result;
+    }
+    const started = Date.now();
+    const left = () => Math.max(1, deadline - (Date.now() - started));
+    const opened = await this.runner.ask<Observed>({ op: 'open', code: req.code, ...common }, left());
+    this.judge.send({ op: t.kind, ...t, ...common, opened });
+    for (;;) {
+      const msg = await this.judge.next<JudgeMessage>(left());
+      if ('result' in msg) {
+        await this.runner.ask({ op: 'close' }, left());
+        return msg.result;
+      }
+      const reply = await this.runner.ask({ op: 'rpc', msg: msg.rpc, cpu_s: msg.cpu_s }, left());
+      this.judge.send({ reply });
+    }
+  }
+}
+
+/**
+ * The sandbox: a pool of slots behind one API. `run` queues when every slot is busy, so a stage that
+ * awaits it streams programs through at the pool's pace. Each slot's runner and judge live in their own
+ * bubblewrap sandboxes (python/sandbox_runner.py, python/sandbox_judge.py say what each may see). A
+ * request that outlives its deadline kills its slot, which is replaced; so does a slot that dies, and
+ * its program is tried once more on the fresh one. A timeout is run again only when the wall limit hit
+ * before the CPU limit (a loaded machine can explain that; it cannot explain a spent CPU budget).
+ */
+export class ExecPool {
+  private slots: Slot[] = [];
+  private queue: { run: (slot: Slot) => void; fail: (e: Error) => void }[] = [];
+  private closed = false;
+  private failedStarts = 0;
+  private everAnswered = false;
+  private broken?: Error;
+  readonly size: number;
+  readonly python: string;
+  readonly tool: string;
+  /** Counters: programs run, wall-limit timeouts run again, slots replaced, deadline kills, cache hits. */
+  readonly stats = { programs: 0, timeout_retries: 0, worker_restarts: 0, deadline_kills: 0, cache_hits: 0 };
+
+  constructor(private readonly opts: PoolOptions = {}) {
+    this.size = Math.max(1, opts.workers ?? cpus().length);
+    this.tool = requireBwrap();
+    this.python = resolveSandboxPython(opts.python);
+    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    return new Slot(this.python, nextUid());
+  }
+
+  /** A slot that failed is killed and replaced, unless slots keep failing before any answer. */
+  private replace(slot: Slot, why: Error): void {
+    slot.kill();
+    const i = this.slots.indexOf(slot);
+    if (i < 0 || this.closed) return;
+    this.stats.worker_restarts++;
+    // a slot killed at its deadline was running; one that died before any answer may be a broken setup
+    const deadline = why instanceof ProcFailure && why.kind === 'deadline';
+    if (!slot.answered && !deadline && ++this.failedStarts >= (this.everAnswered ? 3 : 1) * this.size) {
+      this.broken = new Error(
+        `execution workers cannot start: ${slot.runner.lastError || slot.judge.lastError || why.message}`,
+      );
+      this.closed = true;
+      for (const job of this.queue.splice(0)) job.fail(this.broken);
+      return;
+    }
+    this.slots[i] = this.spawn();
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.busy) continue;
+      slot.busy = true;
+      this.queue.shift()!.run(slot);
+    }
+  }
+
+  /** One attempt on one slot. Rejects with ProcFailure when the slot failed (it is replaced by then). */
+  private once(
+    req: ExecRequest,
+  ): Promise<Omit<ExecResult, 'id' | 'isolation'> & { wall_timeout?: boolean; uid: number }> {
+    if (this.broken) return Promise.reject(this.broken);
+    if (this.closed) return Promise.reject(new Error('the execution pool is closed'));
+    const limits = { ...this.opts.limits, ...req.limits };
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        fail: reject,
+        run: (slot) => {
+          slot
+            .execute(req, limits)
+            .then(
+              (r) => {
+                slot.answered = this.everAnswered = true;
+                resolve({ ...r, uid: slot.uid });
+              },
+              (err: Error) => {
+                if (err instanceof ProcFailure && err.kind === 'deadline') this.stats.deadline_kills++;
+                this.replace(slot, err);
+                reject(err);
+              },
+            )
+            .finally(() => {
+              slot.busy = false;
+              setImmediate(() => this.dispatch());
+            });
+        },
+      });
+      this.dispatch();
+    });
+  }
+
+  /** Run one program on its tests. Never rejects for the program's own behaviour: that is its verdict. */
+  async run(req: ExecRequest): Promise<ExecResult> {
+    if (!this.opts.cacheDir) return this.execute(req);
+    const limits = { ...this.opts.limits, ...req.limits };
+    const key = createHash('sha256')
+      .update(JSON.stringify([req.code, req.tests, limits, req.test_cpu_s ?? null]))
+      .digest('hex');
+    const path = join(this.opts.cacheDir, key.slice(0, 2), `${key}.json`);
+    try {
+      const hit = JSON.parse(readFileSync(path, 'utf8')) as ExecResult;
+      this.stats.cache_hits++;
+      return { ...hit, id: req.id };
+    } catch {
+      // not run before
+    }
+    const r = await this.execute(req);
+    if (!r.error?.startsWith('the sandbox failed')) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(`${path}.tmp`, JSON.stringify(r));
+      renameSync(`${path}.tmp`, path);
+    }
+    return r;
+  }
+
+  private async execute(req: ExecRequest): Promise<ExecResult> {
+    this.stats.programs++;
+    const t0 = Date.now();
+    let r: Awaited<ReturnType<ExecPool['once']>>;
+    try {
+      r = await this.attempt(req);
+      if (r.wall_timeout) {
+        this.stats.timeout_retries++;
+        r = { ...(await this.attempt(req)), retried: true };
+      }
+    } catch (err) {
+      if (this.broken) throw this.broken;
+      const deadline = err instanceof ProcFailure && err.kind === 'deadline';
+      return {
+        id: req.id,
+        verdict: deadline ? 'timeout' : 'error',
+        tests: [],
+        error: `the sandbox failed on this program twice: ${(err as Error).message}`,
+        wall_ms: Date.now() - t0,
+        isolation: { tool: this.tool, uid: -1 },
+      };
+    }
+    const { uid, wall_timeout: _w, ...rest } = r;
+    const cpu = rest.tests.reduce((s, t) => s + (t.cpu_ms ?? 0), 0);
+    return {
+      ...rest,
+      id: req.id,
+      cpu_ms: cpu,
+      wall_ms: Date.now() - t0,
+      isolation: { tool: this.tool, uid },
+    };
+  }
+
+  /** Once, and once more on a fresh slot when the slot failed under it. */
+  private async attempt(req: ExecRequest): ReturnType<ExecPool['once']> {
+    try {
+      return await this.once(req);
+    } catch (err) {
+      if (!(err instanceof ProcFailure)) throw err;
+      return await this.once(req);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.fail(new Error('the execution pool is closed'));
+    await Promise.all(this.slots.flatMap((s) => [s.runner.close(), s.judge.close()]));
+  }
+}
