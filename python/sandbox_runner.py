@@ -117,12 +117,12 @@ def _alarm(signum, frame):
     raise TestTimeout()
 
 
-def enter_child(lim, cpu_s, keep):
-    """Limits and descriptors of a fresh child; `keep` maps target fd -> source fd (0, 1, 2, ...)."""
-    high = {target: fcntl.fcntl(source, fcntl.F_DUPFD, 1000) for target, source in keep.items()}
+def enter_child(lim, fds):
+    """Limits and descriptors of a fresh child; `fds` maps target fd -> source fd."""
+    high = {target: fcntl.fcntl(source, fcntl.F_DUPFD, 1000) for target, source in fds.items()}
     for target, source in high.items():
         os.dup2(source, target)
-    os.closerange(max(keep) + 1, 4096)
+    os.closerange(max(fds) + 1, 1 << 16)
     os.chdir("/tmp/work")
     os.umask(0o077)
     setlim(resource.RLIMIT_AS, lim["memory_mb"] << 20)
@@ -130,8 +130,8 @@ def enter_child(lim, cpu_s, keep):
     setlim(resource.RLIMIT_CORE, 0)
     setlim(resource.RLIMIT_FSIZE, lim["file_bytes"])
     setlim(resource.RLIMIT_NOFILE, 256)
-    # the kernel's own CPU stop, in whole seconds, behind the cooperative timer below
-    hard = int(lim["program_cpu_s"] if cpu_s is None else cpu_s) + 2
+    # the kernel's own stop for the whole program, in whole seconds, behind the per-test timers
+    hard = int(lim["program_cpu_s"]) + 2
     resource.setrlimit(resource.RLIMIT_CPU, (hard - 1, hard))
     signal.signal(signal.SIGPROF, _alarm)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -161,41 +161,63 @@ def describe(err):
     return f"{type(err).__name__}: {err}"[:500]
 
 
-def child_stdio(source, lim, cpu_s):
-    """One test of a stdio program: fds 0, 1, 2 are the test's stdin, stdout and stderr. Never returns."""
+def timed(cpu_s, fn):
+    """Run fn under the test's CPU timer; None when it ended normally, else the `stop` message."""
+    signal.setitimer(signal.ITIMER_PROF, cpu_s)
     try:
-        text_streams()
+        fn()
+        return None
+    except (SystemExit, ProgramReturn):
+        return None  # sys.exit() ends a stdio program normally (SPEC section 4)
+    except TestTimeout:
+        return {"stop": "timeout", "error": "CPU time limit exceeded"}
+    except MemoryError:
+        return {"stop": "memory", "error": "MemoryError: memory limit exceeded"}
+    except BaseException as err:  # noqa: BLE001
+        return {"stop": "error", "error": describe(err)}
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+
+
+def child_stdio(source, inputs, limits):
+    """Runs the tests of a stdio program one after another in this one process (as the APPS harness
+    does), each with its input on fd 0 and its own pipe as stdout (fd 4 + i); after each test it says
+    so on fd 3. Never returns. Everything here can be rewritten by the program, which can only ever make
+    its own tests fail: the runner measures time and output, and the judge compares."""
+    try:
+        control = open(3, "w", encoding="utf-8", closefd=False)
         try:
             code = compile_program(source)
         except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as err:
-            os.write(2, describe(err).encode())
-            os._exit(EXIT_COMPILE)
-        env = fresh_env()
-        signal.setitimer(signal.ITIMER_PROF, cpu_s)
-        status = 0
-        try:
-            exec(code, env)
-        except (SystemExit, ProgramReturn):
-            pass  # sys.exit() ends a stdio program normally (SPEC section 4)
-        except TestTimeout:
-            status = EXIT_TIMEOUT
-        except MemoryError:
-            status = EXIT_MEMORY
-        except BaseException as err:  # noqa: BLE001
-            sys.stderr.write("\n" + describe(err))
-            status = EXIT_ERROR
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BaseException:  # noqa: BLE001 - an output error decided nothing yet
-            pass
-        os._exit(status)
+            control.write(json.dumps({"compile_error": describe(err)}) + "\n")
+            control.flush()
+            os._exit(0)
+        for i, text in enumerate(inputs):
+            fd = os.memfd_create("stdin")
+            os.write(fd, text.encode("utf-8", "surrogatepass"))
+            os.lseek(fd, 0, 0)
+            os.dup2(fd, 0)
+            os.close(fd)
+            os.dup2(4 + i, 1)
+            os.close(4 + i)
+            text_streams()
+            env = fresh_env()
+            stop = timed(limits[i], lambda: exec(code, env))
+            try:
+                sys.stdout.flush()
+            except BaseException:  # noqa: BLE001 - the runner judges the output it got
+                pass
+            os.dup2(2, 1)  # this test's pipe closes: its output is complete
+            control.write(json.dumps({"i": i, **(stop or {})}) + "\n")
+            control.flush()
+            if stop:
+                break
+        os._exit(0)
     finally:
         os._exit(EXIT_ERROR)
 
 
-def child_session(source, lim, cpu_s):
+def child_session(source, cpu_s):
     """A call/assert program: runs the module, then serves calls on fd 3 (requests) and fd 4 (replies)."""
     try:
         text_streams()
@@ -232,24 +254,6 @@ def child_session(source, lim, cpu_s):
         os._exit(0)
     finally:
         os._exit(EXIT_ERROR)
-
-
-def timed(cpu_s, fn):
-    """Run fn under the test's CPU timer; None when it ended normally, else the `stop` message."""
-    signal.setitimer(signal.ITIMER_PROF, cpu_s)
-    try:
-        fn()
-        return None
-    except (SystemExit, ProgramReturn):
-        return None
-    except TestTimeout:
-        return {"stop": "timeout", "error": "CPU time limit exceeded"}
-    except MemoryError:
-        return {"stop": "memory", "error": "MemoryError: memory limit exceeded"}
-    except BaseException as err:  # noqa: BLE001
-        return {"stop": "error", "error": describe(err)}
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 class RemoteObjects:
@@ -348,42 +352,19 @@ class RemoteObjects:
 # ---------------------------------------------------------------- the runner (trusted)
 
 class Child:
-    """A forked child with pipes, a pidfd and a wall deadline; everything here is bounded and non-blocking."""
+    """A forked child and a pidfd for it; `fds` are given to the child (target fd -> runner fd)."""
 
-    def __init__(self, target, lim, cpu_s, stdin=b"", session=False):
-        self.lim = lim
-        fd_in = os.memfd_create("stdin")
-        os.write(fd_in, stdin)
-        os.lseek(fd_in, 0, 0)
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        fds = {0: fd_in, 1: out_w, 2: err_w}
-        if session:
-            req_r, self.req_w = os.pipe()
-            self.rep_r, rep_w = os.pipe()
-            fds[1] = fds[2] = os.open(os.devnull, os.O_WRONLY)
-            fds.update({3: req_r, 4: rep_w})
-        self.t0 = time.monotonic()
+    def __init__(self, target, lim, fds):
         self.pid = os.fork()
         if self.pid == 0:
             try:
-                enter_child(lim, None if session else cpu_s, fds)
+                enter_child(lim, fds)
             except BaseException:  # noqa: BLE001
                 os._exit(EXIT_ERROR)
             target()
         for fd in set(fds.values()):
             os.close(fd)
-        self.out_r, self.err_r = (None, None) if session else (out_r, err_r)
-        if session:
-            os.close(out_r)
-            os.close(err_r)
         self.pidfd = os.pidfd_open(self.pid)
-        for fd in (self.out_r, self.err_r, getattr(self, "rep_r", None)):
-            if fd is not None:
-                os.set_blocking(fd, False)
-        self.out = bytearray()
-        self.err = bytearray()
-        self.stopped = None  # why the runner stopped it
         self.status = None
         self.rusage = None
 
@@ -398,62 +379,41 @@ class Child:
         except (OSError, IndexError, ValueError):
             return 0.0
 
-    def read_into(self, fd, buf, cap):
-        """Read what is there without blocking; False at end of file. Never holds more than cap + 1 bytes."""
-        while True:
-            try:
-                data = os.read(fd, 65536)
-            except BlockingIOError:
-                return True
-            if not data:
-                return False
-            buf += data
-            if len(buf) > cap:
-                del buf[cap + 1:]
-                return True
-
-    def wait_exit(self, deadline, cpu_cap):
-        """Collect stdout/stderr until the child exits, its output passes the limit, or the deadline."""
-        poller = select.poll()
-        for fd in (self.out_r, self.err_r, self.pidfd):
-            poller.register(fd, select.POLLIN)
-        cap = self.lim["output_bytes"]
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return self.stop("timeout" if self.cpu_s() >= cpu_cap else "wall_timeout")
-            for fd, _ in poller.poll(left * 1000):
-                if fd == self.pidfd:
-                    return None
-                buf = self.out if fd == self.out_r else self.err
-                if not self.read_into(fd, buf, cap if fd == self.out_r else 1 << 16):
-                    poller.unregister(fd)
-                if len(self.out) > cap:
-                    return self.stop("output_limit")
-                if len(self.err) > 8192:
-                    del self.err[: len(self.err) - 4096]
-
-    def stop(self, why):
-        self.stopped = why
-        os.kill(self.pid, signal.SIGKILL)
-        return why
-
     def finish(self):
-        """Kill everything the program started, reap it all, drain the pipes, clean the scratch space."""
+        """Kill everything the program started, reap it all, clean the scratch space."""
+        if self.status is not None:
+            return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         _, self.status, self.rusage = os.wait4(self.pid, 0)
+        os.close(self.pidfd)
         reset()
-        for fd, buf, cap in ((self.out_r, self.out, self.lim["output_bytes"]), (self.err_r, self.err, 1 << 16)):
-            if fd is not None:
-                while self.read_into(fd, buf, cap) and len(buf) <= cap:
-                    pass  # every writer is dead: this ends at end of file
-                os.close(fd)
-        for fd in (self.pidfd, getattr(self, "req_w", None), getattr(self, "rep_r", None)):
-            if fd is not None:
-                os.close(fd)
+
+    def death(self):
+        """Why the child ended, from its wait status."""
+        if os.WIFSIGNALED(self.status):
+            sig = os.WTERMSIG(self.status)
+            if sig in (signal.SIGXCPU, signal.SIGKILL, signal.SIGPROF):
+                return "timeout", f"killed by {signal.Signals(sig).name} (CPU limit)"
+            return "error", f"crashed with {signal.Signals(sig).name}"
+        return "error", f"the program ended the process (exit status {os.WEXITSTATUS(self.status)})"
+
+
+def read_into(fd, buf, cap):
+    """Read what is there without blocking; False at end of file. Never holds more than cap + 1 bytes."""
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return True
+        if not data:
+            return False
+        buf += data
+        if len(buf) > cap:
+            del buf[cap + 1:]
+            return True
 
 
 def reset():
@@ -495,54 +455,15 @@ def wipe(root):
 
 
 def remove_ipc():
-    for kind, ctl, cmd in (("shm", libc.shmctl, 0), ("sem", libc.semctl, 0), ("msg", libc.msgctl, 0)):
+    for kind, rmid in (("shm", lambda i: libc.shmctl(i, 0, None)), ("sem", lambda i: libc.semctl(i, 0, 0)),
+                       ("msg", lambda i: libc.msgctl(i, 0, None))):  # IPC_RMID = 0
         try:
             with open(f"/proc/sysvipc/{kind}") as f:
                 rows = f.read().splitlines()[1:]
         except OSError:
             continue
         for row in rows:
-            ident = int(row.split()[1])
-            if kind == "sem":
-                ctl(ident, 0, 0)  # IPC_RMID = 0
-            else:
-                ctl(ident, cmd, None)
-
-
-def observe(child, deadline, cpu_cap):
-    child.wait_exit(deadline, cpu_cap)
-    child.finish()
-    cpu = child.cpu_s()
-    test = {"cpu_ms": round(cpu * 1000, 2), "wall_ms": round((time.monotonic() - child.t0) * 1000, 2)}
-    if child.stopped:
-        test["status"] = child.stopped
-        test["error"] = {
-            "timeout": "CPU time limit exceeded",
-            "wall_timeout": "wall time limit exceeded",
-            "output_limit": "output limit exceeded",
-        }[child.stopped]
-    elif cpu > cpu_cap:
-        test["status"], test["error"] = "timeout", "CPU time limit exceeded"
-    elif os.WIFSIGNALED(child.status):
-        sig = os.WTERMSIG(child.status)
-        if sig in (signal.SIGXCPU, signal.SIGKILL, signal.SIGPROF):
-            test["status"], test["error"] = "timeout", f"killed by {signal.Signals(sig).name} (CPU limit)"
-        else:
-            test["status"], test["error"] = "error", f"crashed with {signal.Signals(sig).name}"
-    else:
-        code = os.WEXITSTATUS(child.status)
-        test["status"] = {0: "ok", EXIT_MEMORY: "memory", EXIT_TIMEOUT: "timeout"}.get(code, "error")
-        if test["status"] != "ok":
-            last = child.err.decode("utf-8", "replace").strip().split("\n")[-1:] or [""]
-            test["error"] = (
-                {"memory": "MemoryError: memory limit exceeded", "timeout": "CPU time limit exceeded"}.get(
-                    test["status"]
-                )
-                or (last[0] if code in (EXIT_ERROR, EXIT_COMPILE) and last[0] else f"the program ended the process (exit status {code})")
-            )[:500]
-            if code == EXIT_COMPILE:
-                test["status"] = "compile_error"
-    return test
+            rmid(int(row.split()[1]))
 
 
 def limits_of(req):
@@ -551,62 +472,181 @@ def limits_of(req):
     return lim
 
 
+STOP_ERRORS = {
+    "timeout": "CPU time limit exceeded",
+    "wall_timeout": "wall time limit exceeded",
+    "output_limit": "output limit exceeded",
+    "memory": "MemoryError: memory limit exceeded",
+}
+
+
 def run_stdio(req):
+    """All tests of a stdio program, in children of at most CHUNK tests each."""
     lim = limits_of(req)
+    inputs = req["inputs"]
     per_test = req.get("test_cpu_s") or []
-    t_program = time.monotonic()
-    used = 0.0
+    limits = [min(per_test[i] if i < len(per_test) else lim["test_cpu_s"], lim["test_cpu_s"]) for i in range(len(inputs))]
     tests = []
-    for i, text in enumerate(req["inputs"]):
-        cpu_s = min(per_test[i] if i < len(per_test) else lim["test_cpu_s"], lim["program_cpu_s"] - used)
-        if cpu_s <= 0:
-            tests.append({"status": "timeout", "error": "program CPU time limit exceeded", "cpu_ms": 0, "wall_ms": 0})
-            break
-        wall = min(wall_limit(cpu_s), t_program + lim["program_wall_s"] - time.monotonic())
-        child = Child(lambda: child_stdio(req["code"], lim, cpu_s), lim, cpu_s, text.encode("utf-8", "surrogatepass"))
-        test = observe(child, time.monotonic() + max(wall, 0.05), cpu_s)
-        used += test["cpu_ms"] / 1000
-        if test["status"] == "compile_error":
-            return {"compile_error": test["error"], "tests": []}
-        test["out"] = child.out[: lim["output_bytes"]].decode("utf-8", "replace")
-        tests.append(test)
-        if test["status"] != "ok":
+    t_program = time.monotonic()
+    for start in range(0, len(inputs), CHUNK):
+        part = run_chunk(req["code"], inputs[start:start + CHUNK], limits[start:start + CHUNK], lim, t_program)
+        if "compile_error" in part:
+            return part
+        tests += part["tests"]
+        if len(part["tests"]) < len(inputs[start:start + CHUNK]) or any(t["status"] != "ok" for t in part["tests"]):
             break  # the program's verdict is decided: the later tests cannot make it a pass
     return {"tests": tests}
 
 
+CHUNK = 64  # tests per child: a descriptor each
+
+
+def run_chunk(code, inputs, limits, lim, t_program):
+    n = len(inputs)
+    cap = lim["output_bytes"]
+    control_r, control_w = os.pipe()
+    outs = [os.pipe() for _ in range(n)]
+    devnull = os.open(os.devnull, os.O_RDWR)
+    fds = {0: devnull, 1: devnull, 2: devnull, 3: control_w}
+    fds.update({4 + i: w for i, (_, w) in enumerate(outs)})
+    child = Child(lambda: child_stdio(code, inputs, limits), lim, fds)
+    readers = {r: i for i, (r, _) in enumerate(outs)}
+    buffers = [bytearray() for _ in range(n)]
+    control = bytearray()
+    for fd in [control_r, *readers]:
+        os.set_blocking(fd, False)
+    poller = select.poll()
+    for fd in [control_r, child.pidfd, *readers]:
+        poller.register(fd, select.POLLIN)
+    tests = []
+    current, cpu_start, t_start = 0, 0.0, time.monotonic()
+    stopped = None
+
+    def deadline():
+        return min(t_start + wall_limit(limits[current]), t_program + lim["program_wall_s"])
+
+    while stopped is None and current < n:
+        left = deadline() - time.monotonic()
+        if left <= 0:
+            used = child.cpu_s() - cpu_start
+            stopped = "timeout" if used >= limits[current] else "wall_timeout"
+            break
+        events = poller.poll(min(left, 0.05) * 1000)
+        if child.cpu_s() - cpu_start > limits[current] + 0.05:  # the program ignored its timer
+            stopped = "timeout"
+            break
+        exited = False
+        for fd, _ in events:
+            if fd == child.pidfd:
+                exited = True
+            elif fd == control_r:
+                read_into(control_r, control, 1 << 16)
+            else:
+                i = readers[fd]
+                if not read_into(fd, buffers[i], cap):
+                    poller.unregister(fd)
+                if len(buffers[i]) > cap:
+                    stopped = "output_limit"  # blamed on the running test, whichever pipe it filled
+        while stopped is None and b"\n" in control:
+            line, _, rest = bytes(control).partition(b"\n")
+            control[:] = rest
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                msg = {"stop": "error", "error": "unreadable report"}
+            if "compile_error" in msg:
+                child.finish()
+                close_all(control_r, readers)
+                return {"compile_error": str(msg["compile_error"])[:500]}
+            if msg.get("i") != current:
+                stopped, msg = "error", {"error": "the program disturbed the test harness"}
+                break
+            cpu_now = child.cpu_s()
+            test = {"status": "ok", "cpu_ms": round((cpu_now - cpu_start) * 1000, 2),
+                    "wall_ms": round((time.monotonic() - t_start) * 1000, 2)}
+            if cpu_now - cpu_start > limits[current] + 0.05:
+                test["status"], test["error"] = "timeout", STOP_ERRORS["timeout"]
+            elif msg.get("stop"):
+                test["status"] = msg["stop"] if msg["stop"] in ("timeout", "memory") else "error"
+                test["error"] = STOP_ERRORS.get(test["status"]) or str(msg.get("error", ""))[:500]
+            tests.append(test)
+            current, cpu_start, t_start = current + 1, cpu_now, time.monotonic()
+            if test["status"] != "ok":
+                stopped = "reported"
+        if exited and stopped is None and current < n:
+            read_into(control_r, control, 1 << 16)
+            if b"\n" in control:
+                continue  # its last reports first
+            stopped = "exited"
+    cpu_before = child.cpu_s() - cpu_start
+    child.finish()
+    if stopped in ("timeout", "wall_timeout", "output_limit", "exited", "error") and len(tests) == current < n:
+        if stopped == "exited":
+            status, error = child.death()
+        elif stopped == "error":
+            status, error = "error", "the program disturbed the test harness"
+        else:
+            status, error = stopped, STOP_ERRORS[stopped]
+        tests.append({"status": status, "error": error, "cpu_ms": round(max(cpu_before, 0) * 1000, 2),
+                      "wall_ms": round((time.monotonic() - t_start) * 1000, 2)})
+    for fd, i in readers.items():  # every writer is dead: each read ends at end of file
+        while read_into(fd, buffers[i], cap) and len(buffers[i]) <= cap:
+            pass
+    for i, t in enumerate(tests):
+        t["out"] = buffers[i][:cap].decode("utf-8", "replace")
+        if len(buffers[i]) > cap and t["status"] == "ok":
+            t["status"], t["error"] = "output_limit", STOP_ERRORS["output_limit"]
+    close_all(control_r, readers)
+    return {"tests": tests}
+
+
+def close_all(control_r, readers):
+    os.close(control_r)
+    for fd in readers:
+        os.close(fd)
+
+
 class Session:
+    """A call/assert program that stays up between the judge's calls."""
+
     def __init__(self, req):
         self.lim = limits_of(req)
         self.cpu_s = self.lim["test_cpu_s"]
-        self.child = Child(lambda: child_session(req["code"], self.lim, self.cpu_s), self.lim, self.cpu_s, session=True)
+        req_r, self.req_w = os.pipe()
+        self.rep_r, rep_w = os.pipe()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        fds = {0: devnull, 1: devnull, 2: devnull, 3: req_r, 4: rep_w}
+        self.child = Child(lambda: child_session(req["code"], self.cpu_s), self.lim, fds)
+        os.set_blocking(self.rep_r, False)
         self.buf = bytearray()
         self.t_program = time.monotonic()
 
     def exchange(self, line, cpu_s=None):
         """Send one request line (None: only read the greeting) and wait for its reply within the limits."""
         child = self.child
-        cpu_s = min(cpu_s or self.cpu_s, self.lim["test_cpu_s"])
         if child.status is not None:
             return {"status": "error", "error": "the program is no longer running"}
+        cpu_s = min(cpu_s or self.cpu_s, self.lim["test_cpu_s"])
         cpu0 = child.cpu_s()
         if line is not None:
             try:
-                os.write(child.req_w, line.encode() + b"\n")  # requests are small: the pipe takes them
+                os.write(self.req_w, line.encode() + b"\n")  # requests are small: the pipe takes them
             except OSError:
-                return self.end("error", None)
+                return self.end("error", cpu0)
         deadline = min(time.monotonic() + wall_limit(cpu_s), self.t_program + self.lim["program_wall_s"])
         poller = select.poll()
-        poller.register(child.rep_r, select.POLLIN)
+        poller.register(self.rep_r, select.POLLIN)
         poller.register(child.pidfd, select.POLLIN)
         cap = self.lim["output_bytes"]
         while b"\n" not in self.buf:
             left = deadline - time.monotonic()
             if left <= 0:
                 return self.end("timeout" if child.cpu_s() - cpu0 >= cpu_s else "wall_timeout", cpu0)
-            events = poller.poll(left * 1000)
+            events = poller.poll(min(left, 0.05) * 1000)
+            if child.cpu_s() - cpu0 > cpu_s + 0.05:
+                return self.end("timeout", cpu0)
             if events:
-                more = child.read_into(child.rep_r, self.buf, cap)
+                more = read_into(self.rep_r, self.buf, cap)
                 if len(self.buf) > cap:
                     return self.end("output_limit", cpu0)
                 exited = any(fd == child.pidfd for fd, _ in events)
@@ -630,21 +670,13 @@ class Session:
     def end(self, status, cpu0, error=None):
         child = self.child
         child.finish()
-        if error is None:
-            if status == "error" and os.WIFSIGNALED(child.status) and os.WTERMSIG(child.status) != signal.SIGKILL:
-                error = f"crashed with {signal.Signals(os.WTERMSIG(child.status)).name}"
-            else:
-                error = {
-                    "timeout": "CPU time limit exceeded",
-                    "wall_timeout": "wall time limit exceeded",
-                    "output_limit": "output limit exceeded",
-                }.get(status, "the program ended the process")
-        cpu = child.cpu_s() - (cpu0 or 0)
-        return {"status": status, "error": error, "cpu_ms": round(cpu * 1000, 2)}
+        error = error or STOP_ERRORS.get(status) or child.death()[1]
+        return {"status": status, "error": error, "cpu_ms": round((child.cpu_s() - cpu0) * 1000, 2)}
 
     def close(self):
-        if self.child.status is None:
-            self.child.finish()
+        self.child.finish()
+        for fd in (self.req_w, self.rep_r):
+            os.close(fd)
 
 
 def main():

@@ -316,6 +316,11 @@ export class ExecPool {
     }
   }
 
+  /** Host pids of the slots' bwrap processes (for measuring what the sandbox costs). */
+  processIds(): number[] {
+    return this.slots.flatMap((s) => [s.runner.proc.pid!, s.judge.proc.pid!]);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.fail(new Error('the execution pool is closed'));
