@@ -14,6 +14,7 @@ import { PARQUET_ENGINES } from './shards.ts';
 import { STAGES, structurecoder, type StructureCoderStage } from '../pipelines/structurecoder.ts';
 import { targetdpo } from '../pipelines/targetdpo.ts';
 import { mergeRanks } from './merge.ts';
+import { DEFAULT_TIME_LIMITS } from '../operators/check.ts';
 import { precomputeReference } from './train/reference.ts';
 import { exportBatches, train } from './train/trainer.ts';
 
@@ -39,7 +40,10 @@ run options:
   --epochs N              copies of every curriculum bucket (default 3)
   --sort-run-size N       pairs the curriculum sorts in memory before spilling a run to disk (default 20000)
   --workers N             sandbox worker processes (default: one per core)
-  --test-timeout S        CPU seconds per test in the sandbox (default 5; the wall limit is 3× that)
+  --test-timeout S        CPU seconds per test in the sandbox at most (default 5; the wall limit is 3× that)
+  --ref-time-factor K     check: a candidate's test may take K × its reference's CPU time (default 4;
+                          0 = always --test-timeout)
+  --min-test-time S       check: ... but never less than S CPU seconds (default 0.5)
   --rows-per-shard N      rows per Parquet file (default 10000)
   --parquet-engine E      ${Object.keys(PARQUET_ENGINES).join('|')} (default parquet-wasm)
   --concurrency N         problems in flight at once (default 4)
@@ -95,6 +99,8 @@ async function run(argv: string[]): Promise<void> {
       quiet: { type: 'boolean' },
       workers: { type: 'string' },
       'test-timeout': { type: 'string' },
+      'ref-time-factor': { type: 'string' },
+      'min-test-time': { type: 'string' },
       generator: { type: 'string' },
       'model-dir': { type: 'string' },
       'base-url': { type: 'string' },
@@ -138,6 +144,10 @@ async function run(argv: string[]): Promise<void> {
         : { cacheDir: join(values.cache ?? join(values.out, 'cache'), 'verdicts') }),
       ...(values.workers ? { workers: int(values.workers, 'workers', 1) } : {}),
       ...(values['test-timeout'] ? { limits: testLimits(values['test-timeout']) } : {}),
+    },
+    timeLimits: {
+      factor: nonNegative(values['ref-time-factor'], 'ref-time-factor', DEFAULT_TIME_LIMITS.factor),
+      floor_s: nonNegative(values['min-test-time'], 'min-test-time', DEFAULT_TIME_LIMITS.floor_s),
     },
     params: { n: int(values.n, 'n', 5), seed: seed(values.seed) },
     pairMode: pairMode(values['pair-mode']),
@@ -261,6 +271,13 @@ function seed(v: string | undefined): number {
 function pairMode(v: string | undefined): 'paper' | 'reference' {
   if (v === undefined || v === 'paper' || v === 'reference') return v ?? 'paper';
   throw new UsageError(`--pair-mode must be paper or reference, got "${v}"`);
+}
+
+function nonNegative(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!(n >= 0)) throw new UsageError(`--${name} must be a number ≥ 0, got "${v}"`);
+  return n;
 }
 
 function testLimits(v: string): { test_cpu_s: number } {

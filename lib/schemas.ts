@@ -94,6 +94,8 @@ export const Target = z.object({
   prefix: z.string(),
   middle: z.string(),
   suffix: z.string(),
+  /** CPU milliseconds per test of the solution it was cut from (from `label`): `check`'s time limits. */
+  ref_cpu_ms: z.array(z.number()).optional(),
 });
 export type Target = z.infer<typeof Target>;
 

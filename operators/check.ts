@@ -4,30 +4,53 @@ import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { Candidate, CheckedCandidate } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
 
+/** How a candidate's time limit per test follows from its reference solution's CPU time on that test. */
+export interface TimeLimits {
+  /** A candidate's test may take this many times the reference's CPU time (0: the flat `--test-timeout`). */
+  factor: number;
+  /** ... and never less than this many CPU seconds (the reference's time is counted in 10 ms ticks). */
+  floor_s: number;
+}
+
+/** evalplus's rule, max(floor, factor × reference), on CPU time: factor 4 as evalplus; a 0.5 s floor
+ *  instead of its 4 s of wall time, because CPU time does not grow when the machine is loaded. */
+export const DEFAULT_TIME_LIMITS: TimeLimits = { factor: 4, floor_s: 0.5 };
+
 export interface CheckOptions {
   pool: ExecPool;
+  timeLimits?: TimeLimits;
+}
+
+/** CPU seconds per test for a program whose reference took `refMs` per test; undefined: the flat limit. */
+export function testLimits(refMs: number[] | undefined, t: TimeLimits): number[] | undefined {
+  if (!t.factor || !refMs?.length) return undefined;
+  return refMs.map((ms) => Math.max(t.floor_s, (t.factor * ms) / 1000));
 }
 
 /**
  * Runs each candidate program, `prefix + candidate + suffix`, on its problem's tests in the sandbox
- * (SPEC §2.6) and records the verdict. Every verdict goes on (pairing decides what to use); the
- * verdict counts are stage counters.
+ * (SPEC §2.6) and records the verdict, each test limited by its reference time (`timeLimits`) and by the
+ * pool's cap. Every verdict goes on (pairing decides what to use); the verdict counts are stage counters.
  *
  * @example
  * pipe(generate(ctx, { generator }), check(ctx, { pool }))
  */
 export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Candidate, CheckedCandidate> {
   const id = (c: Candidate) => `${c.target_id}#${c.candidate_index}`;
+  const limits = opts.timeLimits ?? DEFAULT_TIME_LIMITS;
   return stage(
     ctx,
     { name: 'check', input: Candidate, output: CheckedCandidate, id, concurrency: opts.pool.size },
     () => async (c) => {
+      const perTest = testLimits(c.ref_cpu_ms, limits);
       const r = await opts.pool.run({
         id: id(c),
         code: c.prefix + c.candidate + c.suffix,
         tests: c.problem.tests,
+        ...(perTest ? { test_cpu_s: perTest } : {}),
       });
       ctx.stat('check', `verdict_${r.verdict}`);
+      if (r.retried) ctx.stat('check', 'timeout_reruns');
       return [{ ...c, verdict: r.verdict, error: r.error ?? '' }];
     },
   );

@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { countWords, cutLines, findBlocks, PythonSyntaxError, stripComments } from '../lib/blocks.ts';
 import type { RunContext } from '../lib/context.ts';
-import { FormattedSolution, Target } from '../lib/schemas.ts';
+import { FormattedSolution, Target, type LabeledSolution } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
 export interface SplitOptions {
@@ -48,7 +48,13 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
         throw err;
       }
       if (!code.endsWith('\n')) code += '\n';
-      const base = { problem: s.problem, problem_id: s.problem_id, solution_index: s.solution_index };
+      const ref = (s as Partial<LabeledSolution>).test_results?.map((t) => t.cpu_ms ?? 0);
+      const base = {
+        problem: s.problem,
+        problem_id: s.problem_id,
+        solution_index: s.solution_index,
+        ...(ref ? { ref_cpu_ms: ref } : {}),
+      };
       const targets: Target[] = [];
       const tooLong = countWords(s.code) > maxWords;
       if (tooLong) ctx.stat('split', 'too_many_words');

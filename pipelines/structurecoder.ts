@@ -15,7 +15,7 @@ import type {
   PromptedTarget,
   Target,
 } from '../lib/schemas.ts';
-import { check } from '../operators/check.ts';
+import { check, type TimeLimits } from '../operators/check.ts';
 import { curriculum, type OrderedPair } from '../operators/curriculum.ts';
 import { pair } from '../operators/pair.ts';
 import { generate } from '../operators/generate.ts';
@@ -40,6 +40,8 @@ export interface StructureCoderConfig {
   family?: string;
   /** The test-execution sandbox: workers, interpreter, limits. */
   exec?: PoolOptions;
+  /** A candidate's time limit per test from its reference's CPU time (default DEFAULT_TIME_LIMITS). */
+  timeLimits?: TimeLimits;
   /** Where candidates come from (default: the model-free mutation generator). */
   generator: Generator;
   /** Sampling parameters (SPEC §2.5 defaults). */
@@ -189,7 +191,10 @@ export function structurecoder(
     generate(ctx, { generator, ...(cfg.params ? { params: cfg.params } : {}) }),
   );
   if (until === 'generate') return { op: candidates, columns: CANDIDATE_COLUMNS };
-  const checked = pipe(candidates, check(ctx, { pool }));
+  const checked = pipe(
+    candidates,
+    check(ctx, { pool, ...(cfg.timeLimits ? { timeLimits: cfg.timeLimits } : {}) }),
+  );
   if (until === 'check') return { op: checked, columns: CHECKED_COLUMNS };
   const pairs = pipe(
     checked,

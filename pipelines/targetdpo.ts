@@ -7,7 +7,7 @@ import { loadTokenizer } from '../lib/generators/onnx.ts';
 import type { GenerationParams, Generator } from '../lib/generators/types.ts';
 import type { PipelineOutput } from '../lib/runner.ts';
 import type { FocalPair, Problem } from '../lib/schemas.ts';
-import { check } from '../operators/check.ts';
+import { check, type TimeLimits } from '../operators/check.ts';
 import { fim } from '../operators/fim.ts';
 import { focal } from '../operators/focal.ts';
 import { format } from '../operators/format.ts';
@@ -27,6 +27,8 @@ import { keyRange, PAIR_COLUMNS } from './structurecoder.ts';
 export interface TargetDpoConfig {
   lineLength?: number;
   exec?: PoolOptions;
+  /** A candidate's time limit per test from its reference's CPU time (default DEFAULT_TIME_LIMITS). */
+  timeLimits?: TimeLimits;
   generator: Generator;
   params?: Partial<GenerationParams>;
   cacheDir?: string;
@@ -75,7 +77,7 @@ export function targetdpo(ctx: RunContext, cfg: TargetDpoConfig): PipelineOutput
     split(ctx, { blocks: false, fullForEvery: true }),
     fim(ctx, cfg),
     generate(ctx, { generator, ...params }),
-    check(ctx, { pool }),
+    check(ctx, { pool, ...(cfg.timeLimits ? { timeLimits: cfg.timeLimits } : {}) }),
     focal(ctx, focalOpts),
   );
   return { op, columns: TARGETDPO_COLUMNS, describe: keyRange };
