@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
-const BENCHES = ['format', 'split', 'check', 'pairs', 'parquet', 'e2e'];
+const BENCHES = ['format', 'split', 'check', 'check-real', 'pairs', 'parquet', 'e2e'];
 const rows: string[] = [];
 for (const b of BENCHES) {
   process.stderr.write(`bench/${b}.ts …\n`);

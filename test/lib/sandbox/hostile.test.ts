@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { resolvePython } from '../../../lib/sandbox/bwrap.ts';
 import { ExecPool, type ExecRequest } from '../../../lib/sandbox/pool.ts';
 
 const stdio = (id: string, code: string, input = '', output = 'ok\n'): ExecRequest => ({
@@ -67,6 +69,22 @@ describe('sandbox: hostile programs', function () {
       const r = await pool.run(stdio('sleep', 'import time\ntime.sleep(60)\n'));
       expect(r.verdict).to.equal('timeout');
       expect(r.retried).to.equal(true);
+    });
+
+    it('a verdict does not depend on machine load: CPU time decides, not the wall clock', async () => {
+      // about 0.4 s of CPU against a 1 s limit, with every core also busy with a spinning process
+      const work = stdio('work', 'x = 0\nfor i in range(6 * 10 ** 6):\n    x += i\nprint("ok")\n');
+      const quiet = await pool.run(work);
+      const hogs = Array.from({ length: 2 * cpus().length }, () =>
+        spawn(resolvePython(), ['-c', 'while True: pass'], { stdio: 'ignore' }),
+      );
+      try {
+        const loaded = await Promise.all([pool.run(work), pool.run(work)]);
+        expect([quiet, ...loaded].map((r) => r.verdict)).to.deep.equal(['pass', 'pass', 'pass']);
+        expect(loaded.map((r) => r.retried)).to.deep.equal([undefined, undefined]);
+      } finally {
+        hogs.forEach((h) => h.kill('SIGKILL'));
+      }
     });
 
     it('a fork bomb, by os.fork or by libc, does not hurt the machine and leaves no process behind', async () => {
