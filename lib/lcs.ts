@@ -97,6 +97,15 @@ export function lineDiff(
   };
 }
 
+/** Separate places where two line lists differ: runs of lines outside one LCS, on either side. */
+export function editRegions(a: readonly string[], b: readonly string[]): number {
+  const pairs: [number, number][] = [[-1, -1], ...lcsPairs(a, b), [a.length, b.length]];
+  let regions = 0;
+  for (let k = 1; k < pairs.length; k++)
+    if (pairs[k]![0] - pairs[k - 1]![0] > 1 || pairs[k]![1] - pairs[k - 1]![1] > 1) regions++;
+  return regions;
+}
+
 /** Length of an LCS by the plain O(N·M) dynamic programme: the baseline of tests and bench/pairs.ts. */
 export function lcsLengthDP<T>(a: readonly T[], b: readonly T[]): number {
   let prev = new Int32Array(b.length + 1);

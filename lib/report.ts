@@ -41,6 +41,14 @@ export interface Report {
     block_depth: Record<string, number>;
     pairs_per_key: Record<string, number>;
   };
+  /** Where the two sides of the pairs came from (generator origins), and how many pairs have sides that
+   *  differ in more than one place (a pair should teach one fix). */
+  pairs: {
+    total: number;
+    chosen: Record<string, number>;
+    rejected: Record<string, number>;
+    multi_region: number;
+  };
   rejects: { stage: string; reason: string; count: number }[];
   /** The raw counts, so that the reports of ranks can be added up. */
   tally: Tally;
@@ -65,6 +73,13 @@ export function buildReport(m: Manifest, tally: Tally, info: RunInfo): Report {
     }
   }
   const hist = (stage: string, name: string) => byNumber(tally.metrics[stage]?.hist[name]);
+  const pairStats = Object.entries(tally.counts.pair?.stats ?? {});
+  const sides = (prefix: string) =>
+    Object.fromEntries(
+      pairStats
+        .filter(([k, n]) => k.startsWith(prefix) && n > 0)
+        .map(([k, n]) => [k.slice(prefix.length), n]),
+    );
   return {
     format: 'structflow-report',
     version: 1,
@@ -90,6 +105,12 @@ export function buildReport(m: Manifest, tally: Tally, info: RunInfo): Report {
       block_lines: hist('split', 'block_lines'),
       block_depth: hist('split', 'block_depth'),
       pairs_per_key: hist('curriculum', 'pairs_per_key'),
+    },
+    pairs: {
+      total: tally.counts.pair?.out ?? 0,
+      chosen: sides('chosen_'),
+      rejected: sides('rejected_'),
+      multi_region: tally.counts.pair?.stats.multi_region ?? 0,
     },
     rejects: Object.entries(tally.counts).flatMap(([stage, c]) =>
       Object.entries(c.reasons).map(([reason, count]) => ({ stage, reason, count })),
@@ -122,6 +143,7 @@ export const CHARTS = [
   ['block-depth', 'Block targets by nesting depth'],
   ['verdicts', 'Verdicts per stage'],
   ['pairs-per-key', 'Pairs per curriculum bucket (lines of the golden middle)'],
+  ['pair-origins', 'Pair sides by origin (what made the chosen and the rejected text)'],
   ['throughput', 'Throughput per stage (records in per second of work)'],
   ['rejects', 'Rejects by stage and reason'],
 ] as const;
@@ -153,6 +175,11 @@ tr:nth-child(even){background:#f4f4f4}.grid{display:grid;grid-template-columns:1
 <h1>StructFlow report: ${esc(r.pipeline)} → ${esc(r.until)}</h1>
 <p>${r.rows} rows in ${r.shards} shard(s) · ${r.units.total} input units (${r.units.reused} committed by an earlier run) ·
 ${r.seconds.work.toFixed(1)} s of work · made ${esc(r.created_at)}</p>
+${
+  r.pairs.total
+    ? `<p id="multi-region">${r.pairs.multi_region} of ${r.pairs.total} pairs (${((100 * r.pairs.multi_region) / r.pairs.total).toFixed(1)} %) have sides that differ in more than one place.</p>`
+    : ''
+}
 <table><thead><tr><th>stage</th><th>in</th><th>passed</th><th>rejected</th><th>out</th><th>busy s</th><th>in/s</th></tr></thead>
 <tbody>
 ${rows}
@@ -206,6 +233,10 @@ const RENDER = `
     return { label: v, data: stages.map(function (s) { return r.verdicts[s][v] || 0; }), backgroundColor: palette[i % palette.length] };
   }), { scales: { x: { stacked: true }, y: { stacked: true } } });
   histogram('pairs-per-key', r.histograms.pairs_per_key, 'pairs');
+  var origins = Object.keys(r.pairs.chosen).concat(Object.keys(r.pairs.rejected).filter(function (o) { return !(o in r.pairs.chosen); }));
+  draw('pair-origins', 'bar', origins, ['chosen', 'rejected'].map(function (side, i) {
+    return { label: side, data: origins.map(function (o) { return r.pairs[side][o] || 0; }), backgroundColor: palette[i] };
+  }));
   var timed = r.stages.filter(function (s) { return s.in > 0; });
   draw('throughput', 'bar', timed.map(function (s) { return s.name; }),
     [{ label: 'records in per second', data: timed.map(function (s) { return s.records_per_s; }), backgroundColor: palette[4] }]);

@@ -2,6 +2,7 @@ import { pipe, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
+import { editRegions } from '../lib/lcs.ts';
 import { levenshtein } from '../lib/levenshtein.ts';
 import { pairRecord } from '../lib/pairs.ts';
 import { convertQuestion, promptFamily } from '../lib/prompts.ts';
@@ -13,6 +14,10 @@ export interface PairOptions {
   mode?: 'paper' | 'reference';
   /** Prompt token set of the training contexts (default qwen). */
   family?: string;
+  /** `nearest` (default, the paper's model samples): the right candidate nearest to the wrong one.
+   *  `golden` (model-free candidates, which are edits of the golden middle): the golden middle, when it
+   *  passed, so that the two sides differ only by the edit (`no_golden_pass` otherwise). */
+  chosen?: 'nearest' | 'golden';
 }
 
 /**
@@ -20,14 +25,17 @@ export interface PairOptions {
  * both ends are trimmed; the first in generation order stays); right = verdict `pass`, wrong =
  * verdict `fail` (runtime errors, timeouts and compile errors are not used). Each wrong candidate is
  * paired with the right one at the least Levenshtein distance over code points, the first in
- * generation order on a tie. A target without a right or without a wrong candidate is rejected
- * (`no_right` / `no_wrong`). Input: the checked candidates, those of one target adjacent.
+ * generation order on a tie (or with the golden middle: `chosen`). A target without a right or without a
+ * wrong candidate is rejected (`no_right` / `no_wrong`). Counters: the origins of both sides
+ * (`chosen_<origin>`, `rejected_<origin>`) and `multi_region` pairs, whose sides differ in more than one
+ * place. Input: the checked candidates, those of one target adjacent.
  *
  * @example
  * pipe(check(ctx, { pool }), pair(ctx, { mode: 'paper' }))
  */
 export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<CheckedCandidate, Pair> {
   const mode = opts.mode ?? 'paper';
+  const trim = (s: string) => s.replace(/^\n+|\n+$/g, '');
   const family = promptFamily(opts.family ?? 'qwen');
   const run = stage(
     ctx,
@@ -35,16 +43,20 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
     () => (group) => {
       const seen = new Set<string>();
       const unique = group.filter((c) => {
-        const k = c.candidate.replace(/^\n+|\n+$/g, '');
+        const k = trim(c.candidate);
         if (seen.has(k)) return false;
         seen.add(k);
         return true;
       });
       ctx.stat('pair', 'duplicates_dropped', group.length - unique.length);
-      const right = unique.filter((c) => c.verdict === 'pass');
+      const passed = unique.filter((c) => c.verdict === 'pass');
+      const right =
+        opts.chosen === 'golden' ? passed.filter((c) => trim(c.candidate) === trim(c.middle)) : passed;
       const wrong = unique.filter((c) => c.verdict === 'fail');
-      if (right.length === 0)
+      if (passed.length === 0)
         throw new Rejected('no_right', `none of ${unique.length} distinct candidates passed`);
+      if (right.length === 0)
+        throw new Rejected('no_golden_pass', 'the golden middle was not a passing candidate');
       if (wrong.length === 0)
         throw new Rejected('no_wrong', `none of ${unique.length} distinct candidates failed`);
       const t = group[0]!;
@@ -58,6 +70,10 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
           const d = levenshtein(w.candidate, r.candidate);
           if (d < bestD) [best, bestD] = [r, d];
         }
+        ctx.stat('pair', `chosen_${best.origin}`);
+        ctx.stat('pair', `rejected_${w.origin}`);
+        if (editRegions(best.candidate.split('\n'), w.candidate.split('\n')) > 1)
+          ctx.stat('pair', 'multi_region');
         return pairRecord(t, best, w, { fim: fimPrompt, chat: chatPrompt }, bestD);
       });
     },

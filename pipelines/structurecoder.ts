@@ -198,7 +198,11 @@ export function structurecoder(
   if (until === 'check') return { op: checked, columns: CHECKED_COLUMNS };
   const pairs = pipe(
     checked,
-    pair(ctx, { mode: cfg.pairMode ?? 'paper', ...(cfg.family ? { family: cfg.family } : {}) }),
+    pair(ctx, {
+      mode: cfg.pairMode ?? 'paper',
+      chosen: cfg.generator.editsGolden ? 'golden' : 'nearest',
+      ...(cfg.family ? { family: cfg.family } : {}),
+    }),
   );
   if (until === 'pair') return { op: pairs, columns: PAIR_COLUMNS };
   return {

@@ -32,15 +32,25 @@ const AUG_SWAP: Record<string, string> = { '+=': '-=', '-=': '+=', '*=': '+=', '
 const NON_COMMUTATIVE = new Set(['-', '/', '//', '%']);
 const BLOCK_NODES = ['if_statement', 'elif_clause', 'while_statement'];
 
+export interface MutationOptions {
+  /** Also a behaviour-preserving rewrite of the golden middle (added parentheses, a flipped comparison, an
+   *  expanded `+=`) as a candidate: it exercises the check, and is never a chosen side. Default false. */
+  rewrites?: boolean;
+}
+
 /**
- * Model-free candidates from the golden middle (the default generator): syntax-aware mutations that
- * are likely wrong, and the golden middle or a behaviour-preserving rewrite of it as a likely-right
- * candidate. Deterministic for a seed; every candidate parses in its program; each says what made it.
+ * Model-free candidates from the golden middle (the default generator): the golden middle itself first
+ * (the likely-right candidate, and the chosen side of every pair: see `editsGolden`), then syntax-aware
+ * mutations of it that are likely wrong. Deterministic for a seed; every candidate parses in its program;
+ * each says what made it.
  */
 export class MutationGenerator implements Generator {
   readonly name = 'mutation';
   readonly model = 'mutation-v1';
   readonly continues = false;
+  readonly editsGolden = true;
+
+  constructor(private readonly opts: MutationOptions = {}) {}
 
   async generate(req: GenerationRequest): Promise<Generation[]> {
     const t = req.target;
@@ -54,10 +64,9 @@ export class MutationGenerator implements Generator {
       seen.add(text);
       out.push({ text, origin });
     };
-    // first the likely-right candidate: a rewrite when there is one (so it differs from the golden text)
+    add(t.middle, 'golden');
     const rewrite = rewrites.length ? rewrites[Math.floor(rand() * rewrites.length)]! : undefined;
-    if (rewrite) add(apply(t.middle, rewrite), rewrite.origin);
-    else add(t.middle, 'golden');
+    if (rewrite && this.opts.rewrites) add(apply(t.middle, rewrite), rewrite.origin);
     for (const m of mutations) {
       if (out.length >= req.params.n) break;
       const text = apply(t.middle, m);

@@ -42,6 +42,9 @@ export interface Generation {
  */
 export interface Generator {
   name: string;
+  /** Its candidates are edits of the golden middle, not samples of a model: a pair then takes the golden
+   *  middle as its chosen side, so that its two sides differ only by the edit that broke one of them. */
+  editsGolden?: boolean;
   /** Model name for the cache key and the records. */
   model: string;
   continues: boolean;

@@ -11,7 +11,7 @@ const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
 const readReport = (dir: string) => JSON.parse(readFileSync(join(dir, REPORT_JSON), 'utf8')) as Report;
 
 /** Value → count of a list of values, as the report keys its histograms. */
-function countBy(values: number[]): Record<string, number> {
+function countBy(values: (number | string)[]): Record<string, number> {
   const h: Record<string, number> = {};
   for (const v of values) h[v] = (h[v] ?? 0) + 1;
   return h;
@@ -118,7 +118,7 @@ describe('run report', function () {
     expect(s.histograms.block_depth).to.deep.equal(countBy(targets.map((t) => t.depth as number)));
   });
 
-  it('report.html draws all six plots in headless Chromium, from its own data, with no request outside the file', async () => {
+  it('report.html draws all seven plots in headless Chromium, from its own data, with no request outside the file', async () => {
     const r = readReport(full);
     const got = await render(browser, full);
     expect(got.errors).to.deep.equal([]);
@@ -139,14 +139,22 @@ describe('run report', function () {
       Object.values(r.verdicts.check!).reduce((a, b) => a + b, 0),
     );
     expect(byId.rejects!.data[0]).to.deep.equal(r.rejects.map((x) => x.count));
+    // pair origins: the chart, report.json and a recount of the shards agree
+    const firstCopies = (await readShardRows(full)).filter((p) => p.curriculum_epoch === 0);
+    expect(r.pairs.chosen).to.deep.equal(countBy(firstCopies.map((p) => p.chosen_origin as string)));
+    expect(r.pairs.rejected).to.deep.equal(countBy(firstCopies.map((p) => p.rejected_origin as string)));
+    const o = byId['pair-origins']!;
+    expect(Object.fromEntries(o.labels.map((l, i) => [l, o.data[1]![i]]).filter(([, n]) => n))).to.deep.equal(
+      r.pairs.rejected,
+    );
     expect(byId.throughput!.labels).to.include.members(['format', 'check', 'curriculum']);
   });
 
   it('a plot with nothing to show says so instead of drawing empty axes', async () => {
     const got = await render(browser, split);
     expect(got.errors).to.deep.equal([]);
-    expect(got.empty).to.deep.equal(['pairs-per-key']); // a run that stops at split has no pairs yet
-    expect(got.charts).to.equal(CHARTS.length - 1);
+    expect(got.empty).to.deep.equal(['pairs-per-key', 'pair-origins']); // a run that stops at split has no pairs
+    expect(got.charts).to.equal(CHARTS.length - 2);
     for (const d of got.drawn) expect(d.painted, d.id).to.be.greaterThan(2_000);
   });
 });

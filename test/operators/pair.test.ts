@@ -36,9 +36,10 @@ function cands(target: string, list: [string, Verdict][]): CheckedCandidate[] {
   }));
 }
 
-const run = (xs: CheckedCandidate[], mode?: 'paper' | 'reference') => {
+const run = (xs: CheckedCandidate[], mode?: 'paper' | 'reference', chosen?: 'golden') => {
   const ctx = new RunContext();
-  return lastValueFrom(of(...xs).pipe(pair(ctx, mode ? { mode } : {}), toArray())).then((pairs) => ({
+  const opts = { ...(mode ? { mode } : {}), ...(chosen ? { chosen } : {}) };
+  return lastValueFrom(of(...xs).pipe(pair(ctx, opts), toArray())).then((pairs) => ({
     pairs,
     ctx,
   }));
@@ -67,6 +68,40 @@ describe('pair', () => {
       test_kind: 'stdio',
     });
     expect(pairs[0]!.prompt).to.equal('<|fim_prefix|># Q\n\na = 1\n<|fim_suffix|>\nprint(b)\n<|fim_middle|>');
+  });
+
+  it('with edits of the golden middle, the chosen side is the golden middle even when a rewrite is nearer', async () => {
+    const golden = 'if a:\n    b = 2\n    c = 3';
+    const origins = ['rewrite', 'golden', 'constant_tweak', 'constant_tweak'];
+    const { pairs, ctx } = await run(
+      cands('t', [
+        ['if (a):\n    b = 2\n    c = 3', 'pass'], // a rewrite, nearer to the second wrong one
+        [golden, 'pass'],
+        ['if a:\n    b = 2\n    c = 4', 'fail'],
+        ['if (a):\n    b = 2\n    c = 4', 'fail'],
+      ]).map((c, i) => ({ ...c, middle: golden, origin: origins[i]! })),
+      'paper',
+      'golden',
+    );
+    expect(pairs.map((p) => [p.chosen, p.chosen_origin, p.rejected_index])).to.deep.equal([
+      [golden, 'golden', 2],
+      [golden, 'golden', 3],
+    ]);
+    // the second pair's sides differ in two places, the parentheses and the constant: counted
+    expect(ctx.counter('pair').stats).to.include({
+      chosen_golden: 2,
+      rejected_constant_tweak: 2,
+      multi_region: 1,
+    });
+    const none = await run(
+      cands('u', [
+        ['if (a):\n    b = 2', 'pass'],
+        ['if a:\n    b = 3', 'fail'],
+      ]),
+      'paper',
+      'golden',
+    );
+    expect(none.ctx.counter('pair').reasons).to.deep.equal({ no_golden_pass: 1 });
   });
 
   it('in reference mode makes one pair per target, from the first wrong candidate', async () => {

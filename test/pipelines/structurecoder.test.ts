@@ -269,6 +269,17 @@ describe('structflow run structurecoder to curriculum-ordered pairs', function (
     const problems = new Map(
       (await collect(readProblems(new RunContext(), input))).map((p) => [p.problem_id, p]),
     );
+    // model-free pairs teach only the fix: the chosen side is the golden code, the reference solution itself
+    const { formatPython } = await import('../../lib/format.ts');
+    const { stripComments } = await import('../../lib/blocks.ts');
+    for (const r of rows) {
+      expect(r.chosen_origin).to.equal('golden');
+      const solution = problems.get(r.problem_id as string)!.solutions[r.solution_index as number]!;
+      let golden = stripComments(formatPython(solution));
+      if (!golden.endsWith('\n')) golden += '\n';
+      expect(`${r.prefix}${r.chosen}${r.suffix}`).to.equal(golden);
+    }
+    expect(m.counts.pair!.stats.chosen_golden).to.equal(m.counts.pair!.out);
     const { ExecPool } = await import('../../lib/sandbox/pool.ts');
     const pool = new ExecPool({ limits: { test_cpu_s: 2 } });
     const distinct = new Map(rows.map((r) => [`${r.target_id}#${r.chosen_index}#${r.rejected_index}`, r]));
