@@ -33,12 +33,13 @@ const lines = (code: string) => code.replace(/\n$/, '').split('\n');
 
 /**
  * Target-DPO pairs (SPEC §3) from the checked variants of whole programs: chosen = the passing reference
- * program, rejected = one of its failing variants, picked at random (seeded); or, after `refine`, chosen =
- * the final passing version and rejected = one of the earlier ones (`no_passing_version` otherwise). The lines outside one
- * longest common subsequence are D+ and D−. Filters, each a reject reason: `dminus_empty_or_comments`
- * (D− only comments or blank), `dminus_too_long`, `too_many_tokens`, `same_syntax_tree` (the two differ in
- * comments or formatting only); `no_failing_variant` when no variant failed. The rejected mask marks the
- * tokens that overlap D− lines (each with its newline).
+ * program, rejected = one of its failing variants, picked at random (seeded) among those whose D− holds a
+ * line of code; or, after `refine`, chosen = the final passing version and rejected = one of the earlier
+ * ones (`no_passing_version` otherwise). The lines outside one longest common subsequence are D+ and D−.
+ * Filters, each a reject reason: `dminus_empty_or_comments` (no version has a D− with code),
+ * `dminus_too_long`, `too_many_tokens`, `same_syntax_tree` (the two differ in comments or formatting only);
+ * `no_failing_variant` when no variant failed. The rejected mask marks the tokens that overlap D− lines
+ * (each with its newline).
  *
  * @example
  * pipe(check(ctx, { pool }), focal(ctx, { tokenizer }))
@@ -65,13 +66,20 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
           : group.filter((c) => c.verdict === 'fail' && c.candidate !== chosen);
       if (failing.length === 0)
         throw new Rejected('no_failing_variant', `none of ${group.length} variants failed its tests`);
-      const rejectedC = failing[Math.floor(prng(hash32(t.target_id, opts.seed ?? 0))() * failing.length)]!;
+      // a variant whose D− holds code: a deleted statement leaves D− empty, and the paper's rejected
+      // versions are buggy attempts, not deletions
+      const withCode = failing
+        .map((c) => ({ c, ...lineDiff(lines(chosen), lines(c.candidate)) }))
+        .filter(({ c, minus }) => minus.some((i) => !/^\s*(#.*)?$/.test(lines(c.candidate)[i]!)));
+      if (withCode.length === 0)
+        throw new Rejected(
+          'dminus_empty_or_comments',
+          `none of ${failing.length} failing variants changes a line of code`,
+        );
+      const pick = withCode[Math.floor(prng(hash32(t.target_id, opts.seed ?? 0))() * withCode.length)]!;
+      const rejectedC = pick.c;
       const rejected = rejectedC.candidate;
-      const { plus, minus } = lineDiff(lines(chosen), lines(rejected));
-      const rLines = lines(rejected);
-      if (minus.every((i) => /^\s*(#.*)?$/.test(rLines[i]!))) {
-        throw new Rejected('dminus_empty_or_comments', `D− has ${minus.length} line(s), none with code`);
-      }
+      const { plus, minus } = pick;
       if (minus.length > maxDiff)
         throw new Rejected('dminus_too_long', `D− has ${minus.length} lines (> ${maxDiff})`);
       const cTok = tokenSpans(opts.tokenizer, chosen);

@@ -67,6 +67,26 @@ describe('focal (Target-DPO)', () => {
     expect(none.reasons).to.deep.equal({ no_failing_variant: 1 });
   });
 
+  it('never picks a deletion (an empty D−) while another failing variant changes a line', async () => {
+    const deleted = GOLDEN.replace('    total += i\n', '    pass\n').replace('    pass\n', '');
+    const noLoop = GOLDEN.replace('for i in range(n):\n    total += i\n', '');
+    const changed = GOLDEN.replace('range(n)', 'range(n - 1)');
+    for (let seed = 0; seed < 8; seed++) {
+      const { out } = await run(
+        [
+          [GOLDEN, 'pass'],
+          [noLoop, 'fail'],
+          [deleted, 'fail'],
+          [changed, 'fail'],
+        ],
+        { seed },
+      );
+      expect(out.map((p) => p.rejected_code)).to.deep.equal([changed]);
+    }
+    const only = await run([[noLoop, 'fail']]);
+    expect(only.reasons).to.deep.equal({ dminus_empty_or_comments: 1 });
+  });
+
   it('picks the rejected version among the failing ones with its seed', async () => {
     const list: [string, Verdict][] = [1, 2, 3, 4, 5, 6].map((k) => [
       GOLDEN.replace('total = 0', `total = ${k}`),
