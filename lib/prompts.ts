@@ -50,6 +50,25 @@ export const PROMPT_FAMILIES: Record<string, PromptFamily> = {
   },
 };
 
+/** SPEC §5: appended to the training question of stdio problems (of every problem, with `always`). */
+export const STDIO_INSTRUCTION =
+  'Read the inputs from stdin solve the problem and write the answer to stdout (do not directly test on the sample inputs).';
+
+/** The question as the training contexts carry it (SPEC §5). */
+export function trainingQuestion(question: string, testKind: string, always = false): string {
+  return always || testKind === 'stdio' ? `${question}\n${STDIO_INSTRUCTION}` : question;
+}
+
+/**
+ * The chat training context of SPEC §5, the one seam of every pair and of the trainer: the chat prompt, a
+ * code fence, and the prefix. A full target's prefix is empty, so its response is the whole program,
+ * header included, formatted as in the program: a starter code in the context would be spelled twice
+ * (and differently, where the formatter changed it in the program).
+ */
+export function chatContext(family: PromptFamily, question: string, prefix: string): string {
+  return family.chat(question) + '```python\n' + prefix;
+}
+
 export function promptFamily(name: string): PromptFamily {
   const f = PROMPT_FAMILIES[name];
   if (!f)

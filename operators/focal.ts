@@ -7,6 +7,7 @@ import { groupAdjacent } from '../lib/group.ts';
 import { lineDiff } from '../lib/lcs.ts';
 import { levenshtein } from '../lib/levenshtein.ts';
 import { pairRecord } from '../lib/pairs.ts';
+import { chatContext, promptFamily, trainingQuestion } from '../lib/prompts.ts';
 import { hash32, prng } from '../lib/random.ts';
 import { CheckedCandidate, FocalPair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -96,7 +97,14 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
             t,
             chosenC,
             rejectedC,
-            { fim: '', chat: t.chat_prompt },
+            {
+              fim: '',
+              chat: chatContext(
+                promptFamily(t.prompt_family),
+                trainingQuestion(t.question, t.problem.tests.kind),
+                '',
+              ),
+            },
             levenshtein(chosen, rejected),
           ),
           chosen_code: chosen,

@@ -5,7 +5,7 @@ import { groupAdjacent } from '../lib/group.ts';
 import { editRegions } from '../lib/lcs.ts';
 import { levenshtein } from '../lib/levenshtein.ts';
 import { pairRecord } from '../lib/pairs.ts';
-import { convertQuestion, promptFamily } from '../lib/prompts.ts';
+import { chatContext, convertQuestion, promptFamily, trainingQuestion } from '../lib/prompts.ts';
 import { CheckedCandidate, Pair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
@@ -60,9 +60,10 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
       if (wrong.length === 0)
         throw new Rejected('no_wrong', `none of ${unique.length} distinct candidates failed`);
       const t = group[0]!;
-      const fimPrompt = family.fim(`${convertQuestion(t.question)}\n\n${t.prefix}`, t.suffix);
-      const chatPrompt =
-        family.chat(t.question) + '```python\n' + (t.kind === 'full' ? t.starter_code : t.prefix);
+      // the training contexts of SPEC §5, as the trainer builds them: prompt + chosen is the training text
+      const q = trainingQuestion(t.question, t.problem.tests.kind);
+      const fimPrompt = family.fim(`${convertQuestion(q)}\n\n${t.prefix}`, t.suffix);
+      const chatPrompt = chatContext(family, q, t.prefix);
       return (mode === 'paper' ? wrong : wrong.slice(0, 1)).map((w) => {
         let best = right[0]!;
         let bestD = levenshtein(w.candidate, best.candidate);

@@ -1,11 +1,9 @@
 import type { Tokenizer } from '@huggingface/tokenizers';
-import { convertQuestion, promptFamily } from '../prompts.ts';
+import { chatContext, convertQuestion, promptFamily, trainingQuestion } from '../prompts.ts';
 import { prng } from '../random.ts';
 import { lineRanges, maskOverlapping, tokenSpans } from '../token-spans.ts';
 
 /** The instruction appended to stdio questions for training (SPEC §5). */
-export const STDIO_INSTRUCTION =
-  'Read the inputs from stdin solve the problem and write the answer to stdout (do not directly test on the sample inputs).';
 
 export interface TrainOptions {
   /** Probability of the FIM format for a block pair (full pairs are always chat). Default 0.5. */
@@ -26,7 +24,6 @@ export interface PairRow {
   kind: string;
   question: string;
   test_kind: string;
-  starter_code: string;
   prefix: string;
   suffix: string;
   chosen_middle: string;
@@ -64,6 +61,20 @@ export class FormatDraws {
   }
 }
 
+/** The context a pair is trained in, for one format: with the default options, the row's `fim_prompt` or
+ *  `chat_prompt` (the pair stage builds them with the same functions), so `prompt + chosen` is the text. */
+export function trainingContext(
+  row: PairRow,
+  format: 'fim' | 'chat',
+  opts: Pick<TrainOptions, 'family' | 'instructionAlways'>,
+): string {
+  const family = promptFamily(opts.family);
+  const q = trainingQuestion(row.question, row.test_kind, opts.instructionAlways);
+  return format === 'fim'
+    ? family.fim(`${convertQuestion(q)}\n\n${row.prefix}`, row.suffix)
+    : chatContext(family, q, row.prefix);
+}
+
 /**
  * Builds both sides of a pair as SPEC §5 says: FIM context `<|fim_prefix|>{Convert(q)}\n\n{prefix}
  * <|fim_suffix|>{suffix}<|fim_middle|>` with response = middle + end token; chat context = chat template
@@ -77,14 +88,7 @@ export function buildExample(
   opts: TrainOptions,
 ): Example | undefined {
   const family = promptFamily(opts.family);
-  const q =
-    opts.instructionAlways || row.test_kind === 'stdio'
-      ? `${row.question}\n${STDIO_INSTRUCTION}`
-      : row.question;
-  const context =
-    format === 'fim'
-      ? family.fim(`${convertQuestion(q)}\n\n${row.prefix}`, row.suffix)
-      : family.chat(q) + '```python\n' + (row.kind === 'full' ? row.starter_code : row.prefix);
+  const context = trainingContext(row, format, opts);
   const end = format === 'fim' ? (family.stop[0] ?? '') : '';
   const ctx = tok.encode(context, { add_special_tokens: false }).ids;
   const side = (middle: string, focalLines?: number[]): Side => {

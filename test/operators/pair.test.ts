@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { RunContext } from '../../lib/context.ts';
 import type { CheckedCandidate, Verdict } from '../../lib/schemas.ts';
+import { STDIO_INSTRUCTION } from '../../lib/prompts.ts';
 import { pair } from '../../operators/pair.ts';
 import { stubProblem } from '../helpers.ts';
 
@@ -67,7 +68,10 @@ describe('pair', () => {
       curriculum_key: 2,
       test_kind: 'stdio',
     });
-    expect(pairs[0]!.prompt).to.equal('<|fim_prefix|># Q\n\na = 1\n<|fim_suffix|>\nprint(b)\n<|fim_middle|>');
+    // the training question of a stdio problem carries SPEC §5's instruction, as the trainer's does
+    expect(pairs[0]!.prompt).to.equal(
+      `<|fim_prefix|># Q\n# ${STDIO_INSTRUCTION}\n\na = 1\n<|fim_suffix|>\nprint(b)\n<|fim_middle|>`,
+    );
   });
 
   it('with edits of the golden middle, the chosen side is the golden middle even when a rewrite is nearer', async () => {

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import { readManifest } from '../../lib/manifest.ts';
-import { buildExample, FormatDraws, STDIO_INSTRUCTION, type PairRow } from '../../lib/train/examples.ts';
+import { STDIO_INSTRUCTION } from '../../lib/prompts.ts';
+import { buildExample, FormatDraws, type PairRow } from '../../lib/train/examples.ts';
 import { torchPython, train } from '../../lib/train/trainer.ts';
 import { FIXTURES, fixturePairShards, tmp } from '../helpers.ts';
 
@@ -101,7 +102,6 @@ describe('training examples', () => {
     kind: 'fim',
     question: 'Add.',
     test_kind: 'stdio',
-    starter_code: '',
     prefix: 'a = 1\n',
     suffix: '\nprint(b)\n',
     chosen_middle: 'if a:\n    b = 2',
