@@ -24,15 +24,15 @@ export type OrderedPair = Pair & { curriculum_epoch: number };
  * @example
  * writeShards(curriculum(ctx, pairs, { epochs: 3, seed: 0 }), { dir, columns })
  */
-export async function* curriculum(
+export async function* curriculum<P extends Pair = Pair>(
   ctx: RunContext,
-  pairs: AsyncIterable<Pair>,
+  pairs: AsyncIterable<P>,
   opts: CurriculumOptions = {},
-): AsyncGenerator<OrderedPair> {
+): AsyncGenerator<P & { curriculum_epoch: number }> {
   const epochs = opts.epochs ?? 3;
   const rand = prng(opts.seed ?? 0);
   const c = ctx.counter('curriculum');
-  type Keyed = { k: number; e: number; r: number; p: Pair };
+  type Keyed = { k: number; e: number; r: number; p: P };
   async function* copies(): AsyncGenerator<Keyed> {
     for await (const p of pairs) {
       c.in++;

@@ -6,7 +6,7 @@ import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
 import { lineDiff } from '../lib/lcs.ts';
 import { levenshtein } from '../lib/levenshtein.ts';
-import { pairRecord } from '../lib/pairs.ts';
+import { lineCount, pairRecord } from '../lib/pairs.ts';
 import { chatContext, promptFamily, trainingQuestion } from '../lib/prompts.ts';
 import { hash32, prng } from '../lib/random.ts';
 import { CheckedCandidate, FocalPair } from '../lib/schemas.ts';
@@ -107,6 +107,7 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
             },
             levenshtein(chosen, rejected),
           ),
+          curriculum_key: lineCount(chosen), // the chosen program: a refinement's final version
           chosen_code: chosen,
           rejected_code: rejected,
           chosen_diff_lines: plus.map((i) => i + 1),

@@ -57,13 +57,25 @@ describe('structflow run targetdpo', function () {
       expect(mask).to.have.length(r.rejected_tokens as number);
       expect(mask.some((x) => x === 1)).to.equal(true);
     }
+    // curriculum order, as the trainer consumes it: keys (lines of the chosen program) never decrease,
+    // every pair comes once per epoch, and each shard's manifest entry has its key range
+    const keys = rows.map((r) => r.curriculum_key as number);
+    expect(keys).to.deep.equal([...keys].sort((a, b) => a - b));
+    for (const r of rows) expect(r.curriculum_key).to.equal(lines(r.chosen_code as string).length);
+    const firsts = rows.filter((r) => r.curriculum_epoch === 0);
+    expect(rows.length).to.equal(3 * firsts.length);
+    expect(firsts.length).to.equal(m.counts.focal!.out);
+    expect([m.shards[0]!.curriculum_key_min, m.shards.at(-1)!.curriculum_key_max]).to.deep.equal([
+      keys[0],
+      keys.at(-1),
+    ]);
     const problems = new Map(
       (await collect(readProblems(new RunContext(), input))).map((p) => [p.problem_id, p]),
     );
     const pool = new ExecPool({ limits: { test_cpu_s: 2 } });
     try {
       const verdicts = await Promise.all(
-        rows.map(async (r) => {
+        firsts.map(async (r) => {
           const tests = problems.get(r.problem_id as string)!.tests;
           const [c, w] = await Promise.all([
             pool.run({ id: 'c', code: r.chosen_code as string, tests }),
