@@ -40,6 +40,10 @@ export interface Report {
     block_lines: Record<string, number>;
     block_depth: Record<string, number>;
     pairs_per_key: Record<string, number>;
+    /** Target-DPO: lines of D−, masked share of the rejected tokens (%, 5-point bins), rejected tokens (64-token bins). */
+    dminus_lines: Record<string, number>;
+    mask_coverage_pct: Record<string, number>;
+    rejected_tokens: Record<string, number>;
   };
   /** Where the two sides of the pairs came from (generator origins), and how many pairs have sides that
    *  differ in more than one place (a pair should teach one fix). */
@@ -73,7 +77,8 @@ export function buildReport(m: Manifest, tally: Tally, info: RunInfo): Report {
     }
   }
   const hist = (stage: string, name: string) => byNumber(tally.metrics[stage]?.hist[name]);
-  const pairStats = Object.entries(tally.counts.pair?.stats ?? {});
+  const pairStage = tally.counts.pair ?? tally.counts.focal; // StructureCoder's pairs, Target-DPO's
+  const pairStats = Object.entries(pairStage?.stats ?? {});
   const sides = (prefix: string) =>
     Object.fromEntries(
       pairStats
@@ -105,12 +110,15 @@ export function buildReport(m: Manifest, tally: Tally, info: RunInfo): Report {
       block_lines: hist('split', 'block_lines'),
       block_depth: hist('split', 'block_depth'),
       pairs_per_key: hist('curriculum', 'pairs_per_key'),
+      dminus_lines: hist('focal', 'dminus_lines'),
+      mask_coverage_pct: hist('focal', 'mask_coverage_pct'),
+      rejected_tokens: hist('focal', 'rejected_tokens'),
     },
     pairs: {
-      total: tally.counts.pair?.out ?? 0,
+      total: pairStage?.out ?? 0,
       chosen: sides('chosen_'),
       rejected: sides('rejected_'),
-      multi_region: tally.counts.pair?.stats.multi_region ?? 0,
+      multi_region: pairStage?.stats.multi_region ?? 0,
     },
     rejects: Object.entries(tally.counts).flatMap(([stage, c]) =>
       Object.entries(c.reasons).map(([reason, count]) => ({ stage, reason, count })),
@@ -137,7 +145,7 @@ function chartLibrary(): string {
 const esc = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-/** The charts of the report: canvas id, title, and whether the report has data for it. */
+/** The charts of a StructureCoder report: canvas id and title. */
 export const CHARTS = [
   ['block-lines', 'Block targets by length (lines)'],
   ['block-depth', 'Block targets by nesting depth'],
@@ -148,6 +156,20 @@ export const CHARTS = [
   ['rejects', 'Rejects by stage and reason'],
 ] as const;
 
+/** A Target-DPO report has no block targets; it shows what its pairs are made of instead. */
+export const TARGETDPO_CHARTS = [
+  ['dminus-lines', 'Pairs by D− size (lines of the rejected program outside the LCS)'],
+  ['mask-coverage', 'Mask coverage (masked tokens / rejected tokens, %)'],
+  ['rejected-tokens', 'Rejected programs by length (tokens, 64-token bins)'],
+  ...CHARTS.filter(([id]) => id !== 'block-lines' && id !== 'block-depth'),
+] as const;
+
+export const chartsOf = (pipeline: string) => (pipeline === 'targetdpo' ? TARGETDPO_CHARTS : CHARTS);
+
+/** The pipeline and, when the run stopped early, where (a Target-DPO run has no `--until`). */
+const title = (r: Report) =>
+  r.until && r.until !== 'curriculum' ? `${r.pipeline} → ${r.until}` : r.pipeline;
+
 export function renderReport(r: Report): string {
   const rows = r.stages
     .map(
@@ -156,23 +178,25 @@ export function renderReport(r: Report): string {
         `<td>${s.busy_s.toFixed(1)}</td><td>${s.records_per_s.toFixed(2)}</td></tr>`,
     )
     .join('\n');
-  const sections = CHARTS.map(
-    ([id, title]) =>
-      `<section><h2>${esc(title)}</h2><div class="chart"><canvas id="${id}"></canvas></div>` +
-      `<p class="empty" id="${id}-empty" hidden>Nothing to plot: the run stopped before this stage, or it saw no such records.</p></section>`,
-  ).join('\n');
+  const sections = chartsOf(r.pipeline)
+    .map(
+      ([id, title]) =>
+        `<section><h2>${esc(title)}</h2><div class="chart"><canvas id="${id}"></canvas></div>` +
+        `<p class="empty" id="${id}-empty" hidden>Nothing to plot: the run stopped before this stage, or it saw no such records.</p></section>`,
+    )
+    .join('\n');
   // "<" is escaped so that no string in the data can close the script element
   const data = JSON.stringify({ ...r, tally: undefined }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>StructFlow report: ${esc(r.pipeline)} → ${esc(r.until)}</title>
+<title>StructFlow report: ${esc(title(r))}</title>
 <style>
 body{font:14px system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right}td:first-child,th:first-child{text-align:left}
 tr:nth-child(even){background:#f4f4f4}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1em}
 .chart{position:relative;height:280px}h2{font-size:15px}.empty{color:#777}
 </style></head><body>
-<h1>StructFlow report: ${esc(r.pipeline)} → ${esc(r.until)}</h1>
+<h1>StructFlow report: ${esc(title(r))}</h1>
 <p>${r.rows} rows in ${r.shards} shard(s) · ${r.units.total} input units (${r.units.reused} committed by an earlier run) ·
 ${r.seconds.work.toFixed(1)} s of work · made ${esc(r.created_at)}</p>
 ${
@@ -201,6 +225,7 @@ const RENDER = `
   var drawn = 0;
   var palette = ['#4e79a7', '#e15759', '#f28e2b', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#9c755f'];
   function draw(id, type, labels, datasets, opts) {
+    if (!document.getElementById(id)) return; // not a chart of this pipeline
     var total = datasets.reduce(function (n, d) { return n + d.data.reduce(function (a, b) { return a + b; }, 0); }, 0);
     if (!labels.length || total === 0) {
       document.getElementById(id).remove();
@@ -233,6 +258,9 @@ const RENDER = `
     return { label: v, data: stages.map(function (s) { return r.verdicts[s][v] || 0; }), backgroundColor: palette[i % palette.length] };
   }), { scales: { x: { stacked: true }, y: { stacked: true } } });
   histogram('pairs-per-key', r.histograms.pairs_per_key, 'pairs');
+  histogram('dminus-lines', r.histograms.dminus_lines, 'pairs');
+  histogram('mask-coverage', r.histograms.mask_coverage_pct, 'pairs');
+  histogram('rejected-tokens', r.histograms.rejected_tokens, 'pairs');
   var origins = Object.keys(r.pairs.chosen).concat(Object.keys(r.pairs.rejected).filter(function (o) { return !(o in r.pairs.chosen); }));
   draw('pair-origins', 'bar', origins, ['chosen', 'rejected'].map(function (side, i) {
     return { label: side, data: origins.map(function (o) { return r.pairs[side][o] || 0; }), backgroundColor: palette[i] };

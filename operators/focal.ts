@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { syntaxLeaves } from '../lib/blocks.ts';
 import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
-import { lineDiff } from '../lib/lcs.ts';
+import { editRegions, lineDiff } from '../lib/lcs.ts';
 import { levenshtein } from '../lib/levenshtein.ts';
 import { lineCount, pairRecord } from '../lib/pairs.ts';
 import { chatContext, promptFamily, trainingQuestion } from '../lib/prompts.ts';
@@ -91,6 +91,18 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
         throw new Rejected('same_syntax_tree', 'the versions differ in comments or formatting only');
       }
       const dMinus = minus.map((i) => i + 1);
+      const mask = maskOverlapping(rTok.spans, lineRanges(rejected, dMinus));
+      ctx.observe('focal', 'dminus_lines', minus.length);
+      ctx.stat('focal', `chosen_${chosenC.origin}`);
+      ctx.stat('focal', `rejected_${rejectedC.origin}`);
+      if (editRegions(lines(chosen), lines(rejected)) > 1) ctx.stat('focal', 'multi_region');
+      const masked = mask.reduce((n: number, x) => n + x, 0);
+      ctx.observe(
+        'focal',
+        'mask_coverage_pct',
+        5 * Math.floor((100 * masked) / Math.max(1, mask.length) / 5),
+      );
+      ctx.observe('focal', 'rejected_tokens', 64 * Math.floor(rTok.ids.length / 64));
       return [
         {
           ...pairRecord(
@@ -112,7 +124,7 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
           rejected_code: rejected,
           chosen_diff_lines: plus.map((i) => i + 1),
           rejected_diff_lines: dMinus,
-          rejected_mask: maskOverlapping(rTok.spans, lineRanges(rejected, dMinus)),
+          rejected_mask: mask,
           chosen_tokens: cTok.ids.length,
           rejected_tokens: rTok.ids.length,
         },

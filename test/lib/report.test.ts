@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { readManifest } from '../../lib/manifest.ts';
-import { CHARTS, REPORT_HTML, REPORT_JSON, type Report } from '../../lib/report.ts';
+import { CHARTS, REPORT_HTML, REPORT_JSON, TARGETDPO_CHARTS, type Report } from '../../lib/report.ts';
 import { FIXTURES, fixturePairShards, launchChromium, readShardRows, tmp } from '../helpers.ts';
 
 const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
@@ -156,5 +156,34 @@ describe('run report', function () {
     expect(got.empty).to.deep.equal(['pairs-per-key', 'pair-origins']); // a run that stops at split has no pairs
     expect(got.charts).to.equal(CHARTS.length - 2);
     for (const d of got.drawn) expect(d.painted, d.id).to.be.greaterThan(2_000);
+  });
+
+  it('a Target-DPO report shows D− sizes, mask coverage, token lengths and its curriculum, with no empty panel', async () => {
+    const out = tmp();
+    execFileSync(
+      'node',
+      [CLI, 'run', 'targetdpo', '--input', join(FIXTURES, 'apps.jsonl'), '--out', out, '--quiet'],
+      {
+        stdio: 'pipe',
+      },
+    );
+    const r = readReport(out);
+    const rows = (await readShardRows(out)).filter((p) => p.curriculum_epoch === 0);
+    expect(r.histograms.dminus_lines).to.deep.equal(
+      countBy(rows.map((p) => (p.rejected_diff_lines as ArrayLike<number>).length)),
+    );
+    const coverage = rows.map((p) => {
+      const m = Array.from(p.rejected_mask as Iterable<number>);
+      return 5 * Math.floor((100 * m.reduce((a, b) => a + b, 0)) / Math.max(1, m.length) / 5);
+    });
+    expect(r.histograms.mask_coverage_pct).to.deep.equal(countBy(coverage));
+    expect(r.pairs.chosen).to.deep.equal({ reference: rows.length });
+    const got = await render(browser, out);
+    expect(got.errors).to.deep.equal([]);
+    expect(got.empty).to.deep.equal([]);
+    expect(got.drawn.map((d) => d.id)).to.deep.equal(TARGETDPO_CHARTS.map(([id]) => id));
+    for (const d of got.drawn) expect(d.painted, d.id).to.be.greaterThan(2_000);
+    const page = readFileSync(join(out, REPORT_HTML), 'utf8');
+    expect(page).to.include('<h1>StructFlow report: targetdpo</h1>');
   });
 });
