@@ -12,6 +12,21 @@ export interface CurriculumOptions extends ExternalSortOptions {
 
 export type OrderedPair = Pair & { curriculum_epoch: number };
 
+/** A pipeline's curriculum settings as this step's options (undefined ones take the defaults above). */
+export function curriculumOptions(cfg: {
+  epochs?: number;
+  seed?: number;
+  tmpDir?: string;
+  sortRunSize?: number;
+}): CurriculumOptions {
+  return {
+    ...(cfg.epochs !== undefined ? { epochs: cfg.epochs } : {}),
+    ...(cfg.seed !== undefined ? { seed: cfg.seed } : {}),
+    ...(cfg.tmpDir ? { tmpDir: cfg.tmpDir } : {}),
+    ...(cfg.sortRunSize ? { runSize: cfg.sortRunSize } : {}),
+  };
+}
+
 /**
  * The curriculum order (SPEC §2.8), the training order itself: buckets by `curriculum_key` (lines of the
  * golden middle) ascending; inside a bucket the pairs come `epochs` times, each copy shuffled. One seeded

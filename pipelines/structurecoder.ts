@@ -16,7 +16,7 @@ import type {
   Target,
 } from '../lib/schemas.ts';
 import { check, type TimeLimits } from '../operators/check.ts';
-import { curriculum, type OrderedPair } from '../operators/curriculum.ts';
+import { curriculum, curriculumOptions, type OrderedPair } from '../operators/curriculum.ts';
 import { pair } from '../operators/pair.ts';
 import { generate } from '../operators/generate.ts';
 import { fim } from '../operators/fim.ts';
@@ -207,13 +207,7 @@ export function structurecoder(
   if (until === 'pair') return { op: pairs, columns: PAIR_COLUMNS };
   return {
     op: pairs,
-    post: (c: RunContext, records: AsyncIterable<Pair>) =>
-      curriculum(c, records, {
-        epochs: cfg.epochs ?? 3,
-        seed: cfg.seed ?? 0,
-        ...(cfg.tmpDir ? { tmpDir: cfg.tmpDir } : {}),
-        ...(cfg.sortRunSize ? { runSize: cfg.sortRunSize } : {}),
-      }),
+    post: (c: RunContext, records: AsyncIterable<Pair>) => curriculum(c, records, curriculumOptions(cfg)),
     columns: ORDERED_COLUMNS,
     describe: keyRange,
   };

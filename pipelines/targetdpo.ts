@@ -8,7 +8,7 @@ import type { GenerationParams, Generator } from '../lib/generators/types.ts';
 import type { PipelineOutput } from '../lib/runner.ts';
 import type { FocalPair, Problem } from '../lib/schemas.ts';
 import { check, type TimeLimits } from '../operators/check.ts';
-import { curriculum } from '../operators/curriculum.ts';
+import { curriculum, curriculumOptions } from '../operators/curriculum.ts';
 import { fim } from '../operators/fim.ts';
 import { focal } from '../operators/focal.ts';
 import { format } from '../operators/format.ts';
@@ -79,12 +79,7 @@ export function targetdpo(
   const focalOpts = { tokenizer: loadTokenizer(cfg.tokenizerDir), seed: cfg.seed ?? 0 };
   const finish = {
     post: (c: RunContext, records: AsyncIterable<FocalPair>) =>
-      curriculum(c, records, {
-        epochs: cfg.epochs ?? 3,
-        seed: cfg.seed ?? 0,
-        ...(cfg.tmpDir ? { tmpDir: cfg.tmpDir } : {}),
-        ...(cfg.sortRunSize ? { runSize: cfg.sortRunSize } : {}),
-      }),
+      curriculum(c, records, curriculumOptions(cfg)),
     columns: TARGETDPO_ORDERED_COLUMNS,
     describe: keyRange,
   };
