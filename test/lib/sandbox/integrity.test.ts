@@ -133,6 +133,21 @@ describe('sandbox: a program cannot make its own verdict', function () {
     expect(ok.verdict).to.equal('pass');
   });
 
+  it('a reply built to choke the judge (deeply nested, or past the output limit) is no pass and stops nothing', async () => {
+    const tests = { kind: 'call' as const, fn_name: 'f', inputs: [[1]], outputs: [[1]] };
+    const deep = 'def f(x):\n    v = [1]\n    for _ in range(10 ** 5):\n        v = [v]\n    return v\n';
+    const huge = 'def f(x):\n    return list(range(10 ** 6))\n';
+    for (const [id, code] of [
+      ['deep', deep],
+      ['huge', huge],
+    ] as const) {
+      const r = await pool.run({ id, code, tests });
+      expect(r.verdict, id).to.be.oneOf(['error', 'output_limit']);
+    }
+    const ok = await pool.run({ id: 'after', code: 'def f(x):\n    return [x]\n', tests });
+    expect(ok.verdict).to.equal('pass');
+  });
+
   it('a truth the test asks of the program is not taken on its word', async () => {
     const r = await pool.run({
       id: 'truthy',
