@@ -2,10 +2,10 @@
 // code, same targets, line ranges and depths), after our formatter. Works on any input `run` reads.
 // Usage: npx tsx bench/agreement.ts --input PATH [--input-format F]
 import { execFileSync } from 'node:child_process';
-import { findBlocks, stripComments } from '../lib/blocks.ts';
+import { findBlocks, stripComments } from '../lib/code/blocks.ts';
 import { RunContext } from '../lib/context.ts';
-import { readProblems, type InputFormat } from '../lib/datasets.ts';
-import { formatPython } from '../lib/format.ts';
+import { readProblems } from '../readers/index.ts';
+import { formatPython } from '../lib/code/format.ts';
 import { PYTHON } from './common.ts';
 
 const arg = (name: string) => {
@@ -14,7 +14,7 @@ const arg = (name: string) => {
 };
 const input = arg('input');
 if (!input) throw new Error('usage: npx tsx bench/agreement.ts --input PATH [--input-format F]');
-const format = arg('input-format') as InputFormat | undefined;
+const format = arg('input-format') as string | undefined;
 const REFERENCE = new URL('../test/reference/split_reference.py', import.meta.url).pathname;
 
 const items: { id: string; code: string }[] = [];

@@ -7,7 +7,7 @@
 import { pipe } from 'rxjs';
 import { cpus } from 'node:os';
 import { RunContext } from '../lib/context.ts';
-import { readProblems } from '../lib/datasets.ts';
+import { readProblems } from '../readers/index.ts';
 import { MutationGenerator } from '../lib/generators/mutation.ts';
 import { pullThrough } from '../lib/pull.ts';
 import { ExecPool } from '../lib/sandbox/pool.ts';

@@ -16,7 +16,7 @@ import { report } from './common.ts';
 
 if (process.argv[2] === '--child') {
   // one pipeline run in this process; its peak RSS is then this process's
-  const { main } = await import('../lib/cli.ts');
+  const { main } = await import('../app/cli.ts');
   // live memory: the heap and the external buffers just after a full collection, sampled ten times a second (the collections cost the run about 10 %)
   const gc = (globalThis as { gc?: () => void }).gc!;
   let maxLive = 0;

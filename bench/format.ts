@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatPython } from '../lib/format.ts';
+import { formatPython } from '../lib/code/format.ts';
 import { argNumber, report, seconds, stdlibFiles } from './common.ts';
 
 const files = stdlibFiles(argNumber('files', 300));

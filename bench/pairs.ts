@@ -1,8 +1,8 @@
 // Pairing and diffing throughput against straightforward baselines in the same run: quadratic-DP
 // Levenshtein for pairing, quadratic-DP LCS for line diffs, on the same candidate texts.
 // Usage: npx tsx bench/pairs.ts [--targets N]
-import { lcsLengthDP, lineDiff } from '../lib/lcs.ts';
-import { levenshtein, levenshteinDP } from '../lib/levenshtein.ts';
+import { lcsLengthDP, lineDiff } from '../lib/code/lcs.ts';
+import { levenshtein, levenshteinDP } from '../lib/code/levenshtein.ts';
 import { prng } from '../lib/random.ts';
 import { argNumber, report, seconds } from './common.ts';
 

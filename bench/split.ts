@@ -2,7 +2,7 @@
 // Usage: npx tsx bench/split.ts [--files N]
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { findBlocks, stripComments } from '../lib/blocks.ts';
+import { findBlocks, stripComments } from '../lib/code/blocks.ts';
 import { argNumber, PYTHON, report, seconds, stdlibFiles } from './common.ts';
 
 const REFERENCE = new URL('../test/reference/split_reference.py', import.meta.url).pathname;

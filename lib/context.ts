@@ -74,6 +74,8 @@ export function addTally(into: Tally, from: Tally, sign = 1): Tally {
 export class RunContext {
   readonly stages = new Map<string, StageCounters>();
   readonly startedAt = Date.now();
+  /** The run's output folder, where steps put their spills and default caches (the OS temp folder when unset). */
+  workDir: string | undefined;
   private rejectsFd: number | undefined;
 
   /** @param rejectsPath JSONL file that receives every rejected record; omit to count rejects only. */
@@ -117,6 +119,11 @@ export class RunContext {
     s[name] = (s[name] ?? 0) + n;
   }
 
+  /** The accounting of one stage, bound to its name: what stages, readers and global steps report to. */
+  stage(name: string): StageStats {
+    return new StageStats(this, name);
+  }
+
   /**
    * Send the rejects from now on to another JSONL file (truncated, or appended to), or nowhere. The runner
    * gives each input unit its own file, committed with the unit's output.
@@ -140,6 +147,20 @@ export class RunContext {
   private cleanups: (() => void | Promise<void>)[] = [];
   /** Lines written to the rejects output (a problem-level reject has no stage input of its own). */
   rejectsWritten = 0;
+
+  private resources = new Map<string, unknown>();
+
+  /**
+   * A resource the run's stages share (the sandbox pool): made by the first stage that asks for `key`,
+   * released when the run ends. A run that stops before the stages that use it never makes it.
+   */
+  use<T>(key: string, make: () => T, release?: (resource: T) => void | Promise<void>): T {
+    if (this.resources.has(key)) return this.resources.get(key) as T;
+    const r = make();
+    this.resources.set(key, r);
+    if (release) this.onClose(() => release(r));
+    return r;
+  }
 
   /** Register a resource to release when the run ends (a worker pool, say). */
   onClose(fn: () => void | Promise<void>): void {
@@ -186,5 +207,49 @@ export class RunContext {
   /** Plain-object snapshot of the counters, for the manifest and reports. */
   snapshot(): Record<string, StageCounters> {
     return Object.fromEntries([...this.stages].map(([k, v]) => [k, structuredClone(v)]));
+  }
+}
+
+/**
+ * One stage's counters, named counters (datatrove's `stat_update`), histograms and rejects, bound to the
+ * stage's name so that the stage never repeats it.
+ */
+export class StageStats {
+  readonly counters: StageCounters;
+
+  constructor(
+    private readonly ctx: RunContext,
+    readonly name: string,
+  ) {
+    this.counters = ctx.counter(name);
+  }
+
+  /** Add `n` to the named counter `key`. */
+  stat(key: string, n = 1): void {
+    this.ctx.stat(this.name, key, n);
+  }
+
+  /** Count one observation of `value` in the histogram `hist` (for the run report). */
+  observe(hist: string, value: number | string): void {
+    this.ctx.observe(this.name, hist, value);
+  }
+
+  /** Add time spent in the stage's function. */
+  busy(ms: number): void {
+    this.ctx.busy(this.name, ms);
+  }
+
+  /** An input record of this stage goes to the rejects output instead of on. */
+  reject(id: string, reason: string, detail?: string): void {
+    this.counters.rejected++;
+    this.rejectLine(id, reason, detail);
+  }
+
+  /**
+   * A rejects line for something that is not one input record of the stage (a problem none of whose
+   * solutions passed): it is counted under its reason, not as a rejected input.
+   */
+  rejectLine(id: string, reason: string, detail?: string): void {
+    this.ctx.reject({ stage: this.name, id, reason, ...(detail === undefined ? {} : { detail }) });
   }
 }

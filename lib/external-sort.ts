@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { readLines } from './lines.ts';
 
+/** Records sorted in memory before a run is spilled to disk, unless told otherwise. */
+export const DEFAULT_RUN_SIZE = 20_000;
+
 export interface ExternalSortOptions {
   /** Records sorted in memory at once; beyond that they go to sorted runs on disk. Default 20,000. */
   runSize?: number;
@@ -28,7 +31,7 @@ export async function* externalSort<T>(
   compare: (a: T, b: T) => number,
   opts: ExternalSortOptions = {},
 ): AsyncGenerator<T> {
-  const runSize = opts.runSize ?? 20_000;
+  const runSize = opts.runSize ?? DEFAULT_RUN_SIZE;
   type Item = { v: T; seq: number };
   const cmp = (a: Item, b: Item) => compare(a.v, b.v) || a.seq - b.seq;
   let buf: Item[] = [];

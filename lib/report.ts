@@ -3,8 +3,16 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Tally } from './context.ts';
 import type { Manifest } from './manifest.ts';
-import type { RunInfo } from './runner.ts';
 import { atomicWrite } from './shards.ts';
+
+export interface RunInfo {
+  /** Input units in this run; reused ones were committed by an earlier run, worked ones by this one. */
+  units: { total: number; reused: number; worked: number };
+  /** Seconds of this process: working units, and the final step (global stage and shards). */
+  seconds: { units: number; final: number };
+  /** Stages of the final step (global ones such as the curriculum), which run again at every start. */
+  finalStages: string[];
+}
 
 export const REPORT_JSON = 'report.json';
 export const REPORT_HTML = 'report.html';

@@ -1,34 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OperatorFunction } from 'rxjs';
-import type { Column } from './arrow.ts';
-import { addTally, RunContext } from './context.ts';
+import { addTally, RunContext, type Tally } from './context.ts';
 import { MANIFEST, makeManifest, readManifest, writeManifest, type Manifest } from './manifest.ts';
-import { startProgress, summary } from './progress.ts';
 import { PartStore } from './parts.ts';
+import type { Plan } from './pipeline.ts';
+import { startProgress, summary } from './progress.ts';
 import { pullThrough } from './pull.ts';
-import { writeReport } from './report.ts';
-import {
-  clearShards,
-  concatFiles,
-  parquetWasm,
-  writeShards,
-  type ParquetEngine,
-  type ShardOptions,
-} from './shards.ts';
+import { writeReport, type RunInfo } from './report.ts';
+import { clearShards, concatFiles, parquetWasm, writeShards, type ParquetEngine } from './shards.ts';
 
 export const REJECTS_FILE = 'rejects.jsonl';
-
-/**
- * What a pipeline declares for one stopping point: the composed per-record operator, an optional global
- * step over its whole output stream (such as the curriculum sort), and the output columns.
- */
-export interface PipelineOutput<In, Out, Mid = Out> {
-  op: OperatorFunction<In, Mid>;
-  post?: (ctx: RunContext, records: AsyncIterable<Mid>) => AsyncIterable<Out>;
-  columns: Column<Out>[];
-  describe?: ShardOptions<Out>['describe'];
-}
 
 /** A slice of the input that the runner works on and commits as a whole (see `InputUnit`). */
 export interface WorkUnit<In> {
@@ -39,39 +20,36 @@ export interface WorkUnit<In> {
   skip: () => Promise<void>;
 }
 
-export interface RunOptions<In, Out> {
+/** How a run's output is written: shared by runs and merges. */
+export interface OutputOptions {
   pipeline: string;
   until: string;
-  /** The input in units, each worked on and committed as a whole. */
-  units: (ctx: RunContext) => AsyncIterable<WorkUnit<In>>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the middle type is the pipeline's own business
-  build: (ctx: RunContext) => PipelineOutput<In, Out, any>;
   out: string;
   rowsPerShard?: number;
   engine?: ParquetEngine;
+  /** Written to the manifest. */
+  config?: Record<string, unknown>;
+  log?: (line: string) => void;
+}
+
+export interface RunOptions<In> extends OutputOptions {
+  /** The input in units, each worked on and committed as a whole. */
+  units: (ctx: RunContext) => AsyncIterable<WorkUnit<In>>;
+  /** The pipeline's steps up to where this run stops (`plan()`). */
+  plan: Plan;
   /** Source records (problems) in flight at once. */
   concurrency?: number;
   /** Discard the committed work of an earlier run in `out` made with other settings. */
   overwrite?: boolean;
   progress?: boolean;
-  /** Written to the manifest. */
-  config?: Record<string, unknown>;
   /**
-   * What decides the output (default: pipeline, until and config). Committed units are reused only by a
-   * run with the same settings; leave out what does not change a record (worker counts, cache folders).
+   * What decides the committed records: a run reuses committed units only when these are the same.
+   * Leave out what does not change a record (worker counts, cache folders, the final step's settings).
    */
-  settings?: unknown;
-  log?: (line: string) => void;
+  settings: unknown;
 }
 
-export interface RunInfo {
-  /** Input units in this run; reused ones were committed by an earlier run, worked ones by this one. */
-  units: { total: number; reused: number; worked: number };
-  /** Seconds of this process: working units, and the final step (global stage and shards). */
-  seconds: { units: number; final: number };
-  /** Stages of the final step (global ones such as the curriculum), which run again at every start. */
-  finalStages: string[];
-}
+export type { RunInfo };
 
 /**
  * Runs a pipeline from its source to sharded Parquet plus `manifest.json` and `rejects.jsonl` in `out`.
@@ -79,22 +57,21 @@ export interface RunInfo {
  * The input is worked on one unit at a time; each unit's output, rejects and counts are committed
  * under `out/parts/` before the next starts. Started again with the same settings, a run skips the
  * units committed already, so a crash costs at most the unit in flight, and new input files cost only
- * their own units. The global step (the curriculum sort) and the shards are then made again from all
+ * their own units. The final step (the curriculum sort) and the shards are then made again from all
  * committed units, in input order: the output is the one a single uninterrupted run writes.
  */
-export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<Manifest & { run: RunInfo }> {
-  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & { run: RunInfo }> {
   mkdirSync(opts.out, { recursive: true });
-  const settings = opts.settings ?? { pipeline: opts.pipeline, until: opts.until, config: opts.config ?? {} };
   if (existsSync(join(opts.out, MANIFEST)) && readManifest(opts.out).config.merged_from && !opts.overwrite) {
     throw new Error(
       `${opts.out} holds the output of a merge; pass --overwrite to replace it, or choose another --out`,
     );
   }
-  const store = PartStore.open(opts.out, settings, opts.overwrite);
+  const store = PartStore.open(opts.out, opts.settings, opts.overwrite);
   clearShards(opts.out); // the old manifest goes first: until the new one is written there is no finished run
 
   const ctx = new RunContext();
+  ctx.workDir = opts.out;
   const stop = opts.progress === false ? () => {} : startProgress(ctx);
   const info: RunInfo = {
     units: { total: 0, reused: 0, worked: 0 },
@@ -103,8 +80,8 @@ export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<M
   };
   try {
     const input = opts.units(ctx);
-    const { op, post, columns, describe } = opts.build(ctx);
-    const fields = columns.map((c) => c.name);
+    const op = opts.plan.op(ctx);
+    const fields = opts.plan.columns.map((c) => c.name);
     const keys: string[] = [];
     const t0 = Date.now();
     let wall = 0;
@@ -135,55 +112,83 @@ export async function runToShards<In, Out>(opts: RunOptions<In, Out>): Promise<M
       info.units.worked++;
     }
     info.seconds.units = (Date.now() - t0) / 1000;
-
-    const t1 = Date.now();
-    const unitStages = new Set(ctx.stages.keys());
-    const rejectsPath = join(opts.out, REJECTS_FILE);
-    concatFiles(
-      keys.map((k) => store.rejectsOf(k)).filter((p): p is string => !!p),
-      rejectsPath,
-    );
-    ctx.rejectsTo(rejectsPath, true);
     async function* committed() {
       for (const k of keys) yield* store.records<unknown>(k);
     }
-    const records = post ? post(ctx, committed()) : (committed() as AsyncIterable<Out>);
-    const engine = opts.engine ?? parquetWasm;
-    const shards = await writeShards(records, {
-      dir: opts.out,
-      columns,
-      engine,
-      ...(opts.rowsPerShard ? { rowsPerShard: opts.rowsPerShard } : {}),
-      ...(describe ? { describe } : {}),
+    const rejects = keys.map((k) => store.rejectsOf(k)).filter((p): p is string => !!p);
+    const manifest = await finish(ctx, opts, {
+      plan: opts.plan,
+      records: committed(),
+      rejects,
+      info,
+      wall_ms: wall,
     });
-    info.seconds.final = (Date.now() - t1) / 1000;
-    info.finalStages = [...ctx.stages.keys()].filter((k) => !unitStages.has(k));
     stop();
-    await ctx.dispose();
-    const tally = { ...ctx.tally(), wall_ms: wall + (Date.now() - t1) };
-    const manifest = makeManifest({
-      pipeline: opts.pipeline,
-      until: opts.until,
-      engine: engine.name,
-      columns,
-      shards,
-      counts: tally.counts,
-      rejects: { file: REJECTS_FILE, rows: tally.rejects },
-      config: opts.config ?? {},
-    });
-    writeReport(opts.out, manifest, tally, info);
-    writeManifest(opts.out, manifest);
-    log(summary(ctx));
-    log(
-      `units: ${info.units.total} (${info.units.reused} committed before, ${info.units.worked} worked now)`,
-    );
-    log(`${manifest.rows} rows in ${shards.length} shard(s) → ${opts.out}/${MANIFEST}`);
-    const bad = ctx.unbalanced();
-    if (bad.length)
-      throw new Error(`records were lost in stage(s) ${bad.join(', ')}: in ≠ passed + rejected`);
     return { ...manifest, run: info };
   } finally {
     stop();
     await ctx.dispose();
   }
 }
+
+/** What `finish` works on: the committed records and rejects, and what the work so far counted. */
+export interface FinishInput {
+  plan: Pick<Plan, 'final' | 'columns'>;
+  records: AsyncIterable<unknown>;
+  /** Rejects files of the work, concatenated in this order. */
+  rejects: string[];
+  info: RunInfo;
+  /** Wall-clock milliseconds of the work before the final step. */
+  wall_ms: number;
+  /** Counts made elsewhere (the ranks of a merge) that `ctx` has not seen. */
+  counted?: Tally;
+}
+
+/**
+ * The one finishing path of runs and merges: the rejects file, the final step over the records,
+ * the shards, the manifest and the report, and the summary on the log.
+ */
+export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInput): Promise<Manifest> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const t1 = Date.now();
+  const unitStages = new Set(ctx.stages.keys());
+  const rejectsPath = join(opts.out, REJECTS_FILE);
+  concatFiles(w.rejects, rejectsPath);
+  ctx.rejectsTo(rejectsPath, true);
+  const final = w.plan.final;
+  const records = final ? final.run(ctx, w.records) : w.records;
+  const engine = opts.engine ?? parquetWasm;
+  const shards = await writeShards(records, {
+    dir: opts.out,
+    columns: w.plan.columns,
+    engine,
+    ...(opts.rowsPerShard ? { rowsPerShard: opts.rowsPerShard } : {}),
+    ...(final?.describe ? { describe: final.describe as (rows: unknown[]) => Record<string, unknown> } : {}),
+  });
+  w.info.seconds.final = (Date.now() - t1) / 1000;
+  w.info.finalStages = [...ctx.stages.keys()].filter((k) => !unitStages.has(k));
+  await ctx.dispose();
+  const tally = addTally({ ...ctx.tally(), wall_ms: w.wall_ms + (Date.now() - t1) }, w.counted ?? emptyish());
+  const manifest = makeManifest({
+    pipeline: opts.pipeline,
+    until: opts.until,
+    engine: engine.name,
+    columns: w.plan.columns,
+    shards,
+    counts: tally.counts,
+    rejects: { file: REJECTS_FILE, rows: tally.rejects },
+    config: opts.config ?? {},
+  });
+  writeReport(opts.out, manifest, tally, w.info);
+  writeManifest(opts.out, manifest);
+  log(summary(ctx));
+  log(
+    `units: ${w.info.units.total} (${w.info.units.reused} committed before, ${w.info.units.worked} worked now)`,
+  );
+  log(`${manifest.rows} rows in ${shards.length} shard(s) → ${opts.out}/${MANIFEST}`);
+  const bad = ctx.unbalanced();
+  if (bad.length) throw new Error(`records were lost in stage(s) ${bad.join(', ')}: in ≠ passed + rejected`);
+  return manifest;
+}
+
+const emptyish = (): Tally => ({ counts: {}, metrics: {}, rejects: 0, wall_ms: 0 });

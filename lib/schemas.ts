@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notAColumn } from './columns.ts';
 
 /** Tests of a problem, normalised from the APPS, HumanEval and MBPP layouts (SPEC §1). */
 export const TestSpec = z.discriminatedUnion('kind', [
@@ -15,7 +16,8 @@ export type TestSpec = z.infer<typeof TestSpec>;
 
 export const Problem = z.object({
   problem_id: z.string().min(1),
-  source: z.enum(['apps', 'humaneval', 'mbpp']),
+  /** The reader that made it (its `--input-format` name). */
+  source: z.string().min(1),
   question: z.string(),
   solutions: z.array(z.string()),
   tests: TestSpec,
@@ -29,9 +31,11 @@ export type Problem = z.infer<typeof Problem>;
 
 // Downstream records point at their problem instead of copying it: the problem was validated once
 // by the reader, and APPS tests can be megabytes, so re-validating them per record would dominate.
-const problemRef = z.custom<Problem>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as Problem).problem_id === 'string',
-  'expected a problem record',
+const problemRef = notAColumn(
+  z.custom<Problem>(
+    (v) => typeof v === 'object' && v !== null && typeof (v as Problem).problem_id === 'string',
+    'expected a problem record',
+  ),
 );
 
 /** One reference solution of a problem, before formatting. */
@@ -44,7 +48,7 @@ export const RawSolution = z.object({
 export type RawSolution = z.infer<typeof RawSolution>;
 
 /** A solution after the `format` stage: `code` is Black-style formatted. */
-export const FormattedSolution = RawSolution.extend({ formatted: z.literal(true) });
+export const FormattedSolution = RawSolution.extend({ formatted: notAColumn(z.literal(true)) });
 export type FormattedSolution = z.infer<typeof FormattedSolution>;
 
 export const Verdict = z.enum([
@@ -95,7 +99,7 @@ export const Target = z.object({
   middle: z.string(),
   suffix: z.string(),
   /** CPU milliseconds per test of the solution it was cut from (from `label`): `check`'s time limits. */
-  ref_cpu_ms: z.array(z.number()).optional(),
+  ref_cpu_ms: notAColumn(z.array(z.number()).optional()),
 });
 export type Target = z.infer<typeof Target>;
 

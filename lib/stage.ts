@@ -1,7 +1,7 @@
 import { defer, from, Observable, type OperatorFunction } from 'rxjs';
 import { concatMap, mergeMap } from 'rxjs/operators';
 import type { z } from 'zod';
-import type { RunContext } from './context.ts';
+import type { RunContext, StageStats } from './context.ts';
 import { describeZodError } from './schemas.ts';
 
 /** Thrown by a stage function to send its input record to the rejects output with a reason. */
@@ -33,8 +33,9 @@ export interface StageSpec<In, Out> {
  * the stage's schemas, counts them, turns failures into rejects with a reason, and runs the stage
  * function with bounded, order-preserving concurrency.
  *
- * `init` is called once per subscription and returns the stage function, so state that must not leak
- * between runs (such as "first solution of this problem seen") lives in its closure.
+ * `init` is called once per subscription with the stage's accounting (bound to its name) and returns the
+ * stage function, so state that must not leak between runs (such as "first solution of this problem
+ * seen") lives in its closure.
  *
  * @example
  * const upper = (ctx: RunContext) =>
@@ -43,22 +44,20 @@ export interface StageSpec<In, Out> {
 export function stage<In, Out>(
   ctx: RunContext,
   spec: StageSpec<In, Out>,
-  init: () => StageFn<In, Out>,
+  init: (stats: StageStats) => StageFn<In, Out>,
 ): OperatorFunction<In, Out> {
-  const counters = ctx.counter(spec.name);
-  const reject = (id: string, reason: string, detail?: string) => {
-    counters.rejected++;
-    ctx.reject({ stage: spec.name, id, reason, ...(detail === undefined ? {} : { detail }) });
-  };
+  const stats = ctx.stage(spec.name);
+  const counters = stats.counters;
+  const reject = (id: string, reason: string, detail?: string) => stats.reject(id, reason, detail);
   return (source) =>
     defer(() => {
-      const fn = init();
+      const fn = init(stats);
       const timed = async (record: In): Promise<Out[]> => {
         const t0 = performance.now();
         try {
           return await work(record);
         } finally {
-          ctx.busy(spec.name, performance.now() - t0);
+          stats.busy(performance.now() - t0);
         }
       };
       const work = async (record: In): Promise<Out[]> => {

@@ -41,7 +41,7 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
   return stage(
     ctx,
     { name: 'check', input: Candidate, output: CheckedCandidate, id, concurrency: opts.pool.size },
-    () => async (c) => {
+    (stats) => async (c) => {
       const perTest = testLimits(c.ref_cpu_ms, limits);
       const r = await opts.pool.run({
         id: id(c),
@@ -49,8 +49,9 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
         tests: c.problem.tests,
         ...(perTest ? { test_cpu_s: perTest } : {}),
       });
-      ctx.stat('check', `verdict_${r.verdict}`);
-      if (r.retried) ctx.stat('check', 'timeout_reruns');
+      stats.stat(`verdict_${r.verdict}`);
+      if (r.retried) stats.stat('timeout_reruns');
+      if (r.cached) stats.stat('cache_hits');
       return [{ ...c, verdict: r.verdict, error: r.error ?? '' }];
     },
   );

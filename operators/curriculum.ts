@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { RunContext } from '../lib/context.ts';
 import { externalSort, type ExternalSortOptions } from '../lib/external-sort.ts';
 import { prng } from '../lib/random.ts';
@@ -10,22 +11,20 @@ export interface CurriculumOptions extends ExternalSortOptions {
   seed?: number;
 }
 
+/** Copies of every curriculum bucket unless told otherwise (SPEC §2.8). */
+export const DEFAULT_EPOCHS = 3;
+
 export type OrderedPair = Pair & { curriculum_epoch: number };
 
-/** A pipeline's curriculum settings as this step's options (undefined ones take the defaults above). */
-export function curriculumOptions(cfg: {
-  epochs?: number;
-  seed?: number;
-  tmpDir?: string;
-  sortRunSize?: number;
-}): CurriculumOptions {
-  return {
-    ...(cfg.epochs !== undefined ? { epochs: cfg.epochs } : {}),
-    ...(cfg.seed !== undefined ? { seed: cfg.seed } : {}),
-    ...(cfg.tmpDir ? { tmpDir: cfg.tmpDir } : {}),
-    ...(cfg.sortRunSize ? { runSize: cfg.sortRunSize } : {}),
-  };
-}
+/** A pair schema with the curriculum's own column: which copy of its bucket a row is. */
+export const ordered = <T extends z.ZodObject>(pairs: T) =>
+  pairs.extend({ curriculum_epoch: z.number().int().nonnegative() });
+
+/** The curriculum key range of a shard, for its manifest entry. */
+export const keyRange = (rows: { curriculum_key: number }[]) => ({
+  curriculum_key_min: Math.min(...rows.map((r) => r.curriculum_key)),
+  curriculum_key_max: Math.max(...rows.map((r) => r.curriculum_key)),
+});
 
 /**
  * The curriculum order (SPEC §2.8), the training order itself: buckets by `curriculum_key` (lines of the
@@ -44,19 +43,24 @@ export async function* curriculum<P extends Pair = Pair>(
   pairs: AsyncIterable<P>,
   opts: CurriculumOptions = {},
 ): AsyncGenerator<P & { curriculum_epoch: number }> {
-  const epochs = opts.epochs ?? 3;
+  const epochs = opts.epochs ?? DEFAULT_EPOCHS;
   const rand = prng(opts.seed ?? 0);
-  const c = ctx.counter('curriculum');
+  const stats = ctx.stage('curriculum');
+  const c = stats.counters;
   type Keyed = { k: number; e: number; r: number; p: P };
   async function* copies(): AsyncGenerator<Keyed> {
     for await (const p of pairs) {
       c.in++;
       c.passed++;
-      ctx.observe('curriculum', 'pairs_per_key', p.curriculum_key);
+      stats.observe('pairs_per_key', p.curriculum_key);
       for (let e = 0; e < epochs; e++) yield { k: p.curriculum_key, e, r: Math.floor(rand() * 2 ** 32), p };
     }
   }
-  const sorted = externalSort(copies(), (a, b) => a.k - b.k || a.e - b.e || a.r - b.r, opts);
+  const sortOpts = {
+    ...opts,
+    ...((opts.tmpDir ?? ctx.workDir) ? { tmpDir: opts.tmpDir ?? ctx.workDir } : {}),
+  };
+  const sorted = externalSort(copies(), (a, b) => a.k - b.k || a.e - b.e || a.r - b.r, sortOpts);
   for await (const x of sorted) {
     c.out++;
     yield { ...x.p, curriculum_epoch: x.e };

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
-import { convertQuestion, promptFamily, startString } from '../lib/prompts.ts';
+import { DEFAULT_FAMILY, convertQuestion, promptFamily, startString } from '../lib/code/prompts.ts';
 import { PromptedTarget, Target } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
 
@@ -19,7 +19,7 @@ export interface FimOptions {
  * pipe(split(ctx), fim(ctx, { family: 'starcoder' }))
  */
 export function fim(ctx: RunContext, opts: FimOptions = {}): OperatorFunction<Target, PromptedTarget> {
-  const family = promptFamily(opts.family ?? 'qwen');
+  const family = promptFamily(opts.family ?? DEFAULT_FAMILY);
   return stage(
     ctx,
     { name: 'fim', input: Target, output: PromptedTarget, id: (t) => t.target_id },

@@ -1,17 +1,17 @@
 import type { Tokenizer } from '@huggingface/tokenizers';
 import { pipe, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
-import { syntaxLeaves } from '../lib/blocks.ts';
+import { syntaxLeaves } from '../lib/code/blocks.ts';
 import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
-import { editRegions, lineDiff } from '../lib/lcs.ts';
-import { levenshtein } from '../lib/levenshtein.ts';
-import { lineCount, pairRecord } from '../lib/pairs.ts';
-import { chatContext, promptFamily, trainingQuestion } from '../lib/prompts.ts';
+import { editRegions, lineDiff } from '../lib/code/lcs.ts';
+import { levenshtein } from '../lib/code/levenshtein.ts';
+import { lineCount, pairRecord } from '../lib/code/pairs.ts';
+import { chatContext, promptFamily, trainingQuestion } from '../lib/code/prompts.ts';
 import { hash32, prng } from '../lib/random.ts';
 import { CheckedCandidate, FocalPair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
-import { lineRanges, maskOverlapping, tokenSpans } from '../lib/token-spans.ts';
+import { lineRanges, maskOverlapping, tokenSpans } from '../lib/code/token-spans.ts';
 
 export interface FocalOptions {
   /** Tokenizer for the token-length filter and the rejected mask. */
@@ -51,7 +51,7 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
   const run = stage(
     ctx,
     { name: 'focal', input: z.array(CheckedCandidate).min(1), output: FocalPair, id: (g) => g[0]!.target_id },
-    () => (group) => {
+    (stats) => (group) => {
       const t = group[0]!;
       const last = group[group.length - 1]!;
       if (opts.chosen === 'final' && last.verdict !== 'pass') {
@@ -92,17 +92,13 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
       }
       const dMinus = minus.map((i) => i + 1);
       const mask = maskOverlapping(rTok.spans, lineRanges(rejected, dMinus));
-      ctx.observe('focal', 'dminus_lines', minus.length);
-      ctx.stat('focal', `chosen_${chosenC.origin}`);
-      ctx.stat('focal', `rejected_${rejectedC.origin}`);
-      if (editRegions(lines(chosen), lines(rejected)) > 1) ctx.stat('focal', 'multi_region');
+      stats.observe('dminus_lines', minus.length);
+      stats.stat(`chosen_${chosenC.origin}`);
+      stats.stat(`rejected_${rejectedC.origin}`);
+      if (editRegions(lines(chosen), lines(rejected)) > 1) stats.stat('multi_region');
       const masked = mask.reduce((n: number, x) => n + x, 0);
-      ctx.observe(
-        'focal',
-        'mask_coverage_pct',
-        5 * Math.floor((100 * masked) / Math.max(1, mask.length) / 5),
-      );
-      ctx.observe('focal', 'rejected_tokens', 64 * Math.floor(rTok.ids.length / 64));
+      stats.observe('mask_coverage_pct', 5 * Math.floor((100 * masked) / Math.max(1, mask.length) / 5));
+      stats.observe('rejected_tokens', 64 * Math.floor(rTok.ids.length / 64));
       return [
         {
           ...pairRecord(

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
-import { DEFAULT_LINE_LENGTH, FormatError, formatPython } from '../lib/format.ts';
+import { DEFAULT_LINE_LENGTH, FormatError, formatPython } from '../lib/code/format.ts';
 import { FormattedSolution, RawSolution } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 

@@ -36,7 +36,7 @@ export function generate(
       id: (t) => t.target_id,
       concurrency: opts.concurrency ?? 4,
     },
-    () => async (t) => {
+    (stats) => async (t) => {
       const full = t.kind === 'full';
       const prompt = full ? t.chat_prompt : t.fim_prompt;
       const outs = await gen.generate({
@@ -53,7 +53,8 @@ export function generate(
         return { ...g, text };
       });
       if (candidates.length === 0) throw new Rejected('no_candidates', `${gen.name} produced no candidate`);
-      ctx.stat('generate', 'candidates', candidates.length);
+      stats.stat('candidates', candidates.length);
+      if (outs[0]?.cached !== undefined) stats.stat(outs[0].cached ? 'cache_hits' : 'cache_misses');
       return candidates.map((g, candidate_index) => ({
         ...t,
         candidate_index,

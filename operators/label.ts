@@ -22,13 +22,15 @@ export function label(
   opts: LabelOptions,
 ): OperatorFunction<FormattedSolution, LabeledSolution> {
   const id = (s: FormattedSolution) => `${s.problem_id}/${s.solution_index}`;
+  const stats = ctx.stage('label');
   const run = stage(
     ctx,
-    { name: 'label', input: FormattedSolution, output: LabeledSolution, id, concurrency: opts.pool.size },
+    { name: stats.name, input: FormattedSolution, output: LabeledSolution, id, concurrency: opts.pool.size },
     () => async (s) => {
       const r = await opts.pool.run({ id: id(s), code: s.code, tests: s.problem.tests });
-      ctx.stat('label', `verdict_${r.verdict}`);
-      if (r.retried) ctx.stat('label', 'timeout_reruns');
+      stats.stat(`verdict_${r.verdict}`);
+      if (r.retried) stats.stat('timeout_reruns');
+      if (r.cached) stats.stat('cache_hits');
       if (r.verdict !== 'pass')
         throw new Rejected(`verdict_${r.verdict}`, r.error ?? `${r.verdict} on its tests`);
       return [{ ...s, verdict: r.verdict, test_results: r.tests }];
@@ -47,13 +49,8 @@ export function label(
           complete: () => {
             for (const p of seen) {
               if (passing.has(p)) continue;
-              ctx.stat('label', 'problems_without_pass');
-              ctx.reject({
-                stage: 'label',
-                id: p,
-                reason: 'no_passing_solution',
-                detail: 'no reference solution passed its tests',
-              });
+              stats.stat('problems_without_pass');
+              stats.rejectLine(p, 'no_passing_solution', 'no reference solution passed its tests');
             }
           },
         }),

@@ -2,10 +2,16 @@ import { pipe, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
-import { editRegions } from '../lib/lcs.ts';
-import { levenshtein } from '../lib/levenshtein.ts';
-import { pairRecord } from '../lib/pairs.ts';
-import { chatContext, convertQuestion, promptFamily, trainingQuestion } from '../lib/prompts.ts';
+import { editRegions } from '../lib/code/lcs.ts';
+import { levenshtein } from '../lib/code/levenshtein.ts';
+import { pairRecord } from '../lib/code/pairs.ts';
+import {
+  DEFAULT_FAMILY,
+  chatContext,
+  convertQuestion,
+  promptFamily,
+  trainingQuestion,
+} from '../lib/code/prompts.ts';
 import { CheckedCandidate, Pair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
@@ -36,11 +42,11 @@ export interface PairOptions {
 export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<CheckedCandidate, Pair> {
   const mode = opts.mode ?? 'paper';
   const trim = (s: string) => s.replace(/^\n+|\n+$/g, '');
-  const family = promptFamily(opts.family ?? 'qwen');
+  const family = promptFamily(opts.family ?? DEFAULT_FAMILY);
   const run = stage(
     ctx,
     { name: 'pair', input: z.array(CheckedCandidate).min(1), output: Pair, id: (g) => g[0]!.target_id },
-    () => (group) => {
+    (stats) => (group) => {
       const seen = new Set<string>();
       const unique = group.filter((c) => {
         const k = trim(c.candidate);
@@ -48,7 +54,7 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
         seen.add(k);
         return true;
       });
-      ctx.stat('pair', 'duplicates_dropped', group.length - unique.length);
+      stats.stat('duplicates_dropped', group.length - unique.length);
       const passed = unique.filter((c) => c.verdict === 'pass');
       const right =
         opts.chosen === 'golden' ? passed.filter((c) => trim(c.candidate) === trim(c.middle)) : passed;
@@ -71,10 +77,9 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
           const d = levenshtein(w.candidate, r.candidate);
           if (d < bestD) [best, bestD] = [r, d];
         }
-        ctx.stat('pair', `chosen_${best.origin}`);
-        ctx.stat('pair', `rejected_${w.origin}`);
-        if (editRegions(best.candidate.split('\n'), w.candidate.split('\n')) > 1)
-          ctx.stat('pair', 'multi_region');
+        stats.stat(`chosen_${best.origin}`);
+        stats.stat(`rejected_${w.origin}`);
+        if (editRegions(best.candidate.split('\n'), w.candidate.split('\n')) > 1) stats.stat('multi_region');
         return pairRecord(t, best, w, { fim: fimPrompt, chat: chatPrompt }, bestD);
       });
     },

@@ -3,7 +3,7 @@ import type { RunContext } from '../lib/context.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { fullProgram } from '../lib/generators/postprocess.ts';
 import { DEFAULT_PARAMS, type GenerationParams, type Generator } from '../lib/generators/types.ts';
-import { promptFamily } from '../lib/prompts.ts';
+import { promptFamily } from '../lib/code/prompts.ts';
 import { CheckedCandidate, PromptedTarget } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
@@ -35,12 +35,15 @@ export function feedback(verdict: string, error: string): string {
  * @example
  * pipe(fim(ctx), refine(ctx, { generator: openai, pool }), focal(ctx, { tokenizer, chosen: 'final' }))
  */
+/** Versions per refinement chain at most (SPEC §3). */
+export const DEFAULT_ROUNDS = 5;
+
 export function refine(
   ctx: RunContext,
   opts: RefineOptions,
 ): OperatorFunction<PromptedTarget, CheckedCandidate> {
   const params = { ...DEFAULT_PARAMS, ...opts.params, n: 1 };
-  const rounds = opts.rounds ?? 5;
+  const rounds = opts.rounds ?? DEFAULT_ROUNDS;
   const gen = opts.generator;
   if (!gen.continues)
     throw new Error(`refine needs a model backend (--generator openai|onnx), not "${gen.name}"`);
@@ -53,7 +56,7 @@ export function refine(
       id: (t) => t.target_id,
       concurrency: 4,
     },
-    () => async (t) => {
+    (stats) => async (t) => {
       if (t.kind !== 'full') throw new Rejected('not_full_program', 'refinement works on whole programs');
       const family = promptFamily(t.prompt_family);
       const versions: CheckedCandidate[] = [];
@@ -69,7 +72,8 @@ export function refine(
         const body = fullProgram(t.starter_code, g.text, params.stop);
         const code = body.endsWith('\n') ? body : body + '\n'; // the fence took the last newline
         const r = await opts.pool.run({ id: `${t.target_id}#${round - 1}`, code, tests: t.problem.tests });
-        ctx.stat('refine', `verdict_${r.verdict}`);
+        stats.stat(`verdict_${r.verdict}`);
+        if (r.cached) stats.stat('cache_hits');
         versions.push({
           ...t,
           candidate_index: round - 1,
@@ -82,7 +86,7 @@ export function refine(
         if (r.verdict === 'pass') break;
         prompt += family.followUp(code, feedback(r.verdict, r.error ?? '')) + '```python\n' + t.starter_code;
       }
-      ctx.observe('refine', 'versions', versions.length);
+      stats.observe('versions', versions.length);
       return versions;
     },
   );

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { countWords, cutLines, findBlocks, PythonSyntaxError, stripComments } from '../lib/blocks.ts';
+import { countWords, cutLines, findBlocks, PythonSyntaxError, stripComments } from '../lib/code/blocks.ts';
 import type { RunContext } from '../lib/context.ts';
 import { FormattedSolution, Target, type LabeledSolution } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -28,16 +28,19 @@ export interface SplitOptions {
  * @example
  * pipe(format(ctx), split(ctx, { skipUnderscoreDefs: true }), fim(ctx))
  */
+/** Solutions with more words than this give no block targets (the reference's cut). */
+export const DEFAULT_MAX_WORDS = 2048;
+
 export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunction<FormattedSolution, Target> {
   const {
     skipUnderscoreDefs = true,
-    maxWords = 2048,
+    maxWords = DEFAULT_MAX_WORDS,
     full = true,
     fullForEvery = false,
     blocks = true,
   } = opts;
   const id = (s: FormattedSolution) => `${s.problem_id}/${s.solution_index}`;
-  return stage(ctx, { name: 'split', input: FormattedSolution, output: Target, id }, () => {
+  return stage(ctx, { name: 'split', input: FormattedSolution, output: Target, id }, (stats) => {
     const withFull = new Set<string>();
     return (s) => {
       let code: string;
@@ -57,7 +60,7 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
       };
       const targets: Target[] = [];
       const tooLong = countWords(s.code) > maxWords;
-      if (tooLong) ctx.stat('split', 'too_many_words');
+      if (tooLong) stats.stat('too_many_words');
       else if (blocks) {
         for (const b of findBlocks(code, { skipUnderscoreDefs })) {
           targets.push({
@@ -89,8 +92,8 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
       }
       for (const t of targets) {
         if (t.kind !== 'fim') continue;
-        ctx.observe('split', 'block_lines', t.end_line - t.start_line + 1);
-        ctx.observe('split', 'block_depth', t.depth);
+        stats.observe('block_lines', t.end_line - t.start_line + 1);
+        stats.observe('block_depth', t.depth);
       }
       if (targets.length === 0) {
         if (tooLong) throw new Rejected('too_many_words', `more than ${maxWords} words`);

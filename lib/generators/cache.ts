@@ -54,13 +54,14 @@ export class GenerationCache {
       name: gen.name,
       model: gen.model,
       continues: gen.continues,
+      ...(gen.editsGolden ? { editsGolden: gen.editsGolden } : {}),
       generate: async (req) => {
         const key = GenerationCache.key(gen, req);
         const hit = this.get(key);
-        if (hit) return hit;
+        if (hit) return hit.map((g) => ({ ...g, cached: true }));
         const out = await gen.generate(req);
         this.put(key, out);
-        return out;
+        return out.map((g) => ({ ...g, cached: false }));
       },
     };
   }

@@ -1,5 +1,5 @@
 import type Parser from 'tree-sitter';
-import { parsePython, PythonSyntaxError } from '../blocks.ts';
+import { parsePython, PythonSyntaxError } from '../code/blocks.ts';
 import { hash32, prng, shuffle } from '../random.ts';
 import type { Generation, GenerationRequest, Generator } from './types.ts';
 

@@ -34,6 +34,8 @@ export interface Generation {
   text: string;
   /** What made it (a mutation's name, the model, …). */
   origin: string;
+  /** Whether a generation cache answered (undefined without a cache). */
+  cached?: boolean;
 }
 
 /**

@@ -44,6 +44,8 @@ export interface ExecResult {
   isolation: { tool: string; uid: number };
   /** True when a first timeout hit the wall limit before the CPU limit and the program was run again. */
   retried?: boolean;
+  /** Whether the verdict cache answered, so the program was not run now (undefined without a cache). */
+  cached?: boolean;
 }
 
 export interface PoolOptions {
@@ -60,7 +62,8 @@ export interface PoolOptions {
 
 const RUNNER = new URL('../../python/sandbox_runner.py', import.meta.url).pathname;
 const JUDGE = new URL('../../python/sandbox_judge.py', import.meta.url).pathname;
-const DEFAULT_CPU_S = 5;
+/** CPU seconds a test may take unless told otherwise. */
+export const DEFAULT_CPU_S = 5;
 const DEFAULT_PROGRAM_WALL_S = 60;
 /** Time the runner needs beyond the program's own limits (fork, reset, replies) before Node gives up on it. */
 const GRACE_MS = 5000;
@@ -252,7 +255,8 @@ export class ExecPool {
   /** Run one program on its tests. Never rejects for the program's own behaviour: that is its verdict. */
   async run(req: ExecRequest): Promise<ExecResult> {
     if (!this.opts.cacheDir) return this.execute(req);
-    const limits = { ...this.opts.limits, ...req.limits };
+    // keyed on the limit in force, whether it was given or is the default
+    const limits = { test_cpu_s: DEFAULT_CPU_S, ...this.opts.limits, ...req.limits };
     const key = createHash('sha256')
       .update(JSON.stringify([req.code, req.tests, limits, req.test_cpu_s ?? null]))
       .digest('hex');
@@ -260,17 +264,18 @@ export class ExecPool {
     try {
       const hit = JSON.parse(readFileSync(path, 'utf8')) as ExecResult;
       this.stats.cache_hits++;
-      return { ...hit, id: req.id };
+      return { ...hit, id: req.id, cached: true };
     } catch {
       // not run before
     }
     const r = await this.execute(req);
     if (!r.error?.startsWith('the sandbox failed')) {
+      // stored without `cached`: a hit sets it
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(`${path}.tmp`, JSON.stringify(r));
       renameSync(`${path}.tmp`, path);
     }
-    return r;
+    return { ...r, cached: false };
   }
 
   private async execute(req: ExecRequest): Promise<ExecResult> {

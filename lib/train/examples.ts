@@ -1,7 +1,7 @@
 import type { Tokenizer } from '@huggingface/tokenizers';
-import { chatContext, convertQuestion, promptFamily, trainingQuestion } from '../prompts.ts';
+import { chatContext, convertQuestion, promptFamily, trainingQuestion } from '../code/prompts.ts';
 import { prng } from '../random.ts';
-import { lineRanges, maskOverlapping, tokenSpans } from '../token-spans.ts';
+import { lineRanges, maskOverlapping, tokenSpans } from '../code/token-spans.ts';
 
 /** The instruction appended to stdio questions for training (SPEC §5). */
 

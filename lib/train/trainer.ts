@@ -8,6 +8,21 @@ import { readManifest, type Manifest } from '../manifest.ts';
 import { isBadRow, readParquet } from '../sources.ts';
 import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
 
+/** The trainer's defaults (SPEC §5), for every caller: the CLI's option table shows these. */
+export const TRAIN_DEFAULTS = {
+  loss: 'dpo',
+  preset: 'structurecoder',
+  lr: 1e-6,
+  optimizer: 'rmsprop',
+  warmupRatio: 0.05,
+  batchSize: 4,
+  gradAccum: 1,
+  fimRate: 0.5,
+  maxLen: 2048,
+  seed: 0,
+  checkpointEvery: 0,
+} as const;
+
 export interface TrainConfig extends Partial<TrainOptions> {
   /** Output folder of a pipeline run: manifest.json and its shards. */
   shards: string;
@@ -116,8 +131,8 @@ export async function train(
   log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
 ): Promise<TrainSummary> {
   const manifest = readManifest(cfg.shards);
-  const batchSize = cfg.batchSize ?? 4;
-  const gradAccum = cfg.gradAccum ?? 1;
+  const batchSize = cfg.batchSize ?? TRAIN_DEFAULTS.batchSize;
+  const gradAccum = cfg.gradAccum ?? TRAIN_DEFAULTS.gradAccum;
   const totalSteps = Math.min(cfg.steps ?? Infinity, Math.ceil(manifest.rows / (batchSize * gradAccum)));
   if (!(totalSteps >= 1)) throw new Error(`${cfg.shards} has no pairs to train on`);
   const opts = trainOptions(cfg);
@@ -135,20 +150,20 @@ export async function train(
       '--out',
       cfg.out,
       '--loss',
-      cfg.loss ?? 'dpo',
+      cfg.loss ?? TRAIN_DEFAULTS.loss,
       '--preset',
-      cfg.preset ?? 'structurecoder',
+      cfg.preset ?? TRAIN_DEFAULTS.preset,
     ],
     ...[
       '--lr',
-      String(cfg.lr ?? 1e-6),
+      String(cfg.lr ?? TRAIN_DEFAULTS.lr),
       '--optimizer',
-      cfg.optimizer ?? 'rmsprop',
+      cfg.optimizer ?? TRAIN_DEFAULTS.optimizer,
       '--warmup-ratio',
-      String(cfg.warmupRatio ?? 0.05),
+      String(cfg.warmupRatio ?? TRAIN_DEFAULTS.warmupRatio),
     ],
     ...['--total-steps', String(totalSteps), '--grad-accum', String(gradAccum), '--seed', String(opts.seed)],
-    ...['--checkpoint-every', String(cfg.checkpointEvery ?? 0)],
+    ...['--checkpoint-every', String(cfg.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery)],
     ...(cfg.beta !== undefined ? ['--beta', String(cfg.beta)] : []),
     ...(cfg.alpha !== undefined ? ['--alpha', String(cfg.alpha)] : []),
     ...(cfg.resume ? ['--resume'] : []),
@@ -227,7 +242,7 @@ async function* batchFrames(
   log: (line: string) => void,
 ): AsyncGenerator<Buffer> {
   const tokenizer = loadTokenizer(cfg.tokenizer ?? cfg.model);
-  const batchSize = cfg.batchSize ?? 4;
+  const batchSize = cfg.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const draws = new FormatDraws(opts.fimRate, opts.seed);
   // reference log-probs precomputed by `structflow ref-logps` are used only if made with these options
   const made = (manifest.config as { reference?: Record<string, unknown> }).reference;
@@ -290,9 +305,9 @@ export async function exportBatches(
 
 function trainOptions(cfg: TrainConfig): TrainOptions {
   return {
-    fimRate: cfg.fimRate ?? 0.5,
-    seed: cfg.seed ?? 0,
-    maxLen: cfg.maxLen ?? 2048,
+    fimRate: cfg.fimRate ?? TRAIN_DEFAULTS.fimRate,
+    seed: cfg.seed ?? TRAIN_DEFAULTS.seed,
+    maxLen: cfg.maxLen ?? TRAIN_DEFAULTS.maxLen,
     instructionAlways: cfg.instructionAlways ?? false,
     focal: cfg.focal ?? (cfg.loss === 'target-dpo' || cfg.loss === 'target-rpo'),
     family: cfg.family ?? 'qwen',

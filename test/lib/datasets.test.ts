@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { RunContext } from '../../lib/context.ts';
-import { detectRowFormat, readProblems } from '../../lib/datasets.ts';
+import { detectFormat, readProblems } from '../../readers/index.ts';
 import { parquetLite, parquetWasm } from '../../lib/shards.ts';
 import type { Column } from '../../lib/arrow.ts';
 import { collect, FIXTURES, tmp } from '../helpers.ts';
@@ -37,10 +37,10 @@ const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') 
 
 describe('dataset readers', () => {
   it('detect APPS, HumanEval and MBPP rows from their columns', () => {
-    expect(detectRowFormat(appsRow)).to.equal('apps');
-    expect(detectRowFormat(humanEvalRow)).to.equal('humaneval');
-    expect(detectRowFormat(mbppRow)).to.equal('mbpp');
-    expect(detectRowFormat({ foo: 1 })).to.equal(undefined);
+    expect(detectFormat(appsRow)).to.equal('apps');
+    expect(detectFormat(humanEvalRow)).to.equal('humaneval');
+    expect(detectFormat(mbppRow)).to.equal('mbpp');
+    expect(detectFormat({ foo: 1 })).to.equal(undefined);
   });
 
   it('read APPS rows from gzip JSONL, joining list-valued stdio tests with newlines', async () => {

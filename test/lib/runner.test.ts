@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { RunContext } from '../../lib/context.ts';
 import { readManifest } from '../../lib/manifest.ts';
+import { plan, type FinalStep, type Step } from '../../lib/pipeline.ts';
 import { runToShards, type RunOptions, type WorkUnit } from '../../lib/runner.ts';
 import { Rejected, stage } from '../../lib/stage.ts';
 import { readShardRows, tmp } from '../helpers.ts';
@@ -27,27 +28,35 @@ function units(count: number, crashAt?: number) {
 }
 
 const worked: number[] = [];
-function options(out: string, count: number, crashAt?: number): RunOptions<Rec, Rec> {
-  return {
-    pipeline: 'test',
-    until: 'double',
-    units: units(count, crashAt),
-    build: (ctx: RunContext) => ({
-      op: stage(ctx, { name: 'double', input: Rec, output: Rec, id: (r) => String(r.n) }, () => (r) => {
+function options(out: string, count: number, crashAt?: number): RunOptions<Rec> {
+  const double: Step = {
+    name: 'double',
+    output: Rec,
+    op: (ctx: RunContext) =>
+      stage(ctx, { name: 'double', input: Rec, output: Rec, id: (r) => String(r.n) }, () => (r) => {
         worked.push(r.n);
         if (r.n % 5 === 0) throw new Rejected('five', `${r.n} is a multiple of 5`);
         return [{ n: r.n * 2 }];
       }),
-      // a global step: the last record first, so it must see every unit's records
-      post: async function* (c: RunContext, records: AsyncIterable<Rec>) {
-        const all: Rec[] = [];
-        for await (const r of records) all.push(r);
-        c.counter('reverse').in += all.length;
-        c.counter('reverse').passed += all.length;
-        yield* all.reverse();
-      },
-      columns: [{ name: 'n', type: 'int32' }],
-    }),
+  };
+  // a global step: the last record first, so it must see every unit's records
+  const reverse: FinalStep = {
+    name: 'reverse',
+    output: Rec,
+    run: async function* (c: RunContext, records: AsyncIterable<Rec>) {
+      const all: Rec[] = [];
+      for await (const r of records) all.push(r);
+      c.counter('reverse').in += all.length;
+      c.counter('reverse').passed += all.length;
+      yield* all.reverse();
+    },
+  };
+  return {
+    pipeline: 'test',
+    until: 'reverse',
+    units: units(count, crashAt),
+    plan: plan([double], reverse),
+    settings: { test: 1 },
     out,
     progress: false,
     log: () => {},

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunContext } from '../../lib/context.ts';
-import { readUnits, type InputUnit } from '../../lib/datasets.ts';
+import { readProblemUnits as readUnits } from '../../readers/index.ts';
+import type { InputUnit } from '../../lib/units.ts';
+import type { Problem } from '../../lib/schemas.ts';
 import { collect, tmp } from '../helpers.ts';
 
 const row = (i: number) =>
@@ -82,7 +84,7 @@ describe('input units', () => {
     const dir = tmp();
     write(join(dir, 'a.jsonl'), 0, 6);
     const got: string[][] = [];
-    const units: InputUnit[] = [];
+    const units: InputUnit<Problem>[] = [];
     for await (const u of readUnits(new RunContext(), dir, {
       unitSize: 3,
       partition: { rank: 1, world: 2 },

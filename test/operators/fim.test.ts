@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { RunContext } from '../../lib/context.ts';
-import { convertQuestion, PROMPT_FAMILIES } from '../../lib/prompts.ts';
+import { convertQuestion, PROMPT_FAMILIES } from '../../lib/code/prompts.ts';
 import type { Problem, Target } from '../../lib/schemas.ts';
 import { fim } from '../../operators/fim.ts';
 

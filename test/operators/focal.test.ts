@@ -4,7 +4,7 @@ import { lastValueFrom, of, toArray } from 'rxjs';
 import { RunContext } from '../../lib/context.ts';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import type { CheckedCandidate, Verdict } from '../../lib/schemas.ts';
-import { tokenSpans } from '../../lib/token-spans.ts';
+import { tokenSpans } from '../../lib/code/token-spans.ts';
 import { focal } from '../../operators/focal.ts';
 import { FIXTURES, fullTarget, stubProblem } from '../helpers.ts';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { RunContext } from '../../lib/context.ts';
 import type { CheckedCandidate, Verdict } from '../../lib/schemas.ts';
-import { STDIO_INSTRUCTION } from '../../lib/prompts.ts';
+import { STDIO_INSTRUCTION } from '../../lib/code/prompts.ts';
 import { pair } from '../../operators/pair.ts';
 import { stubProblem } from '../helpers.ts';
 

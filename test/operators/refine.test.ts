@@ -5,7 +5,7 @@ import { RunContext } from '../../lib/context.ts';
 import { ExecPool } from '../../lib/sandbox/pool.ts';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import type { GenerationRequest, Generator } from '../../lib/generators/types.ts';
-import { PROMPT_FAMILIES } from '../../lib/prompts.ts';
+import { PROMPT_FAMILIES } from '../../lib/code/prompts.ts';
 import type { Problem } from '../../lib/schemas.ts';
 import { focal } from '../../operators/focal.ts';
 import { feedback, refine } from '../../operators/refine.ts';

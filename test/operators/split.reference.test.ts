@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cutLines, findBlocks, stripComments } from '../../lib/blocks.ts';
+import { cutLines, findBlocks, stripComments } from '../../lib/code/blocks.ts';
 import { RunContext } from '../../lib/context.ts';
-import { readProblems } from '../../lib/datasets.ts';
-import { formatPython } from '../../lib/format.ts';
+import { readProblems } from '../../readers/index.ts';
+import { formatPython } from '../../lib/code/format.ts';
 import { collect, FIXTURES, PYTHON, stdlibFiles } from '../helpers.ts';
 
 const REFERENCE = new URL('../reference/split_reference.py', import.meta.url).pathname;

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stripComments } from '../../lib/blocks.ts';
+import { stripComments } from '../../lib/code/blocks.ts';
 import { RunContext } from '../../lib/context.ts';
-import { readProblems } from '../../lib/datasets.ts';
-import { formatPython } from '../../lib/format.ts';
+import { readProblems } from '../../readers/index.ts';
+import { formatPython } from '../../lib/code/format.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { collect, FIXTURES, readParquetFile, readShardRows, tmp } from '../helpers.ts';
 
@@ -188,7 +188,9 @@ describe('structflow run structurecoder', function () {
     }
     const both = [...verdicts.values()].filter((v) => v.has('pass') && v.has('fail')).length;
     expect(both / verdicts.size).to.be.at.least(0.6);
-    const checks = Object.values(m.counts.check!.stats).reduce((a, b) => a + b, 0);
+    const checks = Object.entries(m.counts.check!.stats)
+      .filter(([k]) => k.startsWith('verdict_'))
+      .reduce((a, [, n]) => a + n, 0);
     expect(checks).to.equal(rows.length); // every candidate's verdict was counted from a run
     expect(m.counts.generate!.stats.cache_misses).to.equal(verdicts.size);
     structflow(...args.slice(0, -2), '--overwrite', '--until', 'generate');
@@ -261,7 +263,7 @@ describe('structflow run structurecoder to curriculum-ordered pairs', function (
       expect([s.curriculum_key_min, s.curriculum_key_max]).to.deep.equal([Math.min(...ks), Math.max(...ks)]);
     }
     // the recorded distance is the code-point Levenshtein distance (checked by the plain DP)
-    const { levenshteinDP } = await import('../../lib/levenshtein.ts');
+    const { levenshteinDP } = await import('../../lib/code/levenshtein.ts');
     for (const r of rows.slice(0, 50))
       expect(r.edit_distance).to.equal(levenshteinDP(r.chosen as string, r.rejected as string));
 
@@ -270,8 +272,8 @@ describe('structflow run structurecoder to curriculum-ordered pairs', function (
       (await collect(readProblems(new RunContext(), input))).map((p) => [p.problem_id, p]),
     );
     // model-free pairs teach only the fix: the chosen side is the golden code, the reference solution itself
-    const { formatPython } = await import('../../lib/format.ts');
-    const { stripComments } = await import('../../lib/blocks.ts');
+    const { formatPython } = await import('../../lib/code/format.ts');
+    const { stripComments } = await import('../../lib/code/blocks.ts');
     for (const r of rows) {
       expect(r.chosen_origin).to.equal('golden');
       const solution = problems.get(r.problem_id as string)!.solutions[r.solution_index as number]!;

@@ -2,13 +2,16 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { RunContext } from '../../lib/context.ts';
-import { readProblems } from '../../lib/datasets.ts';
+import { readProblems } from '../../readers/index.ts';
 import { ExecPool } from '../../lib/sandbox/pool.ts';
-import { lcsLengthDP } from '../../lib/lcs.ts';
-import { levenshteinDP } from '../../lib/levenshtein.ts';
+import { lcsLengthDP } from '../../lib/code/lcs.ts';
+import { levenshteinDP } from '../../lib/code/levenshtein.ts';
 import type { Generator } from '../../lib/generators/types.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { pullThrough } from '../../lib/pull.ts';
+import { compose } from '../../lib/pipeline.ts';
+import type { FocalPair, Problem } from '../../lib/schemas.ts';
+import type { OperatorFunction } from 'rxjs';
 import { targetdpo } from '../../pipelines/targetdpo.ts';
 import { collect, FIXTURES, readShardRows, tmp } from '../helpers.ts';
 
@@ -109,12 +112,13 @@ describe('the targetdpo pipeline with a model: refinement chains', function () {
       },
     };
     const ctx = new RunContext();
-    const { op } = targetdpo(ctx, {
-      generator,
-      tokenizerDir: join(FIXTURES, 'tiny-model'),
-      exec: { limits: { test_cpu_s: 0.5 } },
-    });
-    const pairs = await collect(pullThrough(readProblems(ctx, join(FIXTURES, 'apps.jsonl')), op));
+    const { op } = compose(targetdpo, { 'test-timeout': 0.5, 'no-cache': true }, { given: { generator } });
+    const pairs = await collect(
+      pullThrough(
+        readProblems(ctx, join(FIXTURES, 'apps.jsonl')),
+        op(ctx) as OperatorFunction<Problem, FocalPair>,
+      ),
+    );
     await ctx.dispose();
     const refine = ctx.counter('refine');
     expect(refine.in).to.equal(ctx.counter('split').passed); // one chain per problem with a passing reference

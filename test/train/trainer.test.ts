@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import { readManifest } from '../../lib/manifest.ts';
-import { STDIO_INSTRUCTION } from '../../lib/prompts.ts';
+import { STDIO_INSTRUCTION } from '../../lib/code/prompts.ts';
 import { buildExample, FormatDraws, type PairRow } from '../../lib/train/examples.ts';
 import { torchPython, train } from '../../lib/train/trainer.ts';
 import { FIXTURES, fixturePairShards, tmp } from '../helpers.ts';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pipe } from 'rxjs';
 import { RunContext } from '../../../lib/context.ts';
-import { readProblems } from '../../../lib/datasets.ts';
+import { readProblems } from '../../../readers/index.ts';
 import { MutationGenerator } from '../../../lib/generators/mutation.ts';
 import { DEFAULT_PARAMS } from '../../../lib/generators/types.ts';
 import { pullThrough } from '../../../lib/pull.ts';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { lcsLengthDP, lcsPairs, lineDiff } from '../../lib/lcs.ts';
-import { codePoints, levenshtein, levenshteinDP } from '../../lib/levenshtein.ts';
+import { lcsLengthDP, lcsPairs, lineDiff } from '../../../lib/code/lcs.ts';
+import { codePoints, levenshtein, levenshteinDP } from '../../../lib/code/levenshtein.ts';
 
 // small alphabets make long common subsequences and many ties, the hard cases
 const line = fc.constantFrom('a', 'b', 'c', '    x += 1', '', 'return y');

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { join } from 'node:path';
-import { loadTokenizer } from '../../lib/generators/onnx.ts';
-import { lineRanges, maskOverlapping, tokenSpans } from '../../lib/token-spans.ts';
-import { FIXTURES } from '../helpers.ts';
+import { loadTokenizer } from '../../../lib/generators/onnx.ts';
+import { lineRanges, maskOverlapping, tokenSpans } from '../../../lib/code/token-spans.ts';
+import { FIXTURES } from '../../helpers.ts';
 
 const tokenizer = loadTokenizer(join(FIXTURES, 'tiny-model'));
 

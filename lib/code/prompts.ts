@@ -18,6 +18,9 @@ const fenced = (code: string) => (code.endsWith('\n') ? code : code + '\n') + '`
 
 const SYSTEM = 'You are an intelligent programming assistant to produce Python algorithmic solutions.';
 
+/** The prompt token set unless told otherwise. */
+export const DEFAULT_FAMILY = 'qwen';
+
 export const PROMPT_FAMILIES: Record<string, PromptFamily> = {
   qwen: {
     name: 'qwen',

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { countWords, cutLines, findBlocks, PythonSyntaxError, stripComments } from '../../lib/blocks.ts';
+import {
+  countWords,
+  cutLines,
+  findBlocks,
+  PythonSyntaxError,
+  stripComments,
+} from '../../../lib/code/blocks.ts';
 
 const simple = (code: string, opts = {}) =>
   findBlocks(code, opts).map((b) => `${b.type}:${b.start_line}-${b.end_line}:d${b.depth}`);

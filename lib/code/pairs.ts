@@ -1,4 +1,4 @@
-import type { CheckedCandidate, Pair } from './schemas.ts';
+import type { CheckedCandidate, Pair } from '../schemas.ts';
 
 /** One side of a pair: the candidate text, its position in generation order, and what made it. */
 export interface PairSide {

@@ -1,0 +1,72 @@
+import { UsageError } from '../lib/options.ts';
+
+interface CommandModule {
+  USAGE: string;
+  help: (argv: string[]) => string;
+  main: (argv: string[]) => Promise<void>;
+}
+
+// Each command's module (and what it loads: the sandbox, tree-sitter, onnxruntime…) is imported only
+// when that command runs, so `structflow help` starts in a fraction of a second.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  run: {
+    summary: 'run a pipeline on a dataset into sharded Parquet',
+    load: () => import('./commands/run.ts'),
+  },
+  merge: {
+    summary: "combine the ranks' outputs of a run into one",
+    load: () => import('./commands/merge.ts'),
+  },
+  train: {
+    summary: 'train on the shards in curriculum order (DPO, Target-DPO, Target-RPO)',
+    load: () => import('./commands/train.ts'),
+  },
+  'ref-logps': {
+    summary: 'add reference log-probs to the shards',
+    load: () => import('./commands/ref-logps.ts'),
+  },
+  blocks: {
+    summary: 'list the if/for/while/def blocks of a Python file',
+    load: () => import('./commands/blocks.ts'),
+  },
+};
+
+const OVERVIEW = `structflow — streaming dataflow for code-LLM preference data
+
+Usage: structflow COMMAND [options]     (structflow COMMAND --help for its options)
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`)
+  .join('\n')}
+  help        this text
+`;
+
+/** Runs one command line; the exit status: 0 done, 1 failed, 2 a usage mistake. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    const about = cmd === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
+    process.stdout.write(about ? (await about.load()).help(rest.slice(1)) + '\n' : OVERVIEW);
+    return 0;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    process.stderr.write(`structflow: unknown command "${cmd}"\n\n${OVERVIEW}`);
+    return 2;
+  }
+  const mod = await command.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(mod.help(rest) + '\n');
+    return 0;
+  }
+  try {
+    await mod.main(rest);
+    return 0;
+  } catch (err) {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`structflow: ${(err as Error).message}\n`);
+    if (usage) process.stderr.write(`usage: ${mod.USAGE}  (structflow ${cmd} --help for the options)\n`);
+    return usage ? 2 : 1;
+  }
+}

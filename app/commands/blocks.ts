@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { findBlocks, stripComments } from '../../lib/code/blocks.ts';
+import { formatPython } from '../../lib/code/format.ts';
+import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
+
+export const BLOCKS_OPTIONS = {
+  format: { type: 'boolean', help: 'Black-format the file first, as the pipeline does' },
+  'keep-underscore-defs': {
+    type: 'boolean',
+    help: 'list defs with "_" in the name too (the reference skips them)',
+  },
+} as const satisfies OptionTable;
+
+export const USAGE = 'structflow blocks FILE.py [options]';
+
+export const help = () => [`Usage: ${USAGE}`, '', optionHelp(BLOCKS_OPTIONS)].join('\n');
+
+/** The if/for/while/def blocks of a Python file (SPEC §2.3), one JSON line each. */
+export async function main(argv: string[]): Promise<void> {
+  const { values: v, positionals } = parseOptions(BLOCKS_OPTIONS, argv);
+  const [file] = positionals;
+  if (!file) throw new UsageError('blocks needs a Python file');
+  let code = readFileSync(file, 'utf8');
+  if (v.format) code = formatPython(code);
+  for (const b of findBlocks(stripComments(code), { skipUnderscoreDefs: !v['keep-underscore-defs'] })) {
+    process.stdout.write(JSON.stringify(b) + '\n');
+  }
+}

@@ -1,0 +1,43 @@
+import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
+import { DEFAULT_FAMILY } from '../../lib/code/prompts.ts';
+import { precomputeReference } from '../../lib/train/reference.ts';
+import { TRAIN_DEFAULTS } from '../../lib/train/trainer.ts';
+
+export const REF_OPTIONS = {
+  shards: { type: 'string', required: true, arg: 'DIR', help: "a pipeline's output folder" },
+  'model-dir': {
+    type: 'string',
+    required: true,
+    arg: 'DIR',
+    help: 'the reference model (model.onnx + tokenizer.json)',
+  },
+  out: {
+    type: 'string',
+    required: true,
+    arg: 'DIR',
+    help: 'the shards again, with ref_chosen_logp/ref_rejected_logp',
+  },
+  loss: {
+    type: 'choice',
+    choices: ['dpo', 'target-dpo', 'target-rpo'],
+    default: TRAIN_DEFAULTS.loss,
+    help: 'the loss the log-probs are for (Target-DPO counts only the D− tokens)',
+  },
+  'max-len': { type: 'int', default: TRAIN_DEFAULTS.maxLen, help: 'pairs longer than N tokens get none' },
+} as const satisfies OptionTable;
+
+export const USAGE = 'structflow ref-logps --shards DIR --model-dir DIR --out DIR [options]';
+
+export const help = () => [`Usage: ${USAGE}`, '', optionHelp(REF_OPTIONS)].join('\n');
+
+export async function main(argv: string[]): Promise<void> {
+  const { values: v, positionals } = parseOptions(REF_OPTIONS, argv);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const n = await precomputeReference(v.shards, v['model-dir'], v.out, {
+    maxLen: v['max-len'],
+    instructionAlways: false,
+    focal: v.loss !== 'dpo',
+    family: DEFAULT_FAMILY,
+  });
+  process.stderr.write(`reference log-probs of ${n} pairs → ${v.out}/manifest.json\n`);
+}

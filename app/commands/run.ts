@@ -1,0 +1,135 @@
+import { optionHelp, parseOptions, recordSettings, UsageError, type OptionTable } from '../../lib/options.ts';
+import { plan } from '../../lib/pipeline.ts';
+import { runToShards } from '../../lib/runner.ts';
+import { DEFAULT_ROWS_PER_SHARD, PARQUET_ENGINES } from '../../lib/shards.ts';
+import { DEFAULT_UNIT_SIZE } from '../../lib/units.ts';
+import { PIPELINES } from '../../pipelines/index.ts';
+import { INPUT_FORMATS, readProblemUnits } from '../../readers/index.ts';
+
+/** The options of every `run`, whatever the pipeline (each pipeline adds its own). */
+export const RUN_OPTIONS = {
+  input: {
+    type: 'string',
+    required: true,
+    arg: 'PATH',
+    affects: 'nothing',
+    help: 'dataset rows (.jsonl, .jsonl.gz, .json, .parquet, .arrow), a folder of such files or an APPS folder;\ncomma-separated for several',
+  },
+  out: {
+    type: 'string',
+    required: true,
+    arg: 'DIR',
+    affects: 'nothing',
+    help: 'output folder: part-NNNNN.parquet, manifest.json, rejects.jsonl, report.html',
+  },
+  'input-format': {
+    type: 'choice',
+    choices: INPUT_FORMATS,
+    help: 'the dataset layout (default: detected from the path and the first row)',
+  },
+  until: {
+    type: 'string',
+    arg: 'STEP',
+    help: "last step to run (default: all, with the pipeline's final step)",
+  },
+  'rows-per-shard': {
+    type: 'int',
+    default: DEFAULT_ROWS_PER_SHARD,
+    affects: 'final',
+    help: 'rows per Parquet file',
+  },
+  'parquet-engine': {
+    type: 'choice',
+    choices: Object.keys(PARQUET_ENGINES),
+    default: 'parquet-wasm',
+    affects: 'final',
+    help: 'Parquet writer',
+  },
+  concurrency: { type: 'int', default: 4, affects: 'nothing', help: 'problems in flight at once' },
+  'unit-size': {
+    type: 'int',
+    default: DEFAULT_UNIT_SIZE,
+    help: 'input rows worked on and committed together. A run started again in the same DIR with the same\nsettings skips committed units: after a crash it loses at most the unit in flight, and new input\nfiles cost only their own units',
+  },
+  rank: {
+    type: 'int',
+    min: 0,
+    arg: 'R',
+    affects: 'nothing',
+    help: 'run one rank of --world W: problems whose input position is R modulo W (also read from\nSLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or Kubernetes JOB_COMPLETION_INDEX);\nrun the ranks with --until pair, then structflow merge',
+  },
+  world: { type: 'int', arg: 'W', affects: 'nothing', help: 'the number of ranks' },
+  overwrite: {
+    type: 'boolean',
+    affects: 'nothing',
+    help: 'discard the committed work of an earlier run in DIR made with other settings',
+  },
+  quiet: { type: 'boolean', affects: 'nothing', help: 'no progress lines' },
+} as const satisfies OptionTable;
+
+export const USAGE = 'structflow run PIPELINE --input PATH --out DIR [options]';
+
+export function help(argv: string[]): string {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const shown = name && PIPELINES[name] ? [PIPELINES[name]] : Object.values(PIPELINES);
+  return [
+    `Usage: ${USAGE}`,
+    `  PIPELINE: ${Object.keys(PIPELINES).join(' | ')}`,
+    '',
+    'Options of every run:',
+    optionHelp(RUN_OPTIONS),
+    ...shown.flatMap((p) => ['', `${p.name} (${p.summary}):`, optionHelp(p.options)]),
+  ].join('\n');
+}
+
+/** This process's rank and the number of ranks: flags first, then Slurm arrays, then Kubernetes Indexed Jobs. */
+function rankOf(rankArg?: number, worldArg?: number): { rank: number; world: number } | undefined {
+  const env = process.env;
+  const rank = rankArg ?? env.SLURM_ARRAY_TASK_ID ?? env.JOB_COMPLETION_INDEX;
+  const world = worldArg ?? env.SLURM_ARRAY_TASK_COUNT;
+  if (rank === undefined && world === undefined) return undefined;
+  const r = Number(rank ?? 0);
+  const w = Number(world);
+  if (!Number.isInteger(w) || w < 1)
+    throw new UsageError(`the number of ranks is missing or not a positive integer: --world W`);
+  if (!Number.isInteger(r) || r < 0 || r >= w) throw new UsageError(`rank ${rank} is not in 0..${w - 1}`);
+  return { rank: r, world: w };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  const pipeline = name ? PIPELINES[name] : undefined;
+  if (!pipeline)
+    throw new UsageError(`unknown pipeline "${name ?? ''}"; available: ${Object.keys(PIPELINES).join(', ')}`);
+  const table = { ...RUN_OPTIONS, ...pipeline.options };
+  const { values: v, positionals } = parseOptions(table, rest);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const { steps, final } = pipeline.steps(v);
+  let p;
+  try {
+    p = plan(steps, final, v.until);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const until = v.until ?? p.names[p.names.length - 1]!;
+  const partition = rankOf(v.rank, v.world);
+  await runToShards({
+    pipeline: pipeline.name,
+    until,
+    plan: p,
+    units: (ctx) =>
+      readProblemUnits(ctx, v.input, {
+        unitSize: v['unit-size'],
+        ...(v['input-format'] ? { format: v['input-format'] } : {}),
+        ...(partition ? { partition } : {}),
+      }),
+    out: v.out,
+    rowsPerShard: v['rows-per-shard'],
+    engine: PARQUET_ENGINES[v['parquet-engine']]!,
+    concurrency: v.concurrency,
+    overwrite: v.overwrite,
+    progress: !v.quiet,
+    settings: { pipeline: pipeline.name, until, partition, ...recordSettings(table, v) },
+    config: { ...v, ...(partition ? { partition } : {}) },
+  });
+}

@@ -1,0 +1,99 @@
+import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
+import { exportBatches, train, TRAIN_DEFAULTS as D } from '../../lib/train/trainer.ts';
+
+export const TRAIN_OPTIONS = {
+  shards: {
+    type: 'string',
+    required: true,
+    arg: 'DIR',
+    help: "a pipeline's output folder (manifest.json + shards), read in manifest order",
+  },
+  model: {
+    type: 'string',
+    required: true,
+    arg: 'DIR',
+    help: 'the built-in tiny model folder, or a Hugging Face model (needs transformers)',
+  },
+  out: { type: 'string', required: true, arg: 'DIR', help: 'checkpoints, metrics.jsonl, metrics.png' },
+  loss: { type: 'choice', choices: ['dpo', 'target-dpo', 'target-rpo'], default: D.loss, help: 'the loss' },
+  preset: {
+    type: 'choice',
+    choices: ['structurecoder', 'targetdpo'],
+    default: D.preset,
+    help: 'beta 0.5 (structurecoder) or 0.1 (targetdpo)',
+  },
+  beta: { type: 'number', min: 0, help: "override the preset's beta" },
+  alpha: { type: 'number', min: 0, help: 'the RPO weight (default 1.0)' },
+  lr: { type: 'number', min: 0, default: D.lr, help: 'learning rate' },
+  optimizer: { type: 'choice', choices: ['rmsprop', 'adamw'], default: D.optimizer, help: 'the optimizer' },
+  'warmup-ratio': {
+    type: 'number',
+    min: 0,
+    default: D.warmupRatio,
+    help: 'warm-up share of the cosine schedule',
+  },
+  'batch-size': { type: 'int', default: D.batchSize, help: 'pairs per micro-batch' },
+  'grad-accum': { type: 'int', default: D.gradAccum, help: 'micro-batches per optimizer step' },
+  steps: { type: 'int', help: 'stop after N optimizer steps (default: one pass)' },
+  'fim-rate': {
+    type: 'number',
+    min: 0,
+    default: D.fimRate,
+    help: 'probability of the FIM format per block pair',
+  },
+  'max-len': { type: 'int', default: D.maxLen, help: 'drop pairs longer than N tokens' },
+  seed: { type: 'int', min: 0, default: D.seed, help: 'seed of the FIM/chat draws and of torch' },
+  'checkpoint-every': {
+    type: 'int',
+    min: 0,
+    default: D.checkpointEvery,
+    help: 'save a checkpoint every N steps (always at the end; 0: only then)',
+  },
+  tokenizer: { type: 'string', arg: 'DIR', help: "folder of the tokenizer.json (default: the model's)" },
+  resume: { type: 'boolean', help: 'continue from DIR/checkpoint at the exact next pair' },
+  'export-batches': {
+    type: 'string',
+    arg: 'FILE',
+    help: 'write the batch stream to FILE instead of training, for several GPUs:\ntorchrun --nproc_per_node N python/train_worker.py --input FILE --model DIR --out DIR --total-steps S',
+  },
+} as const satisfies OptionTable;
+
+export const USAGE = 'structflow train --shards DIR --model DIR --out DIR [options]';
+
+export const help = () => [`Usage: ${USAGE}`, '', optionHelp(TRAIN_OPTIONS)].join('\n');
+
+export async function main(argv: string[]): Promise<void> {
+  const { values: v, positionals } = parseOptions(TRAIN_OPTIONS, argv);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const tokenizer = v.tokenizer ? { tokenizer: v.tokenizer } : {};
+  if (v['export-batches']) {
+    const to = v['export-batches'];
+    const { sent, dropped } = await exportBatches(
+      { shards: v.shards, model: v.model, out: v.out, batchSize: v['batch-size'], ...tokenizer },
+      to,
+    );
+    process.stderr.write(`${sent} pairs (${dropped} dropped) → ${to}\n`);
+    return;
+  }
+  await train({
+    shards: v.shards,
+    model: v.model,
+    out: v.out,
+    loss: v.loss,
+    preset: v.preset,
+    optimizer: v.optimizer,
+    lr: v.lr,
+    warmupRatio: v['warmup-ratio'],
+    batchSize: v['batch-size'],
+    gradAccum: v['grad-accum'],
+    fimRate: v['fim-rate'],
+    maxLen: v['max-len'],
+    seed: v.seed,
+    checkpointEvery: v['checkpoint-every'],
+    resume: v.resume,
+    ...(v.beta !== undefined ? { beta: v.beta } : {}),
+    ...(v.alpha !== undefined ? { alpha: v.alpha } : {}),
+    ...(v.steps !== undefined ? { steps: v.steps } : {}),
+    ...tokenizer,
+  });
+}

@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util';
+
+/** A command-line mistake: printed with the command's usage line, exit status 2. */
+export class UsageError extends Error {}
+
+/**
+ * One command-line option, declared once: parsing, `--help` and the reuse of committed work all come
+ * from this table entry.
+ */
+export interface OptionSpec {
+  type: 'string' | 'int' | 'number' | 'boolean' | 'choice';
+  help: string;
+  default?: string | number | boolean;
+  /** The values a `choice` takes. */
+  choices?: readonly string[];
+  /** Least value of a number (default: 1 for `int`, none for `number`). */
+  min?: number;
+  /** Placeholder of the value in `--help` (default by type: N, X, S…). */
+  arg?: string;
+  /**
+   * What the value changes: `records` (the default) the records a run commits, so committed units are
+   * reused only by a run with the same value; `final` only the final step (run again at every start);
+   * `nothing` neither (worker counts, folders, terminal output).
+   */
+  affects?: 'records' | 'final' | 'nothing';
+  /** Needed by the command. */
+  required?: boolean;
+}
+
+export type OptionTable = Record<string, OptionSpec>;
+
+type Base<S extends OptionSpec> = S['type'] extends 'boolean'
+  ? boolean
+  : S['type'] extends 'int' | 'number'
+    ? number
+    : S extends { choices: readonly (infer C)[] }
+      ? C
+      : string;
+
+/** Parsed values, typed from the table: an option without a default may be undefined. */
+export type OptionValues<T extends OptionTable> = {
+  -readonly [K in keyof T]: T[K] extends { default: unknown } | { type: 'boolean' } | { required: true }
+    ? Base<T[K]>
+    : Base<T[K]> | undefined;
+};
+
+/** Parse `argv` against a table; positionals are returned as they are. */
+export function parseOptions<T extends OptionTable>(
+  table: T,
+  argv: string[],
+): { values: OptionValues<T>; positionals: string[] } {
+  const { values: raw, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: Object.fromEntries(
+      Object.entries(table).map(([k, s]) => [k, { type: s.type === 'boolean' ? 'boolean' : 'string' }]),
+    ) as Record<string, { type: 'string' | 'boolean' }>,
+  });
+  const values: Record<string, unknown> = {};
+  for (const [flag, spec] of Object.entries(table)) {
+    const v = (raw as Record<string, string | boolean | undefined>)[flag];
+    if (v === undefined) {
+      if (spec.required) throw new UsageError(`--${flag} is required: ${spec.help.split('\n')[0]}`);
+      values[flag] = spec.type === 'boolean' ? (spec.default ?? false) : spec.default;
+      continue;
+    }
+    values[flag] = convert(flag, spec, v);
+  }
+  return { values: values as OptionValues<T>, positionals };
+}
+
+function convert(flag: string, spec: OptionSpec, v: string | boolean): unknown {
+  if (spec.type === 'boolean' || spec.type === 'string') return v;
+  const s = String(v);
+  if (spec.type === 'choice') {
+    if (!spec.choices?.includes(s))
+      throw new UsageError(`--${flag} must be one of ${spec.choices?.join('|')}, got "${s}"`);
+    return s;
+  }
+  const n = Number(s);
+  const min = spec.min ?? (spec.type === 'int' ? 1 : undefined);
+  const kind = spec.type === 'int' ? 'an integer' : 'a number';
+  if (s.trim() === '' || !Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n)))
+    throw new UsageError(`--${flag} must be ${kind}${min === undefined ? '' : ` ≥ ${min}`}, got "${s}"`);
+  if (min !== undefined && n < min) throw new UsageError(`--${flag} must be ${kind} ≥ ${min}, got "${s}"`);
+  return n;
+}
+
+const PLACEHOLDER = { string: 'S', int: 'N', number: 'X', choice: 'C', boolean: '' } as const;
+
+/** The table as `--help` lines: flag and value, then the help text, the choices and the default. */
+export function optionHelp(table: OptionTable): string {
+  const lines = Object.entries(table).map(([flag, s]) => {
+    const arg = s.type === 'boolean' ? '' : ` ${s.arg ?? PLACEHOLDER[s.type]}`;
+    const extra = [
+      s.choices ? s.choices.join('|') : '',
+      s.default !== undefined && s.default !== false ? `default ${String(s.default)}` : '',
+    ].filter(Boolean);
+    const help = s.help + (extra.length ? ` (${extra.join('; ')})` : '');
+    const head = `  --${flag}${arg}`;
+    const [first, ...rest] = help.split('\n');
+    const pad = head.length < 26 ? head.padEnd(26) : head + '\n' + ' '.repeat(26);
+    return [pad + first, ...rest.map((l) => ' '.repeat(26) + l)].join('\n');
+  });
+  return lines.join('\n');
+}
+
+/** The values that decide the committed records (`affects: 'records'`): a run reuses units only when they match. */
+export function recordSettings<T extends OptionTable>(
+  table: T,
+  values: OptionValues<T>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(table)
+      .filter(([, s]) => (s.affects ?? 'records') === 'records')
+      .map(([k]) => [k, (values as Record<string, unknown>)[k]]),
+  );
+}

@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { z } from 'zod';
+import type { RunContext } from './context.ts';
+import { describeZodError } from './schemas.ts';
+import { isBadRow, readRows, type RowOrError } from './sources.ts';
+
+/**
+ * One published dataset layout: how to recognise its rows and turn one into a record. A reader of
+ * rows in files (JSON lines, JSON, Parquet, Arrow) has `detect`; a reader of a folder layout has `folder`.
+ */
+export interface Reader<R> {
+  /** Its `--input-format` name. */
+  name: string;
+  /** Whether a row follows this layout, from its columns (tried in registration order). */
+  detect?: (row: Record<string, unknown>) => boolean;
+  /** The rows of a folder in this layout. */
+  folder?: (dir: string) => AsyncIterable<RowOrError>;
+  /** One row → a record; what it throws is the reject's detail. */
+  convert: (row: Record<string, unknown>) => R;
+}
+
+/** The reader's stage name in counters and rejects. */
+export const READ_STAGE = 'read';
+
+/** Rows per input unit unless told otherwise: the work that a crash can cost, and the grain of restarts. */
+export const DEFAULT_UNIT_SIZE = 256;
+
+export interface UnitOptions<R> {
+  /** The layouts the input may be in, in detection order. */
+  readers: readonly Reader<R>[];
+  /** What a converted row must satisfy. */
+  schema: z.ZodType<R>;
+  /** Its record with the row's position in the whole input (all ranks): the order a merge restores. */
+  position: (record: R, index: number) => R;
+  /** Force a layout (a reader's name) instead of detecting it from the path and the first row. */
+  format?: string;
+  /** Read only rows whose position in the whole input is `rank` modulo `world` (one rank of several). */
+  partition?: { rank: number; world: number };
+  /** Rows per unit (default DEFAULT_UNIT_SIZE). */
+  unitSize?: number;
+}
+
+/**
+ * A slice of the input that is worked on and committed as a whole: up to `unitSize` consecutive rows of
+ * one input file (or folder). Its key names the file, the file's size and modification time, the
+ * slice's place in it and its first input position, so a key seen before means the same rows.
+ */
+export interface InputUnit<R> {
+  key: string;
+  file: string;
+  chunk: number;
+  /** Input position of the unit's first row. */
+  first: number;
+  /** The unit's records, read and counted once. */
+  problems: () => AsyncGenerator<R>;
+  /** Pass the unit's rows by without converting or counting them (its work was committed before). */
+  skip: () => Promise<void>;
+}
+
+const DATA_FILE = /\.(jsonl|json|jsonl\.gz|json\.gz|parquet|arrow|arrows|ipc|feather)$/i;
+
+/**
+ * The files of an input: a comma-separated list of paths; a folder holding data files (read in name
+ * order, so new files named after the old ones extend a corpus); or one file or dataset folder.
+ */
+export function inputPaths(input: string): string[] {
+  return input.split(',').flatMap((p) => {
+    if (!existsSync(p)) throw new Error(`input not found: ${p}`);
+    if (!statSync(p).isDirectory()) return [p];
+    const files = readdirSync(p)
+      .filter((f) => DATA_FILE.test(f))
+      .sort();
+    return files.length ? files.map((f) => join(p, f)) : [p];
+  });
+}
+
+/** Records of an input, in units (see `InputUnit`). Each unit must be read or skipped in turn. */
+export function readUnits<R>(
+  ctx: RunContext,
+  input: string,
+  opts: UnitOptions<R>,
+): AsyncGenerator<InputUnit<R>> {
+  ctx.counter(READ_STAGE); // the first stage of the run's summary, before any record is read
+  if (opts.format && !opts.readers.some((r) => r.name === opts.format))
+    throw new Error(`unknown input format "${opts.format}"; known: ${names(opts.readers)}`);
+  return units(ctx, inputPaths(input), opts);
+}
+
+/** Records of an input, unit after unit. */
+export async function* readAll<R>(ctx: RunContext, input: string, opts: UnitOptions<R>): AsyncGenerator<R> {
+  for await (const unit of readUnits(ctx, input, opts)) yield* unit.problems();
+}
+
+const names = (readers: readonly Reader<unknown>[]) => readers.map((r) => r.name).join('|');
+
+/** The reader of a folder, and its rows. */
+function folderReader<R>(path: string, opts: UnitOptions<R>): Reader<R> {
+  const named = opts.format ? opts.readers.find((r) => r.name === opts.format) : undefined;
+  const reader = named ?? opts.readers.find((r) => r.folder);
+  if (!reader?.folder) {
+    const folders = opts.readers.filter((r) => r.folder).map((r) => r.name);
+    throw new Error(`${path} is a folder; only --input-format ${folders.join('|')} reads folders`);
+  }
+  return reader;
+}
+
+async function* units<R>(
+  ctx: RunContext,
+  paths: string[],
+  opts: UnitOptions<R>,
+): AsyncGenerator<InputUnit<R>> {
+  const size = opts.unitSize ?? DEFAULT_UNIT_SIZE;
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`unit size must be a positive integer, got ${size}`);
+  const ordinal = { next: 0 };
+  for (const path of paths) {
+    const st = statSync(path);
+    const isDir = st.isDirectory();
+    const named = opts.format ? opts.readers.find((r) => r.name === opts.format) : undefined;
+    if (named?.folder && !isDir) throw new Error(`--input-format ${named.name} needs a folder: ${path}`);
+    const fixed = isDir ? folderReader(path, opts) : named;
+    const it = (fixed?.folder ? fixed.folder(path) : readRows(path))[Symbol.asyncIterator]();
+    const stamp = isDir ? folderStamp(path) : `${st.size}:${st.mtimeMs}`;
+    const state: ConvertState<R> = { path, reader: fixed };
+    let pending = await it.next();
+    for (let chunk = 0; !pending.done; chunk++) {
+      let left = size;
+      async function* take(): AsyncGenerator<[number, RowOrError]> {
+        while (left > 0 && !pending.done) {
+          const row = pending.value;
+          left--;
+          pending = await it.next();
+          yield [ordinal.next++, row];
+        }
+      }
+      const first = ordinal.next;
+      const key = createHash('sha256')
+        .update(JSON.stringify([resolve(path), stamp, chunk, first, size]))
+        .digest('hex')
+        .slice(0, 24);
+      yield {
+        key,
+        file: path,
+        chunk,
+        first,
+        problems: async function* () {
+          for await (const [index, row] of take()) {
+            if (opts.partition && index % opts.partition.world !== opts.partition.rank) continue; // another rank's row
+            const p = convert(ctx, row, index, state, opts);
+            if (p) yield p;
+          }
+        },
+        skip: async () => {
+          for await (const _ of take());
+        },
+      };
+      for await (const _ of take()); // rows the consumer left unread belong to this unit, not the next
+    }
+  }
+}
+
+/** A folder changes when any file under it is added, removed or rewritten. */
+function folderStamp(root: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        const st = statSync(p);
+        h.update(`${relative(root, p)}:${st.size}:${st.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(root);
+  return h.digest('hex');
+}
+
+interface ConvertState<R> {
+  path: string;
+  reader: Reader<R> | undefined;
+}
+
+/** One input row → a record, or a reject of the `read` stage with the row's position and the reason. */
+function convert<R>(
+  ctx: RunContext,
+  r: RowOrError,
+  index: number,
+  state: ConvertState<R>,
+  opts: UnitOptions<R>,
+): R | undefined {
+  const stats = ctx.stage(READ_STAGE);
+  stats.counters.in++;
+  if (isBadRow(r)) {
+    stats.reject(r.where, 'unreadable_row', r.error);
+    return undefined;
+  }
+  state.reader ??= opts.readers.find((x) => x.detect?.(r.row));
+  if (!state.reader) {
+    throw new Error(
+      `cannot tell the dataset layout of ${state.path} from its first row (columns: ${Object.keys(r.row).join(', ')}); ` +
+        `name it with --input-format ${names(opts.readers)}`,
+    );
+  }
+  let record: R;
+  try {
+    record = state.reader.convert(r.row);
+  } catch (err) {
+    stats.reject(r.where, 'invalid_record', (err as Error).message);
+    return undefined;
+  }
+  const check = opts.schema.safeParse(record);
+  if (!check.success) {
+    stats.reject(r.where, 'invalid_record', describeZodError(check.error));
+    return undefined;
+  }
+  stats.counters.passed++;
+  stats.counters.out++;
+  return opts.position(record, index);
+}

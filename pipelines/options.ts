@@ -1,0 +1,113 @@
+import { DEFAULT_LINE_LENGTH } from '../lib/code/format.ts';
+import { DEFAULT_FAMILY, PROMPT_FAMILIES } from '../lib/code/prompts.ts';
+import { DEFAULT_RUN_SIZE } from '../lib/external-sort.ts';
+import { DEFAULT_PARAMS } from '../lib/generators/types.ts';
+import type { OptionTable } from '../lib/options.ts';
+import { DEFAULT_CPU_S } from '../lib/sandbox/pool.ts';
+import { DEFAULT_TIME_LIMITS } from '../operators/check.ts';
+import { DEFAULT_EPOCHS } from '../operators/curriculum.ts';
+import { DEFAULT_MAX_WORDS } from '../operators/split.ts';
+
+// Option groups the pipelines share; each pipeline's table spreads the groups it uses.
+
+export const FORMAT_OPTIONS = {
+  'line-length': { type: 'int', default: DEFAULT_LINE_LENGTH, help: 'Black line length' },
+  family: {
+    type: 'choice',
+    choices: Object.keys(PROMPT_FAMILIES),
+    default: DEFAULT_FAMILY,
+    help: 'prompt token set',
+  },
+} as const satisfies OptionTable;
+
+export const SANDBOX_OPTIONS = {
+  workers: { type: 'int', help: 'sandbox worker processes (default: one per core)', affects: 'nothing' },
+  'test-timeout': {
+    type: 'number',
+    min: 0.001,
+    arg: 'S',
+    default: DEFAULT_CPU_S,
+    help: 'CPU seconds per test in the sandbox at most (the wall limit is 3× that)',
+  },
+  'ref-time-factor': {
+    type: 'number',
+    min: 0,
+    arg: 'K',
+    default: DEFAULT_TIME_LIMITS.factor,
+    help: "check: a candidate's test may take K × its reference's CPU time (0 = always --test-timeout)",
+  },
+  'min-test-time': {
+    type: 'number',
+    min: 0,
+    arg: 'S',
+    default: DEFAULT_TIME_LIMITS.floor_s,
+    help: 'check: ... but never less than S CPU seconds',
+  },
+} as const satisfies OptionTable;
+
+export const GENERATION_OPTIONS = {
+  generator: {
+    type: 'choice',
+    choices: ['mutation', 'openai', 'onnx'],
+    default: 'mutation',
+    help: 'where candidates come from: mutation (no model), openai (a server), onnx (a local model)',
+  },
+  'model-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'local model for --generator onnx (model.onnx + tokenizer.json)',
+  },
+  'base-url': {
+    type: 'string',
+    arg: 'URL',
+    affects: 'nothing',
+    help: 'OpenAI-compatible server for --generator openai (key from $OPENAI_API_KEY)',
+  },
+  model: { type: 'string', arg: 'NAME', help: 'model name sent to the server' },
+  n: { type: 'int', default: DEFAULT_PARAMS.n, help: 'candidates per target' },
+  seed: {
+    type: 'int',
+    min: 0,
+    default: DEFAULT_PARAMS.seed,
+    help: 'seed of sampling, mutations and the curriculum shuffle',
+  },
+  cache: {
+    type: 'string',
+    arg: 'DIR',
+    affects: 'nothing',
+    help: 'generation and verdict cache (default OUT/cache)',
+  },
+  'no-cache': { type: 'boolean', affects: 'nothing', help: 'run without the caches' },
+} as const satisfies OptionTable;
+
+export const CURRICULUM_OPTIONS = {
+  epochs: {
+    type: 'int',
+    default: DEFAULT_EPOCHS,
+    affects: 'final',
+    help: 'copies of every curriculum bucket',
+  },
+  'sort-run-size': {
+    type: 'int',
+    default: DEFAULT_RUN_SIZE,
+    affects: 'nothing',
+    help: 'pairs the curriculum sorts in memory before spilling a run to disk',
+  },
+} as const satisfies OptionTable;
+
+export const SPLIT_OPTIONS = {
+  'max-words': { type: 'int', default: DEFAULT_MAX_WORDS, help: 'skip block targets of longer solutions' },
+  'keep-underscore-defs': {
+    type: 'boolean',
+    help: 'make defs with "_" in the name targets too (the reference skips them)',
+  },
+} as const satisfies OptionTable;
+
+export const PAIR_OPTIONS = {
+  'pair-mode': {
+    type: 'choice',
+    choices: ['paper', 'reference'],
+    default: 'paper',
+    help: 'paper: every wrong candidate paired; reference: one pair per target',
+  },
+} as const satisfies OptionTable;

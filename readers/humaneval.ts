@@ -1,0 +1,21 @@
+import type { Reader } from '../lib/units.ts';
+import type { Problem } from '../lib/schemas.ts';
+
+/** `openai_humaneval` rows: the solution is prompt + canonical solution; the tests call `check(entry)`. */
+export const humaneval: Reader<Problem> = {
+  name: 'humaneval',
+  detect: (row) => 'canonical_solution' in row && 'entry_point' in row,
+  convert(row) {
+    const prompt = String(row.prompt ?? '');
+    const entry = String(row.entry_point ?? '');
+    if (!entry) throw new Error('entry_point is empty');
+    return {
+      problem_id: String(row.task_id ?? ''),
+      source: 'humaneval',
+      question: prompt,
+      solutions: [prompt + String(row.canonical_solution ?? '')],
+      tests: { kind: 'assert', code: `${String(row.test ?? '')}\n\ncheck(${entry})\n` },
+      starter_code: prompt,
+    };
+  },
+};
