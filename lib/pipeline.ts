@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Column } from './arrow.ts';
 import { columnsOf } from './columns.ts';
 import type { RunContext } from './context.ts';
+import type { ReportSpec } from './report.ts';
 import { parseOptions, type OptionTable, type OptionValues } from './options.ts';
 
 /** One per-record step of a pipeline: a name (`--until` stops after it), its operator, what it emits. */
@@ -35,6 +36,8 @@ export interface Pipeline<T extends OptionTable = OptionTable, G = Record<string
   /** One line for `structflow help`. */
   summary: string;
   options: T;
+  /** What its report shows beyond the stage table. */
+  report?: ReportSpec;
   steps: (cfg: OptionValues<T>, given?: G) => { steps: Step[]; final?: FinalStep };
 }
 

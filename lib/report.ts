@@ -14,6 +14,34 @@ export interface RunInfo {
   finalStages: string[];
 }
 
+/** One panel of report.html. */
+export type Chart = { id: string; title: string } & (
+  | { kind: 'histogram'; stage: string; hist: string; label: string }
+  | { kind: 'verdicts' }
+  | { kind: 'origins' }
+  | { kind: 'throughput' }
+  | { kind: 'rejects' }
+);
+
+/**
+ * What a pipeline's report shows beyond the stage table: its charts, where the verdicts are counted,
+ * and which stage makes its pairs. Declared by the pipeline; the report itself knows no stage.
+ */
+export interface ReportSpec {
+  charts: Chart[];
+  /** Named counters `<prefix><verdict>` of a stage are its verdicts. */
+  verdictPrefix?: string;
+  /** The stage that makes the pairs, with its counters `<chosen><origin>`, `<rejected><origin>` and the
+   *  counter of pairs whose sides differ in more than one place. */
+  pairs?: { stage: string; chosen: string; rejected: string; multiRegion: string };
+}
+
+/** Every report ends with these. */
+const ALWAYS: Chart[] = [
+  { id: 'throughput', title: 'Throughput per stage (records in per second of work)', kind: 'throughput' },
+  { id: 'rejects', title: 'Rejects by stage and reason', kind: 'rejects' },
+];
+
 export const REPORT_JSON = 'report.json';
 export const REPORT_HTML = 'report.html';
 
@@ -41,18 +69,10 @@ export interface Report {
     /** Records that entered the stage per second of work (per second of the final step for its stages). */
     records_per_s: number;
   }[];
-  /** Verdicts per checking stage: stage → verdict → count. */
+  /** Verdicts per stage (from the counters the spec names): stage → verdict → count. */
   verdicts: Record<string, Record<string, number>>;
-  /** Block targets by length in lines and by nesting depth, and pairs by curriculum key (value → count). */
-  histograms: {
-    block_lines: Record<string, number>;
-    block_depth: Record<string, number>;
-    pairs_per_key: Record<string, number>;
-    /** Target-DPO: lines of D−, masked share of the rejected tokens (%, 5-point bins), rejected tokens (64-token bins). */
-    dminus_lines: Record<string, number>;
-    mask_coverage_pct: Record<string, number>;
-    rejected_tokens: Record<string, number>;
-  };
+  /** The histograms the spec charts, by histogram name: value → count. */
+  histograms: Record<string, Record<string, number>>;
   /** Where the two sides of the pairs came from (generator origins), and how many pairs have sides that
    *  differ in more than one place (a pair should teach one fix). */
   pairs: {
@@ -61,6 +81,8 @@ export interface Report {
     rejected: Record<string, number>;
     multi_region: number;
   };
+  /** The panels of report.html, in order: the spec's charts, then throughput and rejects. */
+  charts: Chart[];
   rejects: { stage: string; reason: string; count: number }[];
   /** The raw counts, so that the reports of ranks can be added up. */
   tally: Tally;
@@ -76,16 +98,25 @@ const byNumber = (h: Record<string, number> = {}) =>
       .sort(([a], [b]) => Number(a) - Number(b)),
   );
 
-export function buildReport(m: Manifest, tally: Tally, info: RunInfo): Report {
+export function buildReport(
+  m: Manifest,
+  tally: Tally,
+  info: RunInfo,
+  spec: ReportSpec = { charts: [] },
+): Report {
   const work = tally.wall_ms / 1000;
   const verdicts: Report['verdicts'] = {};
+  const prefix = spec.verdictPrefix;
   for (const [stage, c] of Object.entries(tally.counts)) {
     for (const [k, n] of Object.entries(c.stats)) {
-      if (k.startsWith('verdict_') && !k.endsWith('cache_hits')) (verdicts[stage] ??= {})[k.slice(8)] = n;
+      if (prefix && k.startsWith(prefix)) (verdicts[stage] ??= {})[k.slice(prefix.length)] = n;
     }
   }
-  const hist = (stage: string, name: string) => byNumber(tally.metrics[stage]?.hist[name]);
-  const pairStage = tally.counts.pair ?? tally.counts.focal; // StructureCoder's pairs, Target-DPO's
+  const histograms: Report['histograms'] = {};
+  for (const c of spec.charts) {
+    if (c.kind === 'histogram') histograms[c.hist] = byNumber(tally.metrics[c.stage]?.hist[c.hist]);
+  }
+  const pairStage = spec.pairs ? tally.counts[spec.pairs.stage] : undefined;
   const pairStats = Object.entries(pairStage?.stats ?? {});
   const sides = (prefix: string) =>
     Object.fromEntries(
@@ -114,20 +145,14 @@ export function buildReport(m: Manifest, tally: Tally, info: RunInfo): Report {
       records_per_s: rate(c.in, info.finalStages.includes(name) ? info.seconds.final : work),
     })),
     verdicts,
-    histograms: {
-      block_lines: hist('split', 'block_lines'),
-      block_depth: hist('split', 'block_depth'),
-      pairs_per_key: hist('curriculum', 'pairs_per_key'),
-      dminus_lines: hist('focal', 'dminus_lines'),
-      mask_coverage_pct: hist('focal', 'mask_coverage_pct'),
-      rejected_tokens: hist('focal', 'rejected_tokens'),
-    },
+    histograms,
     pairs: {
       total: pairStage?.out ?? 0,
-      chosen: sides('chosen_'),
-      rejected: sides('rejected_'),
-      multi_region: pairStage?.stats.multi_region ?? 0,
+      chosen: spec.pairs ? sides(spec.pairs.chosen) : {},
+      rejected: spec.pairs ? sides(spec.pairs.rejected) : {},
+      multi_region: spec.pairs ? (pairStage?.stats[spec.pairs.multiRegion] ?? 0) : 0,
     },
+    charts: [...spec.charts, ...ALWAYS],
     rejects: Object.entries(tally.counts).flatMap(([stage, c]) =>
       Object.entries(c.reasons).map(([reason, count]) => ({ stage, reason, count })),
     ),
@@ -136,8 +161,14 @@ export function buildReport(m: Manifest, tally: Tally, info: RunInfo): Report {
 }
 
 /** Writes `report.json` and the self-contained `report.html` next to a run's manifest. */
-export function writeReport(dir: string, m: Manifest, tally: Tally, info: RunInfo): Report {
-  const report = buildReport(m, tally, info);
+export function writeReport(
+  dir: string,
+  m: Manifest,
+  tally: Tally,
+  info: RunInfo,
+  spec?: ReportSpec,
+): Report {
+  const report = buildReport(m, tally, info, spec);
   atomicWrite(join(dir, REPORT_JSON), JSON.stringify(report, null, 2) + '\n');
   atomicWrite(join(dir, REPORT_HTML), renderReport(report));
   return report;
@@ -153,27 +184,6 @@ function chartLibrary(): string {
 const esc = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-/** The charts of a StructureCoder report: canvas id and title. */
-export const CHARTS = [
-  ['block-lines', 'Block targets by length (lines)'],
-  ['block-depth', 'Block targets by nesting depth'],
-  ['verdicts', 'Verdicts per stage'],
-  ['pairs-per-key', 'Pairs per curriculum bucket (lines of the golden middle)'],
-  ['pair-origins', 'Pair sides by origin (what made the chosen and the rejected text)'],
-  ['throughput', 'Throughput per stage (records in per second of work)'],
-  ['rejects', 'Rejects by stage and reason'],
-] as const;
-
-/** A Target-DPO report has no block targets; it shows what its pairs are made of instead. */
-export const TARGETDPO_CHARTS = [
-  ['dminus-lines', 'Pairs by D− size (lines of the rejected program outside the LCS)'],
-  ['mask-coverage', 'Mask coverage (masked tokens / rejected tokens, %)'],
-  ['rejected-tokens', 'Rejected programs by length (tokens, 64-token bins)'],
-  ...CHARTS.filter(([id]) => id !== 'block-lines' && id !== 'block-depth'),
-] as const;
-
-export const chartsOf = (pipeline: string) => (pipeline === 'targetdpo' ? TARGETDPO_CHARTS : CHARTS);
-
 /** The pipeline and, when the run stopped early, where (a Target-DPO run has no `--until`). */
 const title = (r: Report) =>
   r.until && r.until !== 'curriculum' ? `${r.pipeline} → ${r.until}` : r.pipeline;
@@ -186,9 +196,9 @@ export function renderReport(r: Report): string {
         `<td>${s.busy_s.toFixed(1)}</td><td>${s.records_per_s.toFixed(2)}</td></tr>`,
     )
     .join('\n');
-  const sections = chartsOf(r.pipeline)
+  const sections = r.charts
     .map(
-      ([id, title]) =>
+      ({ id, title }) =>
         `<section><h2>${esc(title)}</h2><div class="chart"><canvas id="${id}"></canvas></div>` +
         `<p class="empty" id="${id}-empty" hidden>Nothing to plot: the run stopped before this stage, or it saw no such records.</p></section>`,
     )
@@ -257,28 +267,25 @@ const RENDER = `
     }
     draw(id, 'bar', keys, [{ label: label, data: keys.map(function (k) { return h[k] || 0; }), backgroundColor: palette[0] }]);
   }
-  histogram('block-lines', r.histograms.block_lines, 'block targets');
-  histogram('block-depth', r.histograms.block_depth, 'block targets');
   var stages = Object.keys(r.verdicts);
   var kinds = [];
   stages.forEach(function (s) { Object.keys(r.verdicts[s]).forEach(function (v) { if (kinds.indexOf(v) < 0) kinds.push(v); }); });
-  draw('verdicts', 'bar', stages, kinds.map(function (v, i) {
-    return { label: v, data: stages.map(function (s) { return r.verdicts[s][v] || 0; }), backgroundColor: palette[i % palette.length] };
-  }), { scales: { x: { stacked: true }, y: { stacked: true } } });
-  histogram('pairs-per-key', r.histograms.pairs_per_key, 'pairs');
-  histogram('dminus-lines', r.histograms.dminus_lines, 'pairs');
-  histogram('mask-coverage', r.histograms.mask_coverage_pct, 'pairs');
-  histogram('rejected-tokens', r.histograms.rejected_tokens, 'pairs');
   var origins = Object.keys(r.pairs.chosen).concat(Object.keys(r.pairs.rejected).filter(function (o) { return !(o in r.pairs.chosen); }));
-  draw('pair-origins', 'bar', origins, ['chosen', 'rejected'].map(function (side, i) {
-    return { label: side, data: origins.map(function (o) { return r.pairs[side][o] || 0; }), backgroundColor: palette[i] };
-  }));
   var timed = r.stages.filter(function (s) { return s.in > 0; });
-  draw('throughput', 'bar', timed.map(function (s) { return s.name; }),
-    [{ label: 'records in per second', data: timed.map(function (s) { return s.records_per_s; }), backgroundColor: palette[4] }]);
-  draw('rejects', 'bar', r.rejects.map(function (x) { return x.stage + ': ' + x.reason; }),
-    [{ label: 'rejects', data: r.rejects.map(function (x) { return x.count; }), backgroundColor: palette[1] }],
-    { indexAxis: 'y' });
+  r.charts.forEach(function (c) {
+    if (c.kind === 'histogram') histogram(c.id, r.histograms[c.hist] || {}, c.label);
+    else if (c.kind === 'verdicts') draw(c.id, 'bar', stages, kinds.map(function (v, i) {
+      return { label: v, data: stages.map(function (s) { return r.verdicts[s][v] || 0; }), backgroundColor: palette[i % palette.length] };
+    }), { scales: { x: { stacked: true }, y: { stacked: true } } });
+    else if (c.kind === 'origins') draw(c.id, 'bar', origins, ['chosen', 'rejected'].map(function (side, i) {
+      return { label: side, data: origins.map(function (o) { return r.pairs[side][o] || 0; }), backgroundColor: palette[i] };
+    }));
+    else if (c.kind === 'throughput') draw(c.id, 'bar', timed.map(function (s) { return s.name; }),
+      [{ label: 'records in per second', data: timed.map(function (s) { return s.records_per_s; }), backgroundColor: palette[4] }]);
+    else if (c.kind === 'rejects') draw(c.id, 'bar', r.rejects.map(function (x) { return x.stage + ': ' + x.reason; }),
+      [{ label: 'rejects', data: r.rejects.map(function (x) { return x.count; }), backgroundColor: palette[1] }],
+      { indexAxis: 'y' });
+  });
   document.body.dataset.charts = String(drawn);
 })();
 `;

@@ -6,7 +6,7 @@ import { PartStore } from './parts.ts';
 import type { Plan } from './pipeline.ts';
 import { startProgress, summary } from './progress.ts';
 import { pullThrough } from './pull.ts';
-import { writeReport, type RunInfo } from './report.ts';
+import { writeReport, type ReportSpec, type RunInfo } from './report.ts';
 import { clearShards, concatFiles, parquetWasm, writeShards, type ParquetEngine } from './shards.ts';
 
 export const REJECTS_FILE = 'rejects.jsonl';
@@ -29,6 +29,8 @@ export interface OutputOptions {
   engine?: ParquetEngine;
   /** Written to the manifest. */
   config?: Record<string, unknown>;
+  /** What the report shows beyond the stage table (the pipeline's `report`). */
+  report?: ReportSpec;
   log?: (line: string) => void;
 }
 
@@ -179,7 +181,7 @@ export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInpu
     rejects: { file: REJECTS_FILE, rows: tally.rejects },
     config: opts.config ?? {},
   });
-  writeReport(opts.out, manifest, tally, w.info);
+  writeReport(opts.out, manifest, tally, w.info, opts.report);
   writeManifest(opts.out, manifest);
   log(summary(ctx));
   log(

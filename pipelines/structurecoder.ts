@@ -12,12 +12,14 @@ import { solutions } from '../operators/solutions.ts';
 import { split } from '../operators/split.ts';
 import type { Generator } from '../lib/generators/types.ts';
 import * as O from './options.ts';
+import { STRUCTURECODER_REPORT } from './report.ts';
 import { cached, makeGenerator, params, sandbox } from './resources.ts';
 
 /** StructureCoder (SPEC §2): format → label → split → FIM prompts → generate → check → pair → curriculum. */
 export const structurecoder = definePipeline({
   name: 'structurecoder',
   summary: 'block-level FIM preference pairs in curriculum order (StructureCoder)',
+  report: STRUCTURECODER_REPORT,
   options: {
     ...O.FORMAT_OPTIONS,
     ...O.SPLIT_OPTIONS,

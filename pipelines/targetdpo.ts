@@ -15,6 +15,7 @@ import { solutions } from '../operators/solutions.ts';
 import { split } from '../operators/split.ts';
 import type { Generator } from '../lib/generators/types.ts';
 import * as O from './options.ts';
+import { TARGETDPO_REPORT } from './report.ts';
 import { cached, makeGenerator, params, sandbox } from './resources.ts';
 
 const TINY_MODEL = fileURLToPath(new URL('../fixtures/tiny-model', import.meta.url));
@@ -29,6 +30,7 @@ const TINY_MODEL = fileURLToPath(new URL('../fixtures/tiny-model', import.meta.u
 export const targetdpo = definePipeline({
   name: 'targetdpo',
   summary: 'whole-program pairs with line diffs and token masks (Target-DPO)',
+  report: TARGETDPO_REPORT,
   options: {
     ...O.FORMAT_OPTIONS,
     ...O.SANDBOX_OPTIONS,

@@ -114,6 +114,7 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
       ctx,
       {
         pipeline: first.pipeline,
+        ...(pipeline.report ? { report: pipeline.report } : {}),
         until: final?.name ?? last,
         out,
         ...(opts.rowsPerShard ? { rowsPerShard: opts.rowsPerShard } : {}),

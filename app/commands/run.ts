@@ -116,6 +116,7 @@ export async function main(argv: string[]): Promise<void> {
   await runToShards({
     pipeline: pipeline.name,
     until,
+    ...(pipeline.report ? { report: pipeline.report } : {}),
     plan: p,
     units: (ctx) =>
       readProblemUnits(ctx, v.input, {
