@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// The command-line entry: registers the TypeScript loader, then runs lib/cli.ts.
-import { register } from 'tsx/esm/api';
+// The command-line entry: the compiled build (npm ci, npm run build) of app/cli.ts.
+import { main } from '../dist/app/cli.js';
 
-register();
-const { main } = await import('../app/cli.ts');
 process.exitCode = await main(process.argv.slice(2));

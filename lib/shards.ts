@@ -10,9 +10,13 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { RecordBatch, Table, tableToIPC } from 'apache-arrow';
-import * as pw from 'parquet-wasm/node';
-import parquet from 'parquetjs-lite';
+import type * as PW from 'parquet-wasm/node';
+import type Lite from 'parquetjs-lite';
+import { lazy } from './lazy.ts';
 import { BatchBuilder, type Column, type ColumnType } from './arrow.ts';
+
+const wasm = lazy<typeof PW>('parquet-wasm/node');
+const lite = lazy<typeof Lite>('parquetjs-lite');
 
 /** Writes one Arrow table as one Parquet file. */
 export interface ParquetEngine {
@@ -27,13 +31,13 @@ export interface ParquetEngine {
 export const parquetWasm: ParquetEngine = {
   name: 'parquet-wasm',
   async write(table, path) {
-    const wasmTable = pw.Table.fromIPCStream(tableToIPC(table, 'stream'));
-    const props = new pw.WriterPropertiesBuilder()
-      .setCompression(pw.Compression.ZSTD)
+    const wasmTable = wasm().Table.fromIPCStream(tableToIPC(table, 'stream'));
+    const props = new (wasm().WriterPropertiesBuilder)()
+      .setCompression(wasm().Compression.ZSTD)
       .setMaxRowGroupSize(table.numRows > 0 ? Math.min(table.numRows, 65536) : 1)
       .setCreatedBy('structflow')
       .build();
-    writeFileSync(path, pw.writeParquet(wasmTable, props));
+    writeFileSync(path, wasm().writeParquet(wasmTable, props));
   },
 };
 
@@ -50,7 +54,7 @@ const LITE_TYPES: Record<ColumnType, string> = {
 export const parquetLite: ParquetEngine = {
   name: 'parquetjs-lite',
   async write(table, path, columns) {
-    const schema = new parquet.ParquetSchema(
+    const schema = new (lite().ParquetSchema)(
       Object.fromEntries(
         columns.map((c) => [
           c.name,
@@ -63,7 +67,7 @@ export const parquetLite: ParquetEngine = {
         ]),
       ),
     );
-    const writer = await parquet.ParquetWriter.openFile(schema, path);
+    const writer = await lite().ParquetWriter.openFile(schema, path);
     writer.setRowGroupSize(Math.max(1, table.numRows));
     for (const row of table) {
       const obj: Record<string, unknown> = {};

@@ -5,7 +5,10 @@ import { createGunzip } from 'node:zlib';
 import { RecordBatchReader } from 'apache-arrow';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import parquet from 'parquetjs-lite';
+import type Lite from 'parquetjs-lite';
+import { lazy } from './lazy.ts';
+
+const lite = lazy<typeof Lite>('parquetjs-lite');
 
 /** A raw row of an input file and where it came from, so errors can name it. */
 export interface SourceRow {
@@ -101,7 +104,7 @@ export async function* readParquet(path: string): AsyncGenerator<RowOrError> {
 }
 
 async function* readParquetLite(path: string): AsyncGenerator<RowOrError> {
-  const reader = await parquet.ParquetReader.openFile(path);
+  const reader = await lite().ParquetReader.openFile(path);
   try {
     const cursor = reader.getCursor();
     let i = 0;

@@ -1,5 +1,6 @@
 import { pipe } from 'rxjs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from '../lib/root.ts';
 import { loadTokenizer } from '../lib/generators/onnx.ts';
 import { definePipeline, type Step } from '../lib/pipeline.ts';
 import * as S from '../lib/schemas.ts';
@@ -18,7 +19,7 @@ import * as O from './options.ts';
 import { TARGETDPO_REPORT } from './report.ts';
 import { cached, makeGenerator, params, sandbox } from './resources.ts';
 
-const TINY_MODEL = fileURLToPath(new URL('../fixtures/tiny-model', import.meta.url));
+const TINY_MODEL = join(ROOT, 'fixtures', 'tiny-model');
 
 /**
  * Target-DPO (SPEC §3). Without a model (the mutation generator, the default): every passing reference

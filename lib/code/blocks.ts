@@ -1,5 +1,8 @@
-import Parser from 'tree-sitter';
-import Python from 'tree-sitter-python';
+import type Parser from 'tree-sitter';
+import { lazy } from '../lazy.ts';
+
+const TreeSitter = lazy<typeof Parser>('tree-sitter');
+const python = lazy<unknown>('tree-sitter-python');
 
 export type BlockKind = 'if' | 'for' | 'while' | 'def';
 
@@ -31,8 +34,8 @@ export function parsePython(code: string): Parser.Tree {
 function parse(code: string): Parser.Tree {
   if (last?.code === code) return last.tree;
   if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(Python as unknown as Parser.Language);
+    parser = new (TreeSitter())();
+    parser.setLanguage(python() as Parser.Language);
   }
   // the binding reads the input in 32 KiB chunks by default; one buffer for the whole file is faster
   const tree = parser.parse(code, undefined, { bufferSize: code.length * 2 + 1 });

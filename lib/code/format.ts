@@ -1,4 +1,7 @@
-import { PositionEncoding, Workspace } from '@astral-sh/ruff-wasm-nodejs';
+import type { Workspace } from '@astral-sh/ruff-wasm-nodejs';
+import { lazy } from '../lazy.ts';
+
+const ruff = lazy<typeof import('@astral-sh/ruff-wasm-nodejs')>('@astral-sh/ruff-wasm-nodejs');
 
 /** Black's default line length, which the StructureCoder reference used. */
 export const DEFAULT_LINE_LENGTH = 88;
@@ -15,7 +18,7 @@ export class FormatError extends Error {}
 export function formatPython(code: string, lineLength = DEFAULT_LINE_LENGTH): string {
   let ws = workspaces.get(lineLength);
   if (!ws) {
-    ws = new Workspace({ 'line-length': lineLength }, PositionEncoding.Utf16);
+    ws = new (ruff().Workspace)({ 'line-length': lineLength }, ruff().PositionEncoding.Utf16);
     workspaces.set(lineLength, ws);
   }
   try {

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { lazy } from '../lazy.ts';
 import { hash32, prng } from '../random.ts';
 import type { Generation, GenerationRequest, Generator } from './types.ts';
+
+const ort = lazy<typeof import('onnxruntime-node')>('onnxruntime-node');
 
 export interface OnnxOptions {
   /** A folder with `model.onnx` (input `input_ids` [batch, seq] → `logits` [batch, seq, vocab]),
@@ -63,7 +66,7 @@ export class OnnxGenerator implements Generator {
   readonly name = 'onnx';
   readonly continues = true;
   readonly model: string;
-  private session?: Promise<ort.InferenceSession>;
+  private session?: Promise<Ort.InferenceSession>;
   private tokenizer?: Tokenizer;
   private readonly maxPositions: number;
   private readonly eos: number | undefined;
@@ -82,7 +85,7 @@ export class OnnxGenerator implements Generator {
 
   private load() {
     this.tokenizer ??= loadTokenizer(this.opts.modelDir);
-    this.session ??= ort.InferenceSession.create(join(this.opts.modelDir, 'model.onnx'));
+    this.session ??= ort().InferenceSession.create(join(this.opts.modelDir, 'model.onnx'));
     return { tokenizer: this.tokenizer, session: this.session };
   }
 
@@ -100,7 +103,7 @@ export class OnnxGenerator implements Generator {
       let text = '';
       for (let step = 0; step < max_tokens; step++) {
         const window = ids.slice(-this.maxPositions);
-        const input = new ort.Tensor('int64', BigInt64Array.from(window.map((x) => BigInt(x))), [
+        const input = new (ort().Tensor)('int64', BigInt64Array.from(window.map((x) => BigInt(x))), [
           1,
           window.length,
         ]);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { ROOT } from '../root.ts';
 import type { TestResult, TestSpec, Verdict } from '../schemas.ts';
 import { requireBwrap, resolveSandboxPython } from './bwrap.ts';
 import { ProcFailure, SandboxProc } from './proc.ts';
@@ -60,8 +61,8 @@ export interface PoolOptions {
   cacheDir?: string;
 }
 
-const RUNNER = new URL('../../python/sandbox_runner.py', import.meta.url).pathname;
-const JUDGE = new URL('../../python/sandbox_judge.py', import.meta.url).pathname;
+const RUNNER = join(ROOT, 'python', 'sandbox_runner.py');
+const JUDGE = join(ROOT, 'python', 'sandbox_judge.py');
 /** CPU seconds a test may take unless told otherwise. */
 export const DEFAULT_CPU_S = 5;
 const DEFAULT_PROGRAM_WALL_S = 60;

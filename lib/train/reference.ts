@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { lazy } from '../lazy.ts';
 import type { Column } from '../arrow.ts';
 import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, writeManifest } from '../manifest.ts';
@@ -7,11 +8,13 @@ import { clearShards, writeShards } from '../shards.ts';
 import { isBadRow, readParquet } from '../sources.ts';
 import { buildExample, type PairRow, type Side, type TrainOptions } from './examples.ts';
 
+const ort = lazy<typeof import('onnxruntime-node')>('onnxruntime-node');
+
 /** Sum of log-probabilities of the counted tokens of one side, from an ONNX causal LM (as python/dpo.py). */
-export async function onnxLogp(session: ort.InferenceSession, side: Side): Promise<number> {
+export async function onnxLogp(session: Ort.InferenceSession, side: Side): Promise<number> {
   const n = side.ids.length;
   const out = await session.run({
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(side.ids.map(BigInt)), [1, n]),
+    input_ids: new (ort().Tensor)('int64', BigInt64Array.from(side.ids.map(BigInt)), [1, n]),
   });
   const logits = out.logits!.data as Float32Array;
   const vocab = logits.length / n;
@@ -49,7 +52,7 @@ export async function precomputeReference(
 ): Promise<number> {
   const m = readManifest(shards);
   const tok = loadTokenizer(modelDir);
-  const session = await ort.InferenceSession.create(join(modelDir, 'model.onnx'));
+  const session = await ort().InferenceSession.create(join(modelDir, 'model.onnx'));
   clearShards(out);
   async function* rows(): AsyncGenerator<Record<string, unknown>> {
     for (const s of m.shards) {

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from '../root.ts';
 import { createInterface } from 'node:readline';
 import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, type Manifest } from '../manifest.ts';
@@ -74,8 +75,8 @@ export interface TrainSummary {
   plot?: string;
 }
 
-const WORKER = new URL('../../python/train_worker.py', import.meta.url).pathname;
-const PLOT = new URL('../../python/plot_metrics.py', import.meta.url).pathname;
+const WORKER = join(ROOT, 'python', 'train_worker.py');
+const PLOT = join(ROOT, 'python', 'plot_metrics.py');
 
 /** An interpreter that has PyTorch: the one behind `python3`, else Debian's (where python3-torch installs). */
 export function torchPython(explicit?: string): string {
