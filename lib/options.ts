@@ -17,6 +17,8 @@ export interface OptionSpec {
   min?: number;
   /** Placeholder of the value in `--help` (default by type: N, X, S…). */
   arg?: string;
+  /** The default as `--help` shows it, where the value itself is not for people (an absolute path). */
+  shownDefault?: string;
   /**
    * What the value changes: `records` (the default) the records a run commits, so committed units are
    * reused only by a run with the same value; `final` only the final step (run again at every start);
@@ -87,7 +89,7 @@ function convert(flag: string, spec: OptionSpec, v: string | boolean): unknown {
   return n;
 }
 
-const PLACEHOLDER = { string: 'S', int: 'N', number: 'X', choice: 'C', boolean: '' } as const;
+const PLACEHOLDER = { string: 'S', int: 'N', number: 'X', choice: 'NAME', boolean: '' } as const;
 
 /** The table as `--help` lines: flag and value, then the help text, the choices and the default. */
 export function optionHelp(table: OptionTable): string {
@@ -95,7 +97,8 @@ export function optionHelp(table: OptionTable): string {
     const arg = s.type === 'boolean' ? '' : ` ${s.arg ?? PLACEHOLDER[s.type]}`;
     const extra = [
       s.choices ? s.choices.join('|') : '',
-      s.default !== undefined && s.default !== false ? `default ${String(s.default)}` : '',
+      s.shownDefault ? `default ${s.shownDefault}` : '',
+      !s.shownDefault && s.default !== undefined && s.default !== false ? `default ${String(s.default)}` : '',
     ].filter(Boolean);
     const help = s.help + (extra.length ? ` (${extra.join('; ')})` : '');
     const head = `  --${flag}${arg}`;

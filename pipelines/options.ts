@@ -15,6 +15,7 @@ export const FORMAT_OPTIONS = {
   family: {
     type: 'choice',
     choices: Object.keys(PROMPT_FAMILIES),
+    arg: 'F',
     default: DEFAULT_FAMILY,
     help: 'prompt token set',
   },
@@ -27,7 +28,7 @@ export const SANDBOX_OPTIONS = {
     min: 0.001,
     arg: 'S',
     default: DEFAULT_CPU_S,
-    help: 'CPU seconds per test in the sandbox at most (the wall limit is 3× that)',
+    help: 'CPU seconds per test in the sandbox at most (the wall limit: max(3× that, that + 2 s))',
   },
   'ref-time-factor': {
     type: 'number',
@@ -49,6 +50,7 @@ export const GENERATION_OPTIONS = {
   generator: {
     type: 'choice',
     choices: ['mutation', 'openai', 'onnx'],
+    arg: 'G',
     default: 'mutation',
     help: 'where candidates come from: mutation (no model), openai (a server), onnx (a local model)',
   },
@@ -107,6 +109,7 @@ export const PAIR_OPTIONS = {
   'pair-mode': {
     type: 'choice',
     choices: ['paper', 'reference'],
+    arg: 'M',
     default: 'paper',
     help: 'paper: every wrong candidate paired; reference: one pair per target',
   },

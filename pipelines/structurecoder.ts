@@ -1,19 +1,12 @@
-import { pipe } from 'rxjs';
 import { definePipeline } from '../lib/pipeline.ts';
-import * as S from '../lib/schemas.ts';
-import { check } from '../operators/check.ts';
-import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
-import { fim } from '../operators/fim.ts';
-import { format } from '../operators/format.ts';
-import { generate } from '../operators/generate.ts';
-import { label } from '../operators/label.ts';
-import { pair } from '../operators/pair.ts';
-import { solutions } from '../operators/solutions.ts';
-import { split } from '../operators/split.ts';
 import type { Generator } from '../lib/generators/types.ts';
+import * as S from '../lib/schemas.ts';
+import { pair } from '../operators/pair.ts';
+import { split } from '../operators/split.ts';
 import * as O from './options.ts';
 import { STRUCTURECODER_REPORT } from './report.ts';
-import { cached, makeGenerator, params, sandbox } from './resources.ts';
+import { makeGenerator } from './resources.ts';
+import { checkStep, curriculumStep, fimStep, formatStep, generateStep, labelStep } from './steps.ts';
 
 /** StructureCoder (SPEC §2): format → label → split → FIM prompts → generate → check → pair → curriculum. */
 export const structurecoder = definePipeline({
@@ -30,42 +23,24 @@ export const structurecoder = definePipeline({
   },
   steps: (cfg, given: { generator?: Generator } = {}) => {
     const gen = given.generator ?? makeGenerator(cfg);
-    const timeLimits = { factor: cfg['ref-time-factor'], floor_s: cfg['min-test-time'] };
-    const splitOpts = { maxWords: cfg['max-words'], skipUnderscoreDefs: !cfg['keep-underscore-defs'] };
-    const pairOpts = {
-      mode: cfg['pair-mode'],
-      chosen: gen.editsGolden ? 'golden' : 'nearest',
-      family: cfg.family,
-    } as const;
+    const blocks = { maxWords: cfg['max-words'], skipUnderscoreDefs: !cfg['keep-underscore-defs'] };
+    // model-free candidates are edits of the golden middle: it is their chosen side (SPEC §2.7 note)
+    const chosen = gen.editsGolden ? 'golden' : 'nearest';
     return {
       steps: [
+        formatStep(cfg),
+        labelStep(cfg),
+        { name: 'split', output: S.Target, op: (ctx) => split(ctx, blocks) },
+        fimStep(cfg),
+        generateStep(cfg, gen),
+        checkStep(cfg),
         {
-          name: 'format',
-          output: S.FormattedSolution,
-          op: (ctx) => pipe(solutions(ctx), format(ctx, { lineLength: cfg['line-length'] })),
+          name: 'pair',
+          output: S.Pair,
+          op: (ctx) => pair(ctx, { mode: cfg['pair-mode'], chosen, family: cfg.family }),
         },
-        { name: 'label', output: S.LabeledSolution, op: (ctx) => label(ctx, { pool: sandbox(ctx, cfg) }) },
-        { name: 'split', output: S.Target, op: (ctx) => split(ctx, splitOpts) },
-        { name: 'fim', output: S.PromptedTarget, op: (ctx) => fim(ctx, { family: cfg.family }) },
-        {
-          name: 'generate',
-          output: S.Candidate,
-          op: (ctx) => generate(ctx, { generator: cached(ctx, cfg, gen), params: params(cfg) }),
-        },
-        {
-          name: 'check',
-          output: S.CheckedCandidate,
-          op: (ctx) => check(ctx, { pool: sandbox(ctx, cfg), timeLimits }),
-        },
-        { name: 'pair', output: S.Pair, op: (ctx) => pair(ctx, pairOpts) },
       ],
-      final: {
-        name: 'curriculum',
-        output: ordered(S.Pair),
-        run: (ctx, pairs) =>
-          curriculum(ctx, pairs, { epochs: cfg.epochs, seed: cfg.seed, runSize: cfg['sort-run-size'] }),
-        describe: keyRange,
-      },
+      final: curriculumStep(cfg, S.Pair),
     };
   },
 });

@@ -20,6 +20,7 @@ export const REF_OPTIONS = {
   loss: {
     type: 'choice',
     choices: ['dpo', 'target-dpo', 'target-rpo'],
+    arg: 'L',
     default: TRAIN_DEFAULTS.loss,
     help: 'the loss the log-probs are for (Target-DPO counts only the D− tokens)',
   },

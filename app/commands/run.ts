@@ -25,7 +25,9 @@ export const RUN_OPTIONS = {
   'input-format': {
     type: 'choice',
     choices: INPUT_FORMATS,
-    help: 'the dataset layout (default: detected from the path and the first row)',
+    arg: 'F',
+    shownDefault: 'detected from the path and the first row',
+    help: 'the dataset layout',
   },
   until: {
     type: 'string',
@@ -41,6 +43,7 @@ export const RUN_OPTIONS = {
   'parquet-engine': {
     type: 'choice',
     choices: Object.keys(PARQUET_ENGINES),
+    arg: 'E',
     default: 'parquet-wasm',
     affects: 'final',
     help: 'Parquet writer',
@@ -78,7 +81,7 @@ export function help(argv: string[]): string {
     '',
     'Options of every run:',
     optionHelp(RUN_OPTIONS),
-    ...shown.flatMap((p) => ['', `${p.name} (${p.summary}):`, optionHelp(p.options)]),
+    ...shown.flatMap((p) => ['', `${p.name}: ${p.summary}`, optionHelp(p.options)]),
   ].join('\n');
 }
 

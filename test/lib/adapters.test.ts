@@ -26,6 +26,19 @@ describe('adapters', () => {
     expect(back).to.deep.equal([-1, -2]);
   });
 
+  it('fromHighland pulls from a lazy highland source only as far as the consumer has read', async () => {
+    let made = 0;
+    const source = highland<number>((push, next) => {
+      made++;
+      push(null, made);
+      next();
+    });
+    const it = fromHighland(source)[Symbol.asyncIterator]();
+    for (let i = 1; i <= 3; i++) expect((await it.next()).value).to.equal(i);
+    expect(made).to.be.at.most(4); // an unbounded source, read three records ahead by at most one
+    await it.return?.(undefined);
+  });
+
   it('read from a Node stream and write into a Node writable that applies backpressure', async () => {
     const out = await collect(
       pullThrough(

@@ -194,10 +194,9 @@ describe('structflow run structurecoder', function () {
     expect(checks).to.equal(rows.length); // every candidate's verdict was counted from a run
     expect(m.counts.generate!.stats.cache_misses).to.equal(verdicts.size);
     structflow(...args.slice(0, -2), '--overwrite', '--until', 'generate');
-    expect(readManifest(out).counts.generate!.stats).to.include({
-      cache_hits: verdicts.size,
-      cache_misses: 0,
-    });
+    const again = readManifest(out).counts.generate!.stats;
+    expect(again.cache_hits).to.equal(verdicts.size);
+    expect(again.cache_misses ?? 0).to.equal(0); // a counter never hit is absent
   });
 
   it('explains a bad option', () => {

@@ -26,10 +26,12 @@ describe('generation cache', () => {
     });
     const cached = new GenerationCache(dir).wrap(gen);
     const first = await cached.generate(req('a'));
-    expect(await cached.generate(req('a'))).to.deep.equal(first);
+    expect(first).to.deep.equal([{ text: 'a!1', origin: 'm1', cached: false }]);
+    const hit = [{ text: 'a!1', origin: 'm1', cached: true }];
+    expect(await cached.generate(req('a'))).to.deep.equal(hit);
     // a new cache object on the same folder (a rerun) still has it
     const again = new GenerationCache(dir);
-    expect(await again.wrap(gen).generate(req('a'))).to.deep.equal(first);
+    expect(await again.wrap(gen).generate(req('a'))).to.deep.equal(hit);
     expect([again.hits, again.misses]).to.deep.equal([1, 0]);
     expect(calls).to.equal(1);
     await cached.generate(req('a', 1)); // other params: another key

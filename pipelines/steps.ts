@@ -1,0 +1,64 @@
+import { pipe } from 'rxjs';
+import type { Generator } from '../lib/generators/types.ts';
+import type { OptionTable, OptionValues } from '../lib/options.ts';
+import type { FinalStep, Step } from '../lib/pipeline.ts';
+import * as S from '../lib/schemas.ts';
+import type { z } from 'zod';
+import { check } from '../operators/check.ts';
+import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
+import { fim } from '../operators/fim.ts';
+import { format } from '../operators/format.ts';
+import { generate } from '../operators/generate.ts';
+import { label } from '../operators/label.ts';
+import { solutions } from '../operators/solutions.ts';
+import type * as O from './options.ts';
+import { cached, params, sandbox } from './resources.ts';
+
+// The steps both pipelines take, each from the options of its group (pipelines/options.ts).
+
+type Cfg<T extends OptionTable> = OptionValues<T>;
+
+export const formatStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>): Step => ({
+  name: 'format',
+  output: S.FormattedSolution,
+  op: (ctx) => pipe(solutions(ctx), format(ctx, { lineLength: cfg['line-length'] })),
+});
+
+export const labelStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>): Step => ({
+  name: 'label',
+  output: S.LabeledSolution,
+  op: (ctx) => label(ctx, { pool: sandbox(ctx, cfg) }),
+});
+
+export const fimStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>): Step => ({
+  name: 'fim',
+  output: S.PromptedTarget,
+  op: (ctx) => fim(ctx, { family: cfg.family }),
+});
+
+export const generateStep = (cfg: Cfg<typeof O.GENERATION_OPTIONS>, gen: Generator): Step => ({
+  name: 'generate',
+  output: S.Candidate,
+  op: (ctx) => generate(ctx, { generator: cached(ctx, cfg, gen), params: params(cfg) }),
+});
+
+export const checkStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>): Step => ({
+  name: 'check',
+  output: S.CheckedCandidate,
+  op: (ctx) =>
+    check(ctx, {
+      pool: sandbox(ctx, cfg),
+      timeLimits: { factor: cfg['ref-time-factor'], floor_s: cfg['min-test-time'] },
+    }),
+});
+
+export const curriculumStep = (
+  cfg: Cfg<typeof O.CURRICULUM_OPTIONS> & { seed: number },
+  pairs: z.ZodObject,
+): FinalStep => ({
+  name: 'curriculum',
+  output: ordered(pairs),
+  run: (ctx, records) =>
+    curriculum(ctx, records, { epochs: cfg.epochs, seed: cfg.seed, runSize: cfg['sort-run-size'] }),
+  describe: keyRange,
+});

@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readManifest } from '../../lib/manifest.ts';
+import { ROOT } from '../../lib/root.ts';
+import { FIXTURES, tmp } from '../helpers.ts';
+
+const CLI = join(ROOT, 'bin', 'structflow.js');
+const sf = (...args: string[]) => spawnSync('node', [CLI, ...args], { encoding: 'utf8' });
+
+describe('structflow (the compiled CLI)', function () {
+  this.timeout(120_000);
+
+  it('every command has its own --help and -h, from its option table', () => {
+    for (const cmd of ['run', 'merge', 'train', 'ref-logps', 'blocks']) {
+      for (const flag of ['--help', '-h']) {
+        const r = sf(cmd, flag);
+        expect(r.status, `${cmd} ${flag}: ${r.stderr}`).to.equal(0);
+        expect(r.stdout).to.match(new RegExp(`^Usage: structflow ${cmd}`));
+      }
+    }
+    expect(sf('train', '--help').stdout)
+      .to.include('--checkpoint-every N')
+      .and.include('learning rate (default 0.000001)');
+    expect(sf('help').stdout).to.include('ref-logps');
+  });
+
+  it("the README's option block is what `structflow run --help` prints", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /<!-- help:run -->\n```\n([\s\S]*?)```\n<!-- \/help -->/.exec(readme);
+    expect(block, 'the help:run block in README.md').to.not.equal(null);
+    expect(block![1]).to.equal(sf('run', '--help').stdout);
+  });
+
+  it('a mistake exits 2 with the reason and a short usage line, not the whole help', () => {
+    const r = sf('run', 'structurecoder', '--input', 'x', '--out', tmp(), '--epochs', 'three');
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.include('--epochs must be an integer ≥ 1, got "three"');
+    expect(r.stderr.split('\n').length).to.be.below(5);
+    const missing = sf('run', 'structurecoder', '--out', tmp());
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr).to.include('--input is required');
+    expect(sf('run', 'nosuch', '--input', 'x', '--out', 'y').stderr).to.include(
+      'available: structurecoder, targetdpo',
+    );
+  });
+
+  it('a final-step setting (--epochs, --rows-per-shard) changes without --overwrite and without rework', () => {
+    const dir = tmp();
+    const input = join(dir, 'five.jsonl');
+    const rows = readFileSync(join(FIXTURES, 'apps.jsonl'), 'utf8').trim().split('\n').slice(0, 5);
+    writeFileSync(input, rows.join('\n') + '\n');
+    const out = join(dir, 'out');
+    const run = (...extra: string[]) => {
+      const r = sf('run', 'structurecoder', '--input', input, '--out', out, '--quiet', ...extra);
+      expect(r.status, r.stderr).to.equal(0);
+      return { m: readManifest(out), log: r.stderr };
+    };
+    const three = run();
+    const two = run('--epochs', '2', '--rows-per-shard', '7');
+    expect(two.log).to.include('units: 1 (1 committed before, 0 worked now)');
+    expect(two.m.rows * 3).to.equal(three.m.rows * 2);
+    expect(two.m.shards.every((s) => s.rows <= 7)).to.equal(true);
+    const other = sf('run', 'structurecoder', '--input', input, '--out', out, '--quiet', '--max-words', '10');
+    expect(other.status).to.equal(1); // a setting that changes the records does need --overwrite
+    expect(other.stderr).to.include('--overwrite');
+  });
+});
