@@ -15,7 +15,13 @@ export const TRAIN_OPTIONS = {
     help: 'the built-in tiny model folder, or a Hugging Face model (needs transformers)',
   },
   out: { type: 'string', required: true, arg: 'DIR', help: 'checkpoints, metrics.jsonl, metrics.png' },
-  loss: { type: 'choice', choices: ['dpo', 'target-dpo', 'target-rpo'], arg: 'L', default: D.loss, help: 'the loss' },
+  loss: {
+    type: 'choice',
+    choices: ['dpo', 'target-dpo', 'target-rpo'],
+    arg: 'L',
+    default: D.loss,
+    help: 'the loss',
+  },
   preset: {
     type: 'choice',
     choices: ['structurecoder', 'targetdpo'],
@@ -26,7 +32,13 @@ export const TRAIN_OPTIONS = {
   beta: { type: 'number', min: 0, help: "override the preset's beta" },
   alpha: { type: 'number', min: 0, help: 'the RPO weight (default 1.0)' },
   lr: { type: 'number', min: 0, default: D.lr, help: 'learning rate' },
-  optimizer: { type: 'choice', choices: ['rmsprop', 'adamw'], arg: 'O', default: D.optimizer, help: 'the optimizer' },
+  optimizer: {
+    type: 'choice',
+    choices: ['rmsprop', 'adamw'],
+    arg: 'O',
+    default: D.optimizer,
+    help: 'the optimizer',
+  },
   'warmup-ratio': {
     type: 'number',
     min: 0,
