@@ -1,14 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { RecordBatchReader } from 'apache-arrow';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import type Lite from 'parquetjs-lite';
-import { lazy } from './lazy.ts';
 
-const lite = lazy<typeof Lite>('parquetjs-lite');
+// hyparquet-compressors 1.1.2 throws on an empty LZ4_RAW block (the single token 0x00 that pyarrow writes
+// for a page of nulls only); an empty page decompresses to nothing.
+const codecs = {
+  ...compressors,
+  LZ4_RAW: (input: Uint8Array, length: number) =>
+    length === 0 ? new Uint8Array(0) : compressors.LZ4_RAW!(input, length),
+};
 
 /** A raw row of an input file and where it came from, so errors can name it. */
 export interface SourceRow {
@@ -40,19 +43,66 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-/** JSON Lines, plain or gzip (detected from the magic bytes, not the name); also a single JSON array file. */
-export async function* readJsonl(path: string): AsyncGenerator<RowOrError> {
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 text of some bytes, or undefined where they are not valid UTF-8 (never a silent U+FFFD). */
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The lines of a file as bytes, decompressed when it is gzip. A gzip stream that ends early (a truncated
+ * download) yields its complete lines, then `{ truncated }` with the error: the cut line is lost, not the rest.
+ */
+async function* byteLines(path: string): AsyncGenerator<Buffer | { truncated: string }> {
   const raw = createReadStream(path);
   const input = (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  let pending: Buffer[] = [];
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+        pending.push(chunk.subarray(start, nl));
+        yield Buffer.concat(pending);
+        pending = [];
+        start = nl + 1;
+      }
+      if (start < chunk.length) pending.push(chunk.subarray(start));
+    }
+  } catch (err) {
+    raw.destroy();
+    yield { truncated: (err as Error).message };
+    return;
+  }
+  if (pending.length) yield Buffer.concat(pending);
+}
+
+/** JSON Lines, plain or gzip (detected from the magic bytes, not the name); also a single JSON array file. */
+export async function* readJsonl(path: string): AsyncGenerator<RowOrError> {
   let n = 0;
-  for await (const line of lines) {
+  for await (const bytes of byteLines(path)) {
     n++;
-    const text = line.trim();
+    if (!Buffer.isBuffer(bytes)) {
+      yield {
+        where: `${path}:${n}`,
+        error: `the file is cut off (${bytes.truncated}); the rows before line ${n} were read`,
+      };
+      return;
+    }
+    const decoded = decodeUtf8(bytes);
+    if (decoded === undefined) {
+      yield { where: `${path}:${n}`, error: 'the line is not valid UTF-8' };
+      continue;
+    }
+    const text = decoded.trim();
     if (!text) continue;
     if (n === 1 && text.startsWith('[')) {
       // a whole-file JSON array (HumanEval/MBPP are sometimes shipped so): small by nature, parse at once
-      yield* readJsonArray(path, input === raw ? undefined : true);
+      yield* readJsonArray(path);
       return;
     }
     try {
@@ -66,13 +116,23 @@ export async function* readJsonl(path: string): AsyncGenerator<RowOrError> {
   }
 }
 
-async function* readJsonArray(path: string, gzip?: boolean): AsyncGenerator<RowOrError> {
+async function* readJsonArray(path: string): AsyncGenerator<RowOrError> {
   const chunks: Buffer[] = [];
-  const raw = createReadStream(path);
-  for await (const c of gzip ? raw.pipe(createGunzip()) : raw) chunks.push(c as Buffer);
+  for await (const line of byteLines(path)) {
+    if (!Buffer.isBuffer(line)) {
+      yield { where: path, error: `the file is cut off (${line.truncated})` };
+      return;
+    }
+    chunks.push(line, Buffer.from('\n'));
+  }
+  const text = decodeUtf8(Buffer.concat(chunks));
+  if (text === undefined) {
+    yield { where: path, error: 'the file is not valid UTF-8' };
+    return;
+  }
   let rows: unknown;
   try {
-    rows = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    rows = JSON.parse(text);
   } catch (err) {
     yield { where: path, error: `invalid JSON: ${(err as Error).message}` };
     return;
@@ -89,42 +149,42 @@ async function* readJsonArray(path: string, gzip?: boolean): AsyncGenerator<RowO
 }
 
 /**
- * Parquet rows, one row group in memory at a time. parquetjs-lite reads the common codecs
- * (snappy, gzip, brotli); it has no ZSTD, which our own shards and many hub exports use, so
- * such files are read with hyparquet.
+ * Parquet rows with hyparquet, one row group in memory at a time: every codec (snappy, gzip, zstd, brotli,
+ * lz4, through hyparquet-compressors), data pages v1 and v2, dictionary encoding, nested lists and structs.
+ * Strings are decoded here, strictly, so a row with invalid UTF-8 is a bad row, not U+FFFD in the dataset.
  */
 export async function* readParquet(path: string): AsyncGenerator<RowOrError> {
-  const meta = await parquetMetadataAsync(await asyncBufferFromFile(path));
-  const codecs = new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)));
-  const jsReadable = [...codecs].every(
-    (c) => c === undefined || ['UNCOMPRESSED', 'SNAPPY', 'GZIP'].includes(c),
-  );
-  if (jsReadable) yield* readParquetLite(path);
-  else yield* readParquetHy(path);
-}
-
-async function* readParquetLite(path: string): AsyncGenerator<RowOrError> {
-  const reader = await lite().ParquetReader.openFile(path);
+  let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
-    const cursor = reader.getCursor();
-    let i = 0;
-    for (let rec = await cursor.next(); rec; rec = await cursor.next()) {
-      yield { row: normaliseRow(rec as Record<string, unknown>), where: `${path}#${i++}` };
-    }
-  } finally {
-    await reader.close();
+    file = await asyncBufferFromFile(path);
+    metadata = await parquetMetadataAsync(file);
+  } catch (err) {
+    yield { where: path, error: `not a readable Parquet file: ${(err as Error).message}` };
+    return;
   }
-}
-
-async function* readParquetHy(path: string): AsyncGenerator<RowOrError> {
-  const file = await asyncBufferFromFile(path);
-  const metadata = await parquetMetadataAsync(file);
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await parquetReadObjects({ file, metadata, compressors, rowStart, rowEnd });
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await parquetReadObjects({ file, metadata, compressors: codecs, rowStart, rowEnd, utf8: false });
+    } catch (err) {
+      yield {
+        where: `${path}#${rowStart}-${rowEnd - 1}`,
+        error: `unreadable row group: ${(err as Error).message}`,
+      };
+      rowStart = rowEnd;
+      continue;
+    }
     for (const [k, row] of rows.entries()) {
-      yield { row: normaliseRow(row), where: `${path}#${rowStart + k}` };
+      const where = `${path}#${rowStart + k}`;
+      try {
+        yield { row: normaliseRow(row), where };
+      } catch (err) {
+        if (!(err instanceof Utf8Error)) throw err;
+        yield { where, error: err.message };
+      }
     }
     rowStart = rowEnd;
   }
@@ -145,24 +205,25 @@ export async function* readArrow(path: string): AsyncGenerator<RowOrError> {
 // Parquet/Arrow give bigint for int64 and Buffers for untyped byte arrays; the dataset readers want JSON values.
 function normaliseRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = normaliseValue(v);
+  for (const [k, v] of Object.entries(row)) out[k] = normaliseValue(v, k);
   return out;
 }
 
-function normaliseValue(v: unknown): unknown {
+class Utf8Error extends Error {}
+
+function normaliseValue(v: unknown, field = ''): unknown {
   if (typeof v === 'bigint') return Number(v);
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  if (Array.isArray(v)) return v.map(normaliseValue);
+  if (v instanceof Uint8Array) {
+    const text = decodeUtf8(v);
+    if (text === undefined) throw new Utf8Error(`column ${field} is not valid UTF-8`);
+    return text;
+  }
+  if (Array.isArray(v)) return v.map((x) => normaliseValue(x, field));
   if (v && typeof v === 'object' && 'toJSON' in v && typeof v.toJSON === 'function') {
-    return normaliseValue((v as { toJSON(): unknown }).toJSON());
+    return normaliseValue((v as { toJSON(): unknown }).toJSON(), field);
   }
   if (v && typeof v === 'object' && !(v instanceof Date)) {
-    // parquetjs-lite nests repeated fields as { list: [{ element }] } in some writers' files
-    const o = v as Record<string, unknown>;
-    if (Array.isArray(o.list))
-      return o.list.map((e) => normaliseValue((e as { element?: unknown }).element ?? e));
-    return normaliseRow(o);
+    return normaliseRow(v as Record<string, unknown>);
   }
   return v;
 }

@@ -135,3 +135,10 @@ export function fullTarget(problem: Problem, middle: string, chat_prompt = 'CHAT
     prompt_family: 'qwen',
   };
 }
+
+/** The project's virtual environment's Python (pyarrow, datasets), made by `bash python/setup-venv.sh`. */
+export function venvPython(): string {
+  const py = new URL('../.venv/bin/python', import.meta.url).pathname;
+  if (!existsSync(py)) throw new Error(`${py} is missing: run bash python/setup-venv.sh (npm ci does)`);
+  return py;
+}
