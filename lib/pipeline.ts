@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Column } from './arrow.ts';
 import { columnsOf } from './columns.ts';
 import type { RunContext } from './context.ts';
+import type { Manifest } from './manifest.ts';
 import type { ReportSpec } from './report.ts';
 import { parseOptions, type OptionTable, type OptionValues } from './options.ts';
 
@@ -38,6 +39,8 @@ export interface Pipeline<T extends OptionTable = OptionTable, G = Record<string
   options: T;
   /** What its report shows beyond the stage table. */
   report?: ReportSpec;
+  /** Files written beside the manifest, from it (file name → content): entries for other tools. */
+  sidecars?: (m: Manifest) => Record<string, string>;
   steps: (cfg: OptionValues<T>, given?: G) => { steps: Step[]; final?: FinalStep };
 }
 

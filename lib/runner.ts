@@ -7,7 +7,14 @@ import type { Plan } from './pipeline.ts';
 import { startProgress, summary } from './progress.ts';
 import { pullThrough } from './pull.ts';
 import { writeReport, type ReportSpec, type RunInfo } from './report.ts';
-import { clearShards, concatFiles, parquetWasm, writeShards, type ParquetEngine } from './shards.ts';
+import {
+  atomicWrite,
+  clearShards,
+  concatFiles,
+  parquetWasm,
+  writeShards,
+  type ParquetEngine,
+} from './shards.ts';
 
 export const REJECTS_FILE = 'rejects.jsonl';
 
@@ -31,6 +38,8 @@ export interface OutputOptions {
   config?: Record<string, unknown>;
   /** What the report shows beyond the stage table (the pipeline's `report`). */
   report?: ReportSpec;
+  /** Files beside the manifest for other tools (the pipeline's `sidecars`). */
+  sidecars?: (m: Manifest) => Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -182,6 +191,8 @@ export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInpu
     config: opts.config ?? {},
   });
   writeReport(opts.out, manifest, tally, w.info, opts.report);
+  for (const [file, text] of Object.entries(opts.sidecars?.(manifest) ?? {}))
+    atomicWrite(join(opts.out, file), text);
   writeManifest(opts.out, manifest);
   log(summary(ctx));
   log(

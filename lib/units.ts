@@ -15,6 +15,11 @@ export interface Reader<R> {
   name: string;
   /** Whether a row follows this layout, from its columns (tried in registration order). */
   detect?: (row: Record<string, unknown>) => boolean;
+  /**
+   * Fields a row must have (`a|b`: one of them); a row without one is rejected as `missing_field`, so a
+   * record is never made from a row that lacks what its layout promises.
+   */
+  required?: string[];
   /** The rows of a folder in this layout. */
   folder?: (dir: string) => AsyncIterable<RowOrError>;
   /** One row → a record; what it throws is the reject's detail. */
@@ -204,9 +209,18 @@ function convert<R>(
         `name it with --input-format ${names(opts.readers)}`,
     );
   }
+  const reader = state.reader;
+  const missing = reader.required?.find((f) =>
+    f.split('|').every((alt) => r.row[alt] === undefined || r.row[alt] === null),
+  );
+  if (missing) {
+    const fields = reader.required!.join(', ');
+    stats.reject(r.where, 'missing_field', `no "${missing}" (${reader.name} rows have ${fields})`);
+    return undefined;
+  }
   let record: R;
   try {
-    record = state.reader.convert(r.row);
+    record = reader.convert(r.row);
   } catch (err) {
     stats.reject(r.where, 'invalid_record', (err as Error).message);
     return undefined;

@@ -3,6 +3,7 @@ import type { Generator } from '../lib/generators/types.ts';
 import * as S from '../lib/schemas.ts';
 import { pair } from '../operators/pair.ts';
 import { split } from '../operators/split.ts';
+import { llamaFactoryInfo } from './exports.ts';
 import * as O from './options.ts';
 import { STRUCTURECODER_REPORT } from './report.ts';
 import { makeGenerator } from './resources.ts';
@@ -13,6 +14,7 @@ export const structurecoder = definePipeline({
   name: 'structurecoder',
   summary: 'block-level FIM preference pairs in curriculum order (StructureCoder)',
   report: STRUCTURECODER_REPORT,
+  sidecars: llamaFactoryInfo,
   options: {
     ...O.FORMAT_OPTIONS,
     ...O.SPLIT_OPTIONS,

@@ -7,6 +7,7 @@ import * as S from '../lib/schemas.ts';
 import { focal } from '../operators/focal.ts';
 import { DEFAULT_ROUNDS, refine } from '../operators/refine.ts';
 import { split } from '../operators/split.ts';
+import { llamaFactoryInfo } from './exports.ts';
 import * as O from './options.ts';
 import { TARGETDPO_REPORT } from './report.ts';
 import { cached, makeGenerator, params, sandbox } from './resources.ts';
@@ -23,6 +24,7 @@ export const targetdpo = definePipeline({
   name: 'targetdpo',
   summary: 'whole-program pairs with line diffs and token masks (Target-DPO)',
   report: TARGETDPO_REPORT,
+  sidecars: llamaFactoryInfo,
   options: {
     ...O.FORMAT_OPTIONS,
     ...O.SANDBOX_OPTIONS,

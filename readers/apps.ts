@@ -24,6 +24,7 @@ export function appsTests(io: unknown): TestSpec {
 export const apps: Reader<Problem> = {
   name: 'apps',
   detect: (row) => 'input_output' in row || ('solutions' in row && 'question' in row),
+  required: ['problem_id|id', 'question', 'solutions'],
   convert(row) {
     const solutions = parseJsonField(row.solutions, 'solutions') ?? [];
     if (!Array.isArray(solutions) || !solutions.every((s) => typeof s === 'string')) {

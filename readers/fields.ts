@@ -14,3 +14,41 @@ export function parseJsonField(value: unknown, field: string): unknown {
 /** A stdio test input or output given as a list of lines is joined with "\n" (SPEC §4). */
 export const joinLines = (v: unknown): string =>
   Array.isArray(v) ? v.map(String).join('\n') : String(v ?? '');
+
+/**
+ * The string inside a pickle of one Python `str` (LiveCodeBench ships its private tests as
+ * base64(zlib(pickle(json)))). Only that shape is accepted: no other opcode is ever interpreted, so a
+ * crafted pickle can do nothing but fail.
+ */
+export function unpickleString(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes);
+  let i = 0;
+  let out: string | undefined;
+  const fail = (why: string): never => {
+    throw new Error(`not a pickled string: ${why} at byte ${i}`);
+  };
+  while (i < b.length) {
+    const op = b[i++]!;
+    if (op === 0x80)
+      i++; // PROTO n
+    else if (op === 0x95)
+      i += 8; // FRAME length
+    else if (op === 0x94)
+      continue; // MEMOIZE
+    else if (op === 0x8c || op === 0x58 || op === 0x8d) {
+      // SHORT_BINUNICODE (1-byte length), BINUNICODE (4), BINUNICODE8 (8)
+      if (out !== undefined) fail('a second value');
+      const size = op === 0x8c ? 1 : op === 0x58 ? 4 : 8;
+      const n = size === 1 ? b[i]! : size === 4 ? b.readUInt32LE(i) : Number(b.readBigUInt64LE(i));
+      i += size;
+      if (i + n > b.length) fail('a string longer than the data');
+      out = b.subarray(i, i + n).toString('utf8');
+      i += n;
+    } else if (op === 0x2e) {
+      // STOP
+      if (out === undefined) fail('no string');
+      return out!;
+    } else fail(`opcode 0x${op.toString(16)}`);
+  }
+  return fail('no STOP');
+}

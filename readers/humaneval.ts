@@ -5,6 +5,7 @@ import type { Problem } from '../lib/schemas.ts';
 export const humaneval: Reader<Problem> = {
   name: 'humaneval',
   detect: (row) => 'canonical_solution' in row && 'entry_point' in row,
+  required: ['task_id', 'prompt', 'canonical_solution', 'test', 'entry_point'],
   convert(row) {
     const prompt = String(row.prompt ?? '');
     const entry = String(row.entry_point ?? '');

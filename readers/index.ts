@@ -3,11 +3,15 @@ import { readAll, readUnits, type InputUnit, type UnitOptions } from '../lib/uni
 import { Problem } from '../lib/schemas.ts';
 import { apps } from './apps.ts';
 import { appsDir } from './apps-dir.ts';
+import { codecontests } from './codecontests.ts';
 import { humaneval } from './humaneval.ts';
+import { leetcode } from './leetcode.ts';
+import { livecodebench } from './livecodebench.ts';
 import { mbpp } from './mbpp.ts';
+import { taco } from './taco.ts';
 
 /** Every dataset layout StructFlow reads, in detection order (the first whose `detect` accepts a row). */
-export const READERS = [humaneval, mbpp, apps, appsDir];
+export const READERS = [leetcode, humaneval, mbpp, codecontests, livecodebench, taco, apps, appsDir];
 
 /** `--input-format` values. */
 export const INPUT_FORMATS = READERS.map((r) => r.name);

@@ -5,6 +5,7 @@ import type { Problem } from '../lib/schemas.ts';
 export const mbpp: Reader<Problem> = {
   name: 'mbpp',
   detect: (row) => 'test_list' in row,
+  required: ['task_id', 'text|prompt', 'code', 'test_list'],
   convert(row) {
     const asserts = row.test_list;
     if (!Array.isArray(asserts)) throw new Error('test_list is not a list');

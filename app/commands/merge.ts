@@ -115,6 +115,7 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
       {
         pipeline: first.pipeline,
         ...(pipeline.report ? { report: pipeline.report } : {}),
+        ...(pipeline.sidecars ? { sidecars: pipeline.sidecars } : {}),
         until: final?.name ?? last,
         out,
         ...(opts.rowsPerShard ? { rowsPerShard: opts.rowsPerShard } : {}),

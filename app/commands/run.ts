@@ -120,6 +120,7 @@ export async function main(argv: string[]): Promise<void> {
     pipeline: pipeline.name,
     until,
     ...(pipeline.report ? { report: pipeline.report } : {}),
+    ...(pipeline.sidecars ? { sidecars: pipeline.sidecars } : {}),
     plan: p,
     units: (ctx) =>
       readProblemUnits(ctx, v.input, {

@@ -1,0 +1,26 @@
+import type { Reader } from '../lib/units.ts';
+import type { Problem } from '../lib/schemas.ts';
+
+/**
+ * `newfacade/LeetCodeDataset` rows (JSON lines): `prompt` (imports and helpers such as `ListNode`),
+ * `completion` (the reference `class Solution`), `test` (`def check(candidate): assert …`) and
+ * `entry_point` (`Solution().twoSum`). The program is prompt + completion; the test calls check on the
+ * entry point, as the dataset's own evaluation does.
+ */
+export const leetcode: Reader<Problem> = {
+  name: 'leetcode',
+  detect: (row) => 'completion' in row && 'entry_point' in row && 'problem_description' in row,
+  required: ['task_id', 'problem_description', 'prompt', 'completion', 'test', 'entry_point'],
+  convert(row) {
+    const prompt = String(row.prompt);
+    return {
+      problem_id: String(row.task_id),
+      source: 'leetcode',
+      question: String(row.problem_description),
+      solutions: [`${prompt}\n${String(row.completion)}`],
+      tests: { kind: 'assert', code: `${String(row.test)}\n\ncheck(${String(row.entry_point)})\n` },
+      starter_code: String(row.starter_code ?? ''),
+      ...(row.difficulty ? { difficulty: String(row.difficulty) } : {}),
+    };
+  },
+};

@@ -1,0 +1,142 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { RunContext } from '../../lib/context.ts';
+import { readManifest } from '../../lib/manifest.ts';
+import { ROOT } from '../../lib/root.ts';
+import { readProblems } from '../../readers/index.ts';
+import { unpickleString } from '../../readers/fields.ts';
+import { collect, FIXTURES, readShardRows, tmp } from '../helpers.ts';
+
+const CLI = join(ROOT, 'bin', 'structflow.js');
+
+/** The file through `--until label`: every reference solution must pass its tests in the sandbox. */
+async function labelled(file: string) {
+  const out = tmp();
+  execFileSync(
+    'node',
+    [
+      CLI,
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, file),
+      '--out',
+      out,
+      '--until',
+      'label',
+      '--quiet',
+    ],
+    {
+      stdio: 'pipe',
+    },
+  );
+  return { m: readManifest(out), rows: await readShardRows(out) };
+}
+
+describe('readers of the datasets people train on, in their published layouts', function () {
+  this.timeout(120_000);
+
+  it('CodeContests (Parquet, nested structs): public + private + generated tests, Python 3 solutions only', async () => {
+    const [a, b] = await collect(readProblems(new RunContext(), join(FIXTURES, 'codecontests.parquet')));
+    expect(a).to.deep.include({ problem_id: 'sf-cc-1_max_of_list', source: 'codecontests', difficulty: '7' });
+    expect(a!.tests).to.deep.equal({
+      kind: 'stdio',
+      inputs: ['3\n1 5 2\n', '1\n-4\n', '4\n7 7 1 0\n', '2\n10 -10\n'],
+      outputs: ['5\n', '-4\n', '7\n', '10\n'],
+    });
+    expect(a!.solutions).to.have.length(2); // the C++ one is not a solution here
+    expect(b!.solutions).to.have.length(1); // nor is the Python 2 one
+    const { m, rows } = await labelled('codecontests.parquet');
+    expect(m.counts.read).to.include({ in: 2, passed: 2 });
+    expect(rows.map((r) => r.verdict)).to.deep.equal(['pass', 'pass', 'pass']);
+  });
+
+  it('TACO (APPS fields plus its own): stdio and call tests, named by name or by a hash of the question', async () => {
+    const [a, b] = await collect(readProblems(new RunContext(), join(FIXTURES, 'taco.jsonl')));
+    expect(a).to.deep.include({ problem_id: 'taco/square_it', source: 'taco' });
+    expect(b!.problem_id).to.match(/^taco\/[0-9a-f]{16}$/);
+    expect(b!.tests).to.deep.equal({
+      kind: 'call',
+      fn_name: 'rev',
+      inputs: [['abc'], ['']],
+      outputs: ['cba', ''],
+    });
+    const { rows } = await labelled('taco.jsonl');
+    expect(rows.map((r) => [r.problem_id, r.verdict])).to.deep.equal([
+      ['taco/square_it', 'pass'],
+      [b!.problem_id, 'pass'],
+    ]);
+  });
+
+  it('LiveCodeBench (code_generation_lite): compressed private tests decoded, functional tests as calls', async () => {
+    const [a, b] = await collect(readProblems(new RunContext(), join(FIXTURES, 'livecodebench.jsonl')));
+    expect(a).to.deep.include({ problem_id: 'atcoder/sf_lcb_1', source: 'livecodebench' });
+    expect(a!.tests).to.deep.equal({
+      kind: 'stdio',
+      inputs: ['4\n', '0\n', '-5\n'],
+      outputs: ['8\n', '0\n', '-10\n'],
+    });
+    expect(b!.tests).to.deep.equal({
+      kind: 'call',
+      fn_name: 'sumArray',
+      inputs: [[[1, 2, 3]], [[]]],
+      outputs: [6, 0],
+    });
+    // an evaluation set has no reference solutions: read, then rejected by name, nothing lost
+    const { m, rows } = await labelled('livecodebench.jsonl');
+    expect(rows).to.have.length(0);
+    expect(m.counts.read).to.include({ in: 2, passed: 2 });
+    expect(m.counts.solutions!.reasons).to.deep.equal({ no_solutions: 2 });
+  });
+
+  it('LeetCodeDataset: prompt + completion is the program, check(entry_point) the test', async () => {
+    const [a] = await collect(readProblems(new RunContext(), join(FIXTURES, 'leetcode.jsonl')));
+    expect(a).to.deep.include({ problem_id: 'sf-two-sum-sorted', source: 'leetcode' });
+    expect(a!.solutions[0]).to.match(/^from typing import \*[\s\S]*class Solution:/);
+    expect(a!.tests.kind).to.equal('assert');
+    const { rows } = await labelled('leetcode.jsonl');
+    expect(rows.map((r) => r.verdict)).to.deep.equal(['pass', 'pass']);
+  });
+
+  it('a row missing a required field is a named reject, per layout', async () => {
+    const dir = tmp();
+    const path = join(dir, 'apps.jsonl');
+    const row = {
+      problem_id: 'p1',
+      solutions: '["print(1)"]',
+      input_output: '{"inputs": [], "outputs": []}',
+    };
+    writeFileSync(
+      path,
+      JSON.stringify(row) + '\n' + JSON.stringify({ ...row, problem_id: 'p2', question: 'Q?' }) + '\n',
+    );
+    const rejects = join(dir, 'rejects.jsonl');
+    const ctx = new RunContext(rejects);
+    const problems = await collect(readProblems(ctx, path, { format: 'apps' }));
+    ctx.close();
+    expect(problems.map((p) => p.problem_id)).to.deep.equal(['p2']);
+    expect(JSON.parse(readFileSync(rejects, 'utf8'))).to.deep.equal({
+      stage: 'read',
+      id: `${path}:1`,
+      reason: 'missing_field',
+      detail: 'no "question" (apps rows have problem_id|id, question, solutions)',
+    });
+  });
+
+  it('the pickle decoder takes a pickled string only: any other opcode is an error, never run', () => {
+    const ok = execFileSync('python3', [
+      '-c',
+      'import pickle,sys; sys.stdout.buffer.write(pickle.dumps("[1, \\"é\\"]"))',
+    ]);
+    expect(unpickleString(ok)).to.equal('[1, "é"]');
+    const evil = execFileSync('python3', [
+      '-c',
+      'import pickle,sys,os\nclass E:\n  def __reduce__(self): return (os.system, ("echo pwned",))\nsys.stdout.buffer.write(pickle.dumps(E()))',
+    ]);
+    expect(() => unpickleString(evil)).to.throw(/not a pickled string/);
+    expect(() => unpickleString(deflateSync(Buffer.from('x')))).to.throw(/not a pickled string/);
+  });
+});
