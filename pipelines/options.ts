@@ -6,6 +6,7 @@ import type { OptionTable } from '../lib/options.ts';
 import { DEFAULT_CPU_S } from '../lib/sandbox/pool.ts';
 import { DEFAULT_TIME_LIMITS } from '../operators/check.ts';
 import { DEFAULT_EPOCHS } from '../operators/curriculum.ts';
+import { DEFAULT_NGRAM, DEFAULT_OVERLAP } from '../operators/decontaminate.ts';
 import { DEFAULT_MAX_WORDS } from '../operators/split.ts';
 
 // Option groups the pipelines share; each pipeline's table spreads the groups it uses.
@@ -112,5 +113,20 @@ export const PAIR_OPTIONS = {
     arg: 'M',
     default: 'paper',
     help: 'paper: every wrong candidate paired; reference: one pair per target',
+  },
+} as const satisfies OptionTable;
+
+export const DECONTAMINATE_OPTIONS = {
+  decontaminate: {
+    type: 'string',
+    arg: 'FILE,…',
+    help: 'evaluation sets (any readable layout: HumanEval, MBPP, LiveCodeBench…): drop problems that copy one',
+  },
+  'decontaminate-ngram': { type: 'int', default: DEFAULT_NGRAM, help: 'decontamination: word n-gram length' },
+  'decontaminate-overlap': {
+    type: 'number',
+    min: 0,
+    default: DEFAULT_OVERLAP,
+    help: "decontamination: share of an evaluation text's n-grams that makes a copy",
   },
 } as const satisfies OptionTable;

@@ -6,6 +6,9 @@ import * as S from '../lib/schemas.ts';
 import type { z } from 'zod';
 import { check } from '../operators/check.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
+import { decontaminate } from '../operators/decontaminate.ts';
+import { RunContext } from '../lib/context.ts';
+import { readProblems } from '../readers/index.ts';
 import { fim } from '../operators/fim.ts';
 import { format } from '../operators/format.ts';
 import { generate } from '../operators/generate.ts';
@@ -62,3 +65,26 @@ export const curriculumStep = (
     curriculum(ctx, records, { epochs: cfg.epochs, seed: cfg.seed, runSize: cfg['sort-run-size'] }),
   describe: keyRange,
 });
+
+/** Evaluation items of `--decontaminate` files; an unreadable row there is an error, not a quiet gap. */
+async function* evalItems(files: string) {
+  const ctx = new RunContext();
+  for await (const p of readProblems(ctx, files))
+    yield { id: p.problem_id, texts: [p.question, ...p.solutions] };
+  const bad = ctx.counter('read').rejected;
+  if (bad) throw new Error(`--decontaminate ${files}: ${bad} row(s) could not be read`);
+}
+
+/** With `--decontaminate FILES`, the first step; without, none. */
+export const decontaminateSteps = (cfg: Cfg<typeof O.DECONTAMINATE_OPTIONS>): Step[] => {
+  const files = cfg.decontaminate;
+  if (!files) return [];
+  const opts = { ngram: cfg['decontaminate-ngram'], overlap: cfg['decontaminate-overlap'] };
+  return [
+    {
+      name: 'decontaminate',
+      output: S.Problem,
+      op: (ctx) => decontaminate(ctx, { evals: () => evalItems(files), ...opts }),
+    },
+  ];
+};

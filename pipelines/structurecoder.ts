@@ -7,7 +7,15 @@ import { llamaFactoryInfo } from './exports.ts';
 import * as O from './options.ts';
 import { STRUCTURECODER_REPORT } from './report.ts';
 import { makeGenerator } from './resources.ts';
-import { checkStep, curriculumStep, fimStep, formatStep, generateStep, labelStep } from './steps.ts';
+import {
+  checkStep,
+  curriculumStep,
+  decontaminateSteps,
+  fimStep,
+  formatStep,
+  generateStep,
+  labelStep,
+} from './steps.ts';
 
 /** StructureCoder (SPEC §2): format → label → split → FIM prompts → generate → check → pair → curriculum. */
 export const structurecoder = definePipeline({
@@ -16,6 +24,7 @@ export const structurecoder = definePipeline({
   report: STRUCTURECODER_REPORT,
   sidecars: llamaFactoryInfo,
   options: {
+    ...O.DECONTAMINATE_OPTIONS,
     ...O.FORMAT_OPTIONS,
     ...O.SPLIT_OPTIONS,
     ...O.SANDBOX_OPTIONS,
@@ -30,6 +39,7 @@ export const structurecoder = definePipeline({
     const chosen = gen.editsGolden ? 'golden' : 'nearest';
     return {
       steps: [
+        ...decontaminateSteps(cfg),
         formatStep(cfg),
         labelStep(cfg),
         { name: 'split', output: S.Target, op: (ctx) => split(ctx, blocks) },

@@ -11,7 +11,15 @@ import { llamaFactoryInfo } from './exports.ts';
 import * as O from './options.ts';
 import { TARGETDPO_REPORT } from './report.ts';
 import { cached, makeGenerator, params, sandbox } from './resources.ts';
-import { checkStep, curriculumStep, fimStep, formatStep, generateStep, labelStep } from './steps.ts';
+import {
+  checkStep,
+  curriculumStep,
+  decontaminateSteps,
+  fimStep,
+  formatStep,
+  generateStep,
+  labelStep,
+} from './steps.ts';
 
 /**
  * Target-DPO (SPEC §3). Without a model (the mutation generator, the default): every passing reference
@@ -26,6 +34,7 @@ export const targetdpo = definePipeline({
   report: TARGETDPO_REPORT,
   sidecars: llamaFactoryInfo,
   options: {
+    ...O.DECONTAMINATE_OPTIONS,
     ...O.FORMAT_OPTIONS,
     ...O.SANDBOX_OPTIONS,
     ...O.GENERATION_OPTIONS,
@@ -74,7 +83,14 @@ export const targetdpo = definePipeline({
           { name: 'focal', output: S.FocalPair, op: (ctx) => focal(ctx, masks) },
         ];
     return {
-      steps: [formatStep(cfg), labelStep(cfg), programs, fimStep(cfg), ...versions],
+      steps: [
+        ...decontaminateSteps(cfg),
+        formatStep(cfg),
+        labelStep(cfg),
+        programs,
+        fimStep(cfg),
+        ...versions,
+      ],
       final: curriculumStep(cfg, S.FocalPair),
     };
   },
