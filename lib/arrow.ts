@@ -6,6 +6,7 @@ import {
   List,
   makeBuilder,
   RecordBatch,
+  Struct,
   Table,
   Utf8,
   type Builder,
@@ -13,7 +14,8 @@ import {
 } from 'apache-arrow';
 
 /** Column types a StructFlow output can have. `json` is stored as a UTF-8 string of JSON. */
-export type ColumnType = 'string' | 'int32' | 'float64' | 'bool' | 'json' | 'int32_list';
+/** `messages`: a chat message list, list<struct<role, content>> (what Hugging Face `datasets` reads as messages). */
+export type ColumnType = 'string' | 'int32' | 'float64' | 'bool' | 'json' | 'int32_list' | 'messages';
 
 export interface Column<R> {
   name: string;
@@ -36,6 +38,14 @@ export function arrowType(t: ColumnType): DataType {
       return new Bool();
     case 'int32_list':
       return new List(new Field('item', new Int32(), false));
+    case 'messages':
+      return new List(
+        new Field(
+          'item',
+          new Struct([new Field('role', new Utf8(), false), new Field('content', new Utf8(), false)]),
+          false,
+        ),
+      );
   }
 }
 
@@ -110,5 +120,12 @@ function checkValue<R>(c: Column<R>, v: unknown): unknown {
     case 'int32_list':
       if (!Array.isArray(v) || !v.every(Number.isInteger)) throw bad();
       return v;
+    case 'messages': {
+      const ok = (m: unknown) =>
+        typeof (m as { role?: unknown }).role === 'string' &&
+        typeof (m as { content?: unknown }).content === 'string';
+      if (!Array.isArray(v) || !v.every(ok)) throw bad();
+      return v;
+    }
   }
 }

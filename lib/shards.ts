@@ -41,7 +41,7 @@ export const parquetWasm: ParquetEngine = {
   },
 };
 
-const LITE_TYPES: Record<ColumnType, string> = {
+const LITE_TYPES: Record<Exclude<ColumnType, 'messages'>, string> = {
   string: 'UTF8',
   json: 'UTF8',
   int32: 'INT32',
@@ -54,12 +54,17 @@ const LITE_TYPES: Record<ColumnType, string> = {
 export const parquetLite: ParquetEngine = {
   name: 'parquetjs-lite',
   async write(table, path, columns) {
+    const nested = columns.find((c) => c.type === 'messages');
+    if (nested)
+      throw new Error(
+        `parquetjs-lite cannot write the message lists of column ${nested.name}; use --parquet-engine parquet-wasm`,
+      );
     const schema = new (lite().ParquetSchema)(
       Object.fromEntries(
         columns.map((c) => [
           c.name,
           {
-            type: LITE_TYPES[c.type],
+            type: LITE_TYPES[c.type as Exclude<ColumnType, 'messages'>],
             compression: 'GZIP',
             optional: !!c.nullable,
             repeated: c.type === 'int32_list',

@@ -130,3 +130,19 @@ export const DECONTAMINATE_OPTIONS = {
     help: "decontamination: share of an evaluation text's n-grams that makes a copy",
   },
 } as const satisfies OptionTable;
+
+export const TRL_OPTIONS = {
+  trl: {
+    type: 'choice',
+    choices: ['conversational', 'pretokenized'],
+    arg: 'MODE',
+    affects: 'final',
+    help: "TRL-native columns in the final output: conversational (prompt/chosen/rejected as message lists)\nor pretokenized (prompt_ids/chosen_ids/rejected_ids with the trainer's tokenization)",
+  },
+  'trl-tokenizer': {
+    type: 'string',
+    arg: 'DIR',
+    affects: 'final',
+    help: '--trl pretokenized: the tokenizer.json of the model to train (default: --tokenizer, else fixtures/tiny-model)',
+  },
+} as const satisfies OptionTable;

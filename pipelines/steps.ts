@@ -7,6 +7,11 @@ import type { z } from 'zod';
 import { check } from '../operators/check.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
 import { decontaminate } from '../operators/decontaminate.ts';
+import { trl, trlSchema } from '../operators/trl.ts';
+import { loadTokenizer } from '../lib/generators/onnx.ts';
+import { ROOT } from '../lib/root.ts';
+import { join } from 'node:path';
+import { TRAIN_DEFAULTS } from '../lib/train/trainer.ts';
 import { RunContext } from '../lib/context.ts';
 import { readProblems } from '../readers/index.ts';
 import { fim } from '../operators/fim.ts';
@@ -55,16 +60,43 @@ export const checkStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATIO
     }),
 });
 
+/** The curriculum order, then TRL's columns with `--trl`. */
 export const curriculumStep = (
-  cfg: Cfg<typeof O.CURRICULUM_OPTIONS> & { seed: number },
+  cfg: Cfg<typeof O.CURRICULUM_OPTIONS & typeof O.TRL_OPTIONS & typeof O.FORMAT_OPTIONS> & {
+    seed: number;
+    tokenizer?: string;
+  },
   pairs: z.ZodObject,
-): FinalStep => ({
-  name: 'curriculum',
-  output: ordered(pairs),
-  run: (ctx, records) =>
-    curriculum(ctx, records, { epochs: cfg.epochs, seed: cfg.seed, runSize: cfg['sort-run-size'] }),
-  describe: keyRange,
-});
+): FinalStep => {
+  const run = (ctx: RunContext, records: AsyncIterable<unknown>) =>
+    curriculum(ctx, records as AsyncIterable<S.Pair>, {
+      epochs: cfg.epochs,
+      seed: cfg.seed,
+      runSize: cfg['sort-run-size'],
+    });
+  const mode = cfg.trl;
+  if (!mode) return { name: 'curriculum', output: ordered(pairs), run, describe: keyRange };
+  const tokenizer =
+    mode === 'pretokenized'
+      ? loadTokenizer(cfg['trl-tokenizer'] ?? cfg.tokenizer ?? join(ROOT, 'fixtures', 'tiny-model'))
+      : undefined;
+  const D = TRAIN_DEFAULTS;
+  const example = {
+    fimRate: D.fimRate,
+    seed: D.seed,
+    maxLen: D.maxLen,
+    instructionAlways: false,
+    focal: false,
+    family: cfg.family,
+  };
+  return {
+    name: 'curriculum',
+    output: trlSchema(ordered(pairs), mode),
+    run: (ctx, records) =>
+      trl(ctx, run(ctx, records), { mode, ...(tokenizer ? { tokenizer } : {}), example }),
+    describe: keyRange,
+  };
+};
 
 /** Evaluation items of `--decontaminate` files; an unreadable row there is an error, not a quiet gap. */
 async function* evalItems(files: string) {

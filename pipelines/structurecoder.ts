@@ -31,6 +31,7 @@ export const structurecoder = definePipeline({
     ...O.GENERATION_OPTIONS,
     ...O.PAIR_OPTIONS,
     ...O.CURRICULUM_OPTIONS,
+    ...O.TRL_OPTIONS,
   },
   steps: (cfg, given: { generator?: Generator } = {}) => {
     const gen = given.generator ?? makeGenerator(cfg);

@@ -51,6 +51,7 @@ export const targetdpo = definePipeline({
       help: 'the tokenizer.json of the model to train: its masks and the token-length filter',
     },
     ...O.CURRICULUM_OPTIONS,
+    ...O.TRL_OPTIONS,
   },
   steps: (cfg, given: { generator?: Generator } = {}) => {
     const gen = given.generator ?? makeGenerator(cfg);
