@@ -13,6 +13,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'run a pipeline on a dataset into sharded Parquet',
     load: () => import('./commands/run.ts'),
   },
+  slurm: {
+    summary: 'submit a run to Slurm: the ranks as job arrays, then the merge',
+    load: () => import('./commands/slurm.ts'),
+  },
   merge: {
     summary: "combine the ranks' outputs of a run into one",
     load: () => import('./commands/merge.ts'),
