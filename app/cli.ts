@@ -1,9 +1,23 @@
-import { UsageError } from '../lib/options.ts';
+import { UsageError, type OptionTable } from '../lib/options.ts';
+import { levenshtein } from '../lib/code/levenshtein.ts';
 
 interface CommandModule {
   USAGE: string;
   help: (argv: string[]) => string;
   main: (argv: string[]) => Promise<void>;
+  /** The options the command line can take (for suggestions). */
+  options: (argv: string[]) => OptionTable;
+}
+
+/** "did you mean --epochs?" for an unknown option, from the command's table (at most 3 edits away). */
+function suggestion(message: string, table: OptionTable): string {
+  const unknown = /Unknown option '--([^']+)'/.exec(message)?.[1];
+  if (!unknown) return '';
+  const [best] = Object.keys(table)
+    .map((flag) => [flag, levenshtein(unknown, flag)] as const)
+    .filter(([, d]) => d <= 3)
+    .sort((a, b) => a[1] - b[1]);
+  return best ? ` Did you mean --${best[0]}?` : '';
 }
 
 // Each command's module (and what it loads: the sandbox, tree-sitter, onnxruntime…) is imported only
@@ -69,7 +83,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`structflow: ${(err as Error).message}\n`);
+    const message = (err as Error).message.split('\n')[0]!; // Node's parse errors add lines of advice
+    const hint = usage ? suggestion(message, mod.options(rest)) : '';
+    process.stderr.write(`structflow: ${message}${hint}\n`);
     if (usage) process.stderr.write(`usage: ${mod.USAGE}  (structflow ${cmd} --help for the options)\n`);
     return usage ? 2 : 1;
   }

@@ -34,7 +34,11 @@ for (const b of BENCHES) {
   const ratio =
     j.live_ratio === undefined ? `${j.ratio}×` : `${j.ratio}× (RSS ${j.rss_ratio}×, live ${j.live_ratio}×)`;
   rows.push(
-    `| ${j.bench} | ${f(j.ours_per_s)} ${j.unit}/s${mem(`${j.scale}x`)} | ${j.baseline}: ${f(j.baseline_per_s)} ${j.unit}/s${mem('1x')} | ${ratio} | ${j.machine} | ${j.date} |`,
+    `| ${j.bench} | ${f(j.ours_per_s)} ${j.unit}/s${mem(
+      `${String(j.scales ?? j.scale)
+        .split(',')
+        .pop()}x`,
+    )} | ${j.baseline}: ${f(j.baseline_per_s)} ${j.unit}/s${mem('1x')} | ${ratio} | ${j.machine} | ${j.date} |`,
   );
 }
 writeFileSync(

@@ -38,7 +38,11 @@ export interface ReportSpec {
 
 /** Every report ends with these. */
 const ALWAYS: Chart[] = [
-  { id: 'throughput', title: 'Throughput per stage (records in per second of work)', kind: 'throughput' },
+  {
+    id: 'throughput',
+    title: "Capacity per stage (records in per second of the stage's own work, per worker)",
+    kind: 'throughput',
+  },
   { id: 'rejects', title: 'Rejects by stage and reason', kind: 'rejects' },
 ];
 
@@ -64,9 +68,16 @@ export interface Report {
     passed: number;
     rejected: number;
     out: number;
-    /** Seconds records spent in the stage function (overlapping when a stage works on several at once). */
+    /**
+     * Seconds records spent in the stage function, summed over records: with several records in flight
+     * at once (the sandbox stages run one per worker) this is worker-seconds and exceeds the run's wall time.
+     */
     busy_s: number;
-    /** Records that entered the stage per second of work (per second of the final step for its stages). */
+    /**
+     * The stage's own capacity: records in per busy second, i.e. what one of its workers handles per
+     * second, whatever the stages around it did. A stage that reports no busy time (the final step's
+     * curriculum) is timed by the final step's wall clock instead.
+     */
     records_per_s: number;
   }[];
   /** Verdicts per stage (from the counters the spec names): stage → verdict → count. */
@@ -112,6 +123,7 @@ export function buildReport(
       if (prefix && k.startsWith(prefix)) (verdicts[stage] ??= {})[k.slice(prefix.length)] = n;
     }
   }
+  const busy = (stage: string) => (tally.metrics[stage]?.busy_ms ?? 0) / 1000;
   const histograms: Report['histograms'] = {};
   for (const c of spec.charts) {
     if (c.kind === 'histogram') histograms[c.hist] = byNumber(tally.metrics[c.stage]?.hist[c.hist]);
@@ -141,8 +153,10 @@ export function buildReport(
       passed: c.passed,
       rejected: c.rejected,
       out: c.out,
-      busy_s: (tally.metrics[name]?.busy_ms ?? 0) / 1000,
-      records_per_s: rate(c.in, info.finalStages.includes(name) ? info.seconds.final : work),
+      busy_s: busy(name),
+      records_per_s: busy(name)
+        ? rate(c.in, busy(name))
+        : rate(c.in, info.finalStages.includes(name) ? info.seconds.final : work),
     })),
     verdicts,
     histograms,
@@ -222,7 +236,7 @@ ${
     ? `<p id="multi-region">${r.pairs.multi_region} of ${r.pairs.total} pairs (${((100 * r.pairs.multi_region) / r.pairs.total).toFixed(1)} %) have sides that differ in more than one place.</p>`
     : ''
 }
-<table><thead><tr><th>stage</th><th>in</th><th>passed</th><th>rejected</th><th>out</th><th>busy s</th><th>in/s</th></tr></thead>
+<table><thead><tr><th>stage</th><th>in</th><th>passed</th><th>rejected</th><th>out</th><th title="seconds in the stage function, summed over records (worker-seconds)">busy s</th><th title="records in per busy second: the stage's own capacity per worker">in per busy s</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
@@ -281,7 +295,8 @@ const RENDER = `
       return { label: side, data: origins.map(function (o) { return r.pairs[side][o] || 0; }), backgroundColor: palette[i] };
     }));
     else if (c.kind === 'throughput') draw(c.id, 'bar', timed.map(function (s) { return s.name; }),
-      [{ label: 'records in per second', data: timed.map(function (s) { return s.records_per_s; }), backgroundColor: palette[4] }]);
+      [{ label: 'records in per busy second', data: timed.map(function (s) { return s.records_per_s; }), backgroundColor: palette[4] }],
+      { scales: { y: { type: 'logarithmic', title: { display: true, text: 'records / s (log)' } } } });
     else if (c.kind === 'rejects') draw(c.id, 'bar', r.rejects.map(function (x) { return x.stage + ': ' + x.reason; }),
       [{ label: 'rejects', data: r.rejects.map(function (x) { return x.count; }), backgroundColor: palette[1] }],
       { indexAxis: 'y' });

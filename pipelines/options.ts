@@ -72,7 +72,7 @@ export const GENERATION_OPTIONS = {
     type: 'int',
     min: 0,
     default: DEFAULT_PARAMS.seed,
-    help: 'seed of sampling, mutations and the curriculum shuffle',
+    help: 'seed of sampling and mutations (and of the curriculum, unless --curriculum-seed)',
   },
   cache: {
     type: 'string',
@@ -89,6 +89,12 @@ export const CURRICULUM_OPTIONS = {
     default: DEFAULT_EPOCHS,
     affects: 'final',
     help: 'copies of every curriculum bucket',
+  },
+  'curriculum-seed': {
+    type: 'int',
+    min: 0,
+    affects: 'final',
+    help: 'seed of the curriculum shuffle (default: --seed)',
   },
   'sort-run-size': {
     type: 'int',

@@ -71,7 +71,7 @@ export const curriculumStep = (
   const run = (ctx: RunContext, records: AsyncIterable<unknown>) =>
     curriculum(ctx, records as AsyncIterable<S.Pair>, {
       epochs: cfg.epochs,
-      seed: cfg.seed,
+      seed: cfg['curriculum-seed'] ?? cfg.seed,
       runSize: cfg['sort-run-size'],
     });
   const mode = cfg.trl;

@@ -16,6 +16,8 @@ export const USAGE = 'structflow blocks FILE.py [options]';
 export const help = () => [`Usage: ${USAGE}`, '', optionHelp(BLOCKS_OPTIONS)].join('\n');
 
 /** The if/for/while/def blocks of a Python file (SPEC §2.3), one JSON line each. */
+export const options = () => BLOCKS_OPTIONS;
+
 export async function main(argv: string[]): Promise<void> {
   const { values: v, positionals } = parseOptions(BLOCKS_OPTIONS, argv);
   const [file] = positionals;

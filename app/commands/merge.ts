@@ -25,7 +25,6 @@ export const MERGE_OPTIONS = {
     help: 'output folder of the merged, curriculum-ordered shards',
   },
   ...CURRICULUM_OPTIONS,
-  seed: { type: 'int', min: 0, help: "seed of the curriculum shuffle (default: the ranks' --seed)" },
   'rows-per-shard': { type: 'int', default: DEFAULT_ROWS_PER_SHARD, help: 'rows per Parquet file' },
 } as const satisfies OptionTable;
 
@@ -88,7 +87,7 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
   if (!pipeline) throw new Error(`${inputs[0]} was made by an unknown pipeline "${first.pipeline}"`);
   const cfg = { ...parseOptions(pipeline.options, []).values, ...first.config } as Record<string, unknown>;
   if (opts.epochs !== undefined) cfg.epochs = opts.epochs;
-  if (opts.seed !== undefined) cfg.seed = opts.seed;
+  if (opts.seed !== undefined) cfg['curriculum-seed'] = opts.seed;
   if (opts.runSize !== undefined) cfg['sort-run-size'] = opts.runSize;
   const { steps, final } = pipeline.steps(cfg as never);
   const last = steps[steps.length - 1]!.name;
@@ -119,7 +118,12 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
         until: final?.name ?? last,
         out,
         ...(opts.rowsPerShard ? { rowsPerShard: opts.rowsPerShard } : {}),
-        config: { ...first.config, merged_from: inputs, epochs: cfg.epochs, seed: cfg.seed },
+        config: {
+          ...first.config,
+          merged_from: inputs,
+          epochs: cfg.epochs,
+          'curriculum-seed': cfg['curriculum-seed'] ?? cfg.seed,
+        },
         log: () => {},
       },
       {
@@ -136,12 +140,14 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
   }
 }
 
+export const options = () => MERGE_OPTIONS;
+
 export async function main(argv: string[]): Promise<void> {
   const { values: v, positionals } = parseOptions(MERGE_OPTIONS, argv);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const m = await mergeRanks(v.inputs.split(','), v.out, {
     epochs: v.epochs,
-    ...(v.seed !== undefined ? { seed: v.seed } : {}),
+    ...(v['curriculum-seed'] !== undefined ? { seed: v['curriculum-seed'] } : {}),
     rowsPerShard: v['rows-per-shard'],
     runSize: v['sort-run-size'],
   });

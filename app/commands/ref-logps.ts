@@ -31,6 +31,8 @@ export const USAGE = 'structflow ref-logps --shards DIR --model-dir DIR --out DI
 
 export const help = () => [`Usage: ${USAGE}`, '', optionHelp(REF_OPTIONS)].join('\n');
 
+export const options = () => REF_OPTIONS;
+
 export async function main(argv: string[]): Promise<void> {
   const { values: v, positionals } = parseOptions(REF_OPTIONS, argv);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);

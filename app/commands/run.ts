@@ -99,6 +99,22 @@ function rankOf(rankArg?: number, worldArg?: number): { rank: number; world: num
   return { rank: r, world: w };
 }
 
+/** The most frequent reject reasons of a run, for a one-line message. */
+function topReasons(counts: Record<string, { reasons: Record<string, number> }>): string {
+  const all = Object.entries(counts).flatMap(([stage, c]) =>
+    Object.entries(c.reasons).map(([reason, n]) => [`${stage}: ${reason}`, n] as const),
+  );
+  if (!all.length) return 'no input rows';
+  return all
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([r, n]) => `${n} × ${r}`)
+    .join(', ');
+}
+
+/** The options `argv` can take: every run's and its pipeline's. */
+export const options = (argv: string[]) => ({ ...RUN_OPTIONS, ...(PIPELINES[argv[0] ?? '']?.options ?? {}) });
+
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   const pipeline = name ? PIPELINES[name] : undefined;
@@ -116,7 +132,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const until = v.until ?? p.names[p.names.length - 1]!;
   const partition = rankOf(v.rank, v.world);
-  await runToShards({
+  const m = await runToShards({
     pipeline: pipeline.name,
     until,
     ...(pipeline.report ? { report: pipeline.report } : {}),
@@ -137,4 +153,6 @@ export async function main(argv: string[]): Promise<void> {
     settings: { pipeline: pipeline.name, until, partition, ...recordSettings(table, v) },
     config: { ...v, ...(partition ? { partition } : {}) },
   });
+  if (m.rows === 0)
+    throw new Error(`the run produced no rows: ${topReasons(m.counts)} (see ${v.out}/rejects.jsonl)`);
 }

@@ -82,6 +82,12 @@ function submit(args: string[]): string {
     .split(';')[0]!;
 }
 
+export const options = (argv: string[]) => ({
+  ...SLURM_OPTIONS,
+  ...RUN_OPTIONS,
+  ...(PIPELINES[argv[0] ?? '']?.options ?? {}),
+});
+
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   const pipeline = name ? PIPELINES[name] : undefined;

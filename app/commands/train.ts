@@ -75,6 +75,8 @@ export const USAGE = 'structflow train --shards DIR --model DIR --out DIR [optio
 
 export const help = () => [`Usage: ${USAGE}`, '', optionHelp(TRAIN_OPTIONS)].join('\n');
 
+export const options = () => TRAIN_OPTIONS;
+
 export async function main(argv: string[]): Promise<void> {
   const { values: v, positionals } = parseOptions(TRAIN_OPTIONS, argv);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);

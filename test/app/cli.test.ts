@@ -44,6 +44,31 @@ describe('structflow (the compiled CLI)', function () {
     expect(sf('run', 'nosuch', '--input', 'x', '--out', 'y').stderr).to.include(
       'available: structurecoder, targetdpo',
     );
+    const typo = sf('run', 'structurecoder', '--input', 'x', '--out', tmp(), '--epoch', '2');
+    expect(typo.status).to.equal(2);
+    expect(typo.stderr).to.include("Unknown option '--epoch'").and.include('Did you mean --epochs?');
+    expect(sf('train', '--shards', 'x', '--model', 'y', '--out', 'z', '--batchsize', '2').stderr).to.include(
+      'Did you mean --batch-size?',
+    );
+  });
+
+  it('a run that produced nothing exits 1 and says why, instead of a quiet success', () => {
+    const dir = tmp();
+    const junk = join(dir, 'junk.jsonl');
+    writeFileSync(junk, 'not json\n{"broken": \n\u0000\n');
+    const r = sf(
+      'run',
+      'structurecoder',
+      '--input',
+      junk,
+      '--out',
+      join(dir, 'out'),
+      '--quiet',
+      '--input-format',
+      'apps',
+    );
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/the run produced no rows: 3 × read: unreadable_row \(see .*rejects\.jsonl\)/);
   });
 
   it('a final-step setting (--epochs, --rows-per-shard) changes without --overwrite and without rework', () => {

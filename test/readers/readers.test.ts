@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -85,9 +85,23 @@ describe('readers of the datasets people train on, in their published layouts', 
       inputs: [[[1, 2, 3]], [[]]],
       outputs: [6, 0],
     });
-    // an evaluation set has no reference solutions: read, then rejected by name, nothing lost
-    const { m, rows } = await labelled('livecodebench.jsonl');
-    expect(rows).to.have.length(0);
+    // an evaluation set has no reference solutions: read, then rejected by name, nothing lost, and a run
+    // that produced nothing is no success
+    const out = tmp();
+    const args = [
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, 'livecodebench.jsonl'),
+      '--out',
+      out,
+      '--until',
+      'label',
+    ];
+    const run = spawnSync('node', [CLI, ...args, '--quiet'], { encoding: 'utf8' });
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.include('the run produced no rows: 2 × solutions: no_solutions');
+    const m = readManifest(out);
     expect(m.counts.read).to.include({ in: 2, passed: 2 });
     expect(m.counts.solutions!.reasons).to.deep.equal({ no_solutions: 2 });
   });
