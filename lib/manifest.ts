@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Column, ColumnType } from './arrow.ts';
 import type { StageCounters } from './context.ts';
@@ -51,7 +51,10 @@ export function writeManifest(dir: string, m: Manifest): void {
 }
 
 export function readManifest(dir: string): Manifest {
-  const m = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Manifest;
+  const path = join(dir, MANIFEST);
+  if (!existsSync(path))
+    throw new Error(`${dir} has no ${MANIFEST}: not the output folder of a finished StructFlow run`);
+  const m = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
   if (m.format !== 'structflow-manifest') throw new Error(`${dir}/${MANIFEST} is not a StructFlow manifest`);
   return m;
 }

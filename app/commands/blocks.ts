@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { findBlocks, stripComments } from '../../lib/code/blocks.ts';
 import { formatPython } from '../../lib/code/format.ts';
 import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
@@ -22,9 +22,14 @@ export async function main(argv: string[]): Promise<void> {
   const { values: v, positionals } = parseOptions(BLOCKS_OPTIONS, argv);
   const [file] = positionals;
   if (!file) throw new UsageError('blocks needs a Python file');
+  if (!existsSync(file)) throw new UsageError(`blocks: no such file: ${file}`);
   let code = readFileSync(file, 'utf8');
-  if (v.format) code = formatPython(code);
-  for (const b of findBlocks(stripComments(code), { skipUnderscoreDefs: !v['keep-underscore-defs'] })) {
-    process.stdout.write(JSON.stringify(b) + '\n');
+  let blocks;
+  try {
+    if (v.format) code = formatPython(code);
+    blocks = findBlocks(stripComments(code), { skipUnderscoreDefs: !v['keep-underscore-defs'] });
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
   }
+  for (const b of blocks) process.stdout.write(JSON.stringify(b) + '\n');
 }

@@ -2,7 +2,7 @@ import { optionHelp, parseOptions, recordSettings, UsageError, type OptionTable 
 import { plan } from '../../lib/pipeline.ts';
 import { runToShards } from '../../lib/runner.ts';
 import { DEFAULT_ROWS_PER_SHARD, PARQUET_ENGINES } from '../../lib/shards.ts';
-import { DEFAULT_UNIT_SIZE } from '../../lib/units.ts';
+import { DEFAULT_UNIT_SIZE, inputPaths } from '../../lib/units.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
 import { INPUT_FORMATS, readProblemUnits } from '../../readers/index.ts';
 
@@ -131,6 +131,7 @@ export async function main(argv: string[]): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   const until = v.until ?? p.names[p.names.length - 1]!;
+  inputPaths(v.input); // a missing input is an error before the output folder exists
   const partition = rankOf(v.rank, v.world);
   const m = await runToShards({
     pipeline: pipeline.name,

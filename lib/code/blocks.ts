@@ -41,7 +41,8 @@ function parse(code: string): Parser.Tree {
   const tree = parser.parse(code, undefined, { bufferSize: code.length * 2 + 1 });
   if (tree.rootNode.hasError) {
     const bad = firstError(tree.rootNode);
-    throw new PythonSyntaxError(`syntax error at line ${(bad?.startPosition.row ?? 0) + 1}`);
+    const at = bad?.startPosition ?? { row: 0, column: 0 };
+    throw new PythonSyntaxError(`syntax error at line ${at.row + 1}, column ${at.column + 1}`);
   }
   last = { code, tree };
   return tree;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '../../lib/manifest.ts';
 import { ROOT } from '../../lib/root.ts';
@@ -50,6 +50,29 @@ describe('structflow (the compiled CLI)', function () {
     expect(sf('train', '--shards', 'x', '--model', 'y', '--out', 'z', '--batchsize', '2').stderr).to.include(
       'Did you mean --batch-size?',
     );
+  });
+
+  it('missing files and broken code are named: no raw ENOENT, no empty output folder left behind', () => {
+    const dir = tmp();
+    const out = join(dir, 'never');
+    const r = sf('run', 'structurecoder', '--input', join(dir, 'nope.jsonl'), '--out', out);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include(`input not found: ${join(dir, 'nope.jsonl')}`);
+    expect(existsSync(out)).to.equal(false);
+    expect(sf('train', '--shards', dir, '--model', 'm', '--out', join(dir, 't')).stderr).to.include(
+      `${dir} has no manifest.json: not the output folder of a finished StructFlow run`,
+    );
+    expect(sf('merge', '--inputs', `${dir},${dir}`, '--out', join(dir, 'm')).stderr).to.include(
+      'has no manifest.json',
+    );
+    expect(sf('blocks', join(dir, 'missing.py')).stderr).to.include(
+      `blocks: no such file: ${join(dir, 'missing.py')}`,
+    );
+    const bad = join(dir, 'bad.py');
+    writeFileSync(bad, 'def f(x):\n    return (x +\n');
+    const b = sf('blocks', bad);
+    expect(b.status).to.equal(1);
+    expect(b.stderr).to.match(new RegExp(`${bad}: syntax error at line \\d+, column \\d+`));
   });
 
   it('a run that produced nothing exits 1 and says why, instead of a quiet success', () => {
