@@ -1,13 +1,6 @@
 import { UsageError, type OptionTable } from '../lib/options.ts';
+import type { CommandModule } from './command.ts';
 import { levenshtein } from '../lib/code/levenshtein.ts';
-
-interface CommandModule {
-  USAGE: string;
-  help: (argv: string[]) => string;
-  main: (argv: string[]) => Promise<void>;
-  /** The options the command line can take (for suggestions). */
-  options: (argv: string[]) => OptionTable;
-}
 
 /** "did you mean --epochs?" for an unknown option, from the command's table (at most 3 edits away). */
 function suggestion(message: string, table: OptionTable): string {

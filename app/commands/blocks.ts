@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { findBlocks, stripComments } from '../../lib/code/blocks.ts';
 import { formatPython } from '../../lib/code/format.ts';
-import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
+import { UsageError, type OptionTable } from '../../lib/options.ts';
+import { command } from '../command.ts';
 
 export const BLOCKS_OPTIONS = {
   format: { type: 'boolean', help: 'Black-format the file first, as the pipeline does' },
@@ -11,25 +12,23 @@ export const BLOCKS_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
-export const USAGE = 'structflow blocks FILE.py [options]';
-
-export const help = () => [`Usage: ${USAGE}`, '', optionHelp(BLOCKS_OPTIONS)].join('\n');
-
 /** The if/for/while/def blocks of a Python file (SPEC §2.3), one JSON line each. */
-export const options = () => BLOCKS_OPTIONS;
-
-export async function main(argv: string[]): Promise<void> {
-  const { values: v, positionals } = parseOptions(BLOCKS_OPTIONS, argv);
-  const [file] = positionals;
-  if (!file) throw new UsageError('blocks needs a Python file');
-  if (!existsSync(file)) throw new UsageError(`blocks: no such file: ${file}`);
-  let code = readFileSync(file, 'utf8');
-  let blocks;
-  try {
-    if (v.format) code = formatPython(code);
-    blocks = findBlocks(stripComments(code), { skipUnderscoreDefs: !v['keep-underscore-defs'] });
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
-  for (const b of blocks) process.stdout.write(JSON.stringify(b) + '\n');
-}
+export const { USAGE, help, options, main } = command({
+  usage: 'structflow blocks FILE.py [options]',
+  options: BLOCKS_OPTIONS,
+  positionals: 1,
+  run: async (v, positionals) => {
+    const [file] = positionals;
+    if (!file) throw new UsageError('blocks needs a Python file');
+    if (!existsSync(file)) throw new UsageError(`blocks: no such file: ${file}`);
+    let code = readFileSync(file, 'utf8');
+    let blocks;
+    try {
+      if (v.format) code = formatPython(code);
+      blocks = findBlocks(stripComments(code), { skipUnderscoreDefs: !v['keep-underscore-defs'] });
+    } catch (err) {
+      throw new Error(`${file}: ${(err as Error).message}`);
+    }
+    for (const b of blocks) process.stdout.write(JSON.stringify(b) + '\n');
+  },
+});

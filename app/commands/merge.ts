@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addTally, emptyTally, RunContext, type Tally } from '../../lib/context.ts';
 import { readManifest, type Manifest } from '../../lib/manifest.ts';
-import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
+import { parseOptions, type OptionTable } from '../../lib/options.ts';
+import { command } from '../command.ts';
 import { plan } from '../../lib/pipeline.ts';
 import { REPORT_JSON, type Report } from '../../lib/report.ts';
 import { finish } from '../../lib/runner.ts';
@@ -27,10 +28,6 @@ export const MERGE_OPTIONS = {
   ...CURRICULUM_OPTIONS,
   'rows-per-shard': { type: 'int', default: DEFAULT_ROWS_PER_SHARD, help: 'rows per Parquet file' },
 } as const satisfies OptionTable;
-
-export const USAGE = 'structflow merge --inputs DIR1,DIR2,… --out DIR [options]';
-
-export const help = () => [`Usage: ${USAGE}`, '', optionHelp(MERGE_OPTIONS)].join('\n');
 
 type Row = { problem_index: number };
 
@@ -140,16 +137,16 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
   }
 }
 
-export const options = () => MERGE_OPTIONS;
-
-export async function main(argv: string[]): Promise<void> {
-  const { values: v, positionals } = parseOptions(MERGE_OPTIONS, argv);
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const m = await mergeRanks(v.inputs.split(','), v.out, {
-    epochs: v.epochs,
-    ...(v['curriculum-seed'] !== undefined ? { seed: v['curriculum-seed'] } : {}),
-    rowsPerShard: v['rows-per-shard'],
-    runSize: v['sort-run-size'],
-  });
-  process.stderr.write(`${m.rows} rows in ${m.shards.length} shard(s) → ${v.out}/manifest.json\n`);
-}
+export const { USAGE, help, options, main } = command({
+  usage: 'structflow merge --inputs DIR1,DIR2,… --out DIR [options]',
+  options: MERGE_OPTIONS,
+  run: async (v) => {
+    const m = await mergeRanks(v.inputs.split(','), v.out, {
+      epochs: v.epochs,
+      ...(v['curriculum-seed'] !== undefined ? { seed: v['curriculum-seed'] } : {}),
+      rowsPerShard: v['rows-per-shard'],
+      runSize: v['sort-run-size'],
+    });
+    process.stderr.write(`${m.rows} rows in ${m.shards.length} shard(s) → ${v.out}/manifest.json\n`);
+  },
+});

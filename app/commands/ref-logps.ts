@@ -1,4 +1,5 @@
-import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
+import type { OptionTable } from '../../lib/options.ts';
+import { command } from '../command.ts';
 import { DEFAULT_FAMILY } from '../../lib/code/prompts.ts';
 import { precomputeReference } from '../../lib/train/reference.ts';
 import { TRAIN_DEFAULTS } from '../../lib/train/trainer.ts';
@@ -27,20 +28,16 @@ export const REF_OPTIONS = {
   'max-len': { type: 'int', default: TRAIN_DEFAULTS.maxLen, help: 'pairs longer than N tokens get none' },
 } as const satisfies OptionTable;
 
-export const USAGE = 'structflow ref-logps --shards DIR --model-dir DIR --out DIR [options]';
-
-export const help = () => [`Usage: ${USAGE}`, '', optionHelp(REF_OPTIONS)].join('\n');
-
-export const options = () => REF_OPTIONS;
-
-export async function main(argv: string[]): Promise<void> {
-  const { values: v, positionals } = parseOptions(REF_OPTIONS, argv);
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const n = await precomputeReference(v.shards, v['model-dir'], v.out, {
-    maxLen: v['max-len'],
-    instructionAlways: false,
-    focal: v.loss !== 'dpo',
-    family: DEFAULT_FAMILY,
-  });
-  process.stderr.write(`reference log-probs of ${n} pairs → ${v.out}/manifest.json\n`);
-}
+export const { USAGE, help, options, main } = command({
+  usage: 'structflow ref-logps --shards DIR --model-dir DIR --out DIR [options]',
+  options: REF_OPTIONS,
+  run: async (v) => {
+    const n = await precomputeReference(v.shards, v['model-dir'], v.out, {
+      maxLen: v['max-len'],
+      instructionAlways: false,
+      focal: v.loss !== 'dpo',
+      family: DEFAULT_FAMILY,
+    });
+    process.stderr.write(`reference log-probs of ${n} pairs → ${v.out}/manifest.json\n`);
+  },
+});

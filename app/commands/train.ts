@@ -1,4 +1,5 @@
-import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
+import type { OptionTable } from '../../lib/options.ts';
+import { command } from '../command.ts';
 import { exportBatches, train, TRAIN_DEFAULTS as D } from '../../lib/train/trainer.ts';
 
 export const TRAIN_OPTIONS = {
@@ -71,44 +72,40 @@ export const TRAIN_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
-export const USAGE = 'structflow train --shards DIR --model DIR --out DIR [options]';
-
-export const help = () => [`Usage: ${USAGE}`, '', optionHelp(TRAIN_OPTIONS)].join('\n');
-
-export const options = () => TRAIN_OPTIONS;
-
-export async function main(argv: string[]): Promise<void> {
-  const { values: v, positionals } = parseOptions(TRAIN_OPTIONS, argv);
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const tokenizer = v.tokenizer ? { tokenizer: v.tokenizer } : {};
-  if (v['export-batches']) {
-    const to = v['export-batches'];
-    const { sent, dropped } = await exportBatches(
-      { shards: v.shards, model: v.model, out: v.out, batchSize: v['batch-size'], ...tokenizer },
-      to,
-    );
-    process.stderr.write(`${sent} pairs (${dropped} dropped) → ${to}\n`);
-    return;
-  }
-  await train({
-    shards: v.shards,
-    model: v.model,
-    out: v.out,
-    loss: v.loss,
-    preset: v.preset,
-    optimizer: v.optimizer,
-    lr: v.lr,
-    warmupRatio: v['warmup-ratio'],
-    batchSize: v['batch-size'],
-    gradAccum: v['grad-accum'],
-    fimRate: v['fim-rate'],
-    maxLen: v['max-len'],
-    seed: v.seed,
-    checkpointEvery: v['checkpoint-every'],
-    resume: v.resume,
-    ...(v.beta !== undefined ? { beta: v.beta } : {}),
-    ...(v.alpha !== undefined ? { alpha: v.alpha } : {}),
-    ...(v.steps !== undefined ? { steps: v.steps } : {}),
-    ...tokenizer,
-  });
-}
+export const { USAGE, help, options, main } = command({
+  usage: 'structflow train --shards DIR --model DIR --out DIR [options]',
+  options: TRAIN_OPTIONS,
+  run: async (v) => {
+    const tokenizer = v.tokenizer ? { tokenizer: v.tokenizer } : {};
+    if (v['export-batches']) {
+      const to = v['export-batches'];
+      const { sent, dropped } = await exportBatches(
+        { shards: v.shards, model: v.model, out: v.out, batchSize: v['batch-size'], ...tokenizer },
+        to,
+      );
+      process.stderr.write(`${sent} pairs (${dropped} dropped) → ${to}\n`);
+      return;
+    }
+    await train({
+      shards: v.shards,
+      model: v.model,
+      out: v.out,
+      loss: v.loss,
+      preset: v.preset,
+      optimizer: v.optimizer,
+      lr: v.lr,
+      warmupRatio: v['warmup-ratio'],
+      batchSize: v['batch-size'],
+      gradAccum: v['grad-accum'],
+      fimRate: v['fim-rate'],
+      maxLen: v['max-len'],
+      seed: v.seed,
+      checkpointEvery: v['checkpoint-every'],
+      resume: v.resume,
+      ...(v.beta !== undefined ? { beta: v.beta } : {}),
+      ...(v.alpha !== undefined ? { alpha: v.alpha } : {}),
+      ...(v.steps !== undefined ? { steps: v.steps } : {}),
+      ...tokenizer,
+    });
+  },
+});
