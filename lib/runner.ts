@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { addTally, RunContext, type Tally } from './context.ts';
+import { addTally, emptyTally, RunContext, type Tally } from './context.ts';
 import { MANIFEST, makeManifest, readManifest, writeManifest, type Manifest } from './manifest.ts';
 import { PartStore } from './parts.ts';
 import type { Plan } from './pipeline.ts';
@@ -179,7 +179,10 @@ export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInpu
   w.info.seconds.final = (Date.now() - t1) / 1000;
   w.info.finalStages = [...ctx.stages.keys()].filter((k) => !unitStages.has(k));
   await ctx.dispose();
-  const tally = addTally({ ...ctx.tally(), wall_ms: w.wall_ms + (Date.now() - t1) }, w.counted ?? emptyish());
+  const tally = addTally(
+    { ...ctx.tally(), wall_ms: w.wall_ms + (Date.now() - t1) },
+    w.counted ?? emptyTally(),
+  );
   const manifest = makeManifest({
     pipeline: opts.pipeline,
     until: opts.until,
@@ -203,5 +206,3 @@ export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInpu
   if (bad.length) throw new Error(`records were lost in stage(s) ${bad.join(', ')}: in ≠ passed + rejected`);
   return manifest;
 }
-
-const emptyish = (): Tally => ({ counts: {}, metrics: {}, rejects: 0, wall_ms: 0 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
-import type { RunContext } from './context.ts';
+import type { RunContext, StageStats } from './context.ts';
 import { describeZodError } from './schemas.ts';
 import { isBadRow, readRows, type RowOrError } from './sources.ts';
 
@@ -120,6 +120,7 @@ async function* units<R>(
   if (!Number.isInteger(size) || size < 1)
     throw new Error(`unit size must be a positive integer, got ${size}`);
   const ordinal = { next: 0 };
+  const stats = ctx.stage(READ_STAGE);
   for (const path of paths) {
     const st = statSync(path);
     const isDir = st.isDirectory();
@@ -153,7 +154,7 @@ async function* units<R>(
         problems: async function* () {
           for await (const [index, row] of take()) {
             if (opts.partition && index % opts.partition.world !== opts.partition.rank) continue; // another rank's row
-            const p = convert(ctx, row, index, state, opts);
+            const p = convert(stats, row, index, state, opts);
             if (p) yield p;
           }
         },
@@ -190,13 +191,12 @@ interface ConvertState<R> {
 
 /** One input row → a record, or a reject of the `read` stage with the row's position and the reason. */
 function convert<R>(
-  ctx: RunContext,
+  stats: StageStats,
   r: RowOrError,
   index: number,
   state: ConvertState<R>,
   opts: UnitOptions<R>,
 ): R | undefined {
-  const stats = ctx.stage(READ_STAGE);
   stats.counters.in++;
   if (isBadRow(r)) {
     stats.reject(r.where, 'unreadable_row', r.error);
