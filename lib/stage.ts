@@ -14,6 +14,12 @@ export class Rejected extends Error {
   }
 }
 
+/**
+ * Thrown by a stage function when going on is pointless (the model server cannot be reached at all):
+ * it is not a reject of one record but stops the run, with its message on the terminal.
+ */
+export class Fatal extends Error {}
+
 /** Per-record work of a stage: zero outputs is not allowed, reject with a reason instead. */
 export type StageFn<In, Out> = (record: In) => Out[] | Promise<Out[]>;
 
@@ -72,6 +78,7 @@ export function stage<In, Out>(
         try {
           outs = await fn(record);
         } catch (err) {
+          if (err instanceof Fatal) throw err;
           if (err instanceof Rejected) reject(id, err.reason, err.detail);
           else reject(id, 'error', err instanceof Error ? err.message : String(err));
           return [];

@@ -1,6 +1,7 @@
 import { DEFAULT_LINE_LENGTH } from '../lib/code/format.ts';
 import { DEFAULT_FAMILY, PROMPT_FAMILIES } from '../lib/code/prompts.ts';
 import { DEFAULT_RUN_SIZE } from '../lib/external-sort.ts';
+import { DEFAULT_MAX_CONNECTION_FAILURES } from '../lib/generators/openai.ts';
 import { DEFAULT_PARAMS } from '../lib/generators/types.ts';
 import type { OptionTable } from '../lib/options.ts';
 import { DEFAULT_CPU_S } from '../lib/sandbox/pool.ts';
@@ -67,6 +68,12 @@ export const GENERATION_OPTIONS = {
     help: 'OpenAI-compatible server for --generator openai (key from $OPENAI_API_KEY)',
   },
   model: { type: 'string', arg: 'NAME', help: 'model name sent to the server' },
+  'max-connection-failures': {
+    type: 'int',
+    default: DEFAULT_MAX_CONNECTION_FAILURES,
+    affects: 'nothing',
+    help: '--generator openai: stop the run after N requests in a row that could not connect',
+  },
   n: { type: 'int', default: DEFAULT_PARAMS.n, help: 'candidates per target' },
   seed: {
     type: 'int',

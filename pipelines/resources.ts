@@ -56,6 +56,7 @@ export function makeGenerator(cfg: GenerationCfg): Generator {
     return new OpenAIGenerator({
       baseUrl: cfg['base-url'],
       model: cfg.model,
+      maxConnectionFailures: cfg['max-connection-failures'],
       ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
     });
   }

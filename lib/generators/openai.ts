@@ -1,4 +1,8 @@
+import { Fatal } from '../stage.ts';
 import type { Generation, GenerationRequest, Generator } from './types.ts';
+
+/** Connection failures in a row that make a server unreachable, unless told otherwise. */
+export const DEFAULT_MAX_CONNECTION_FAILURES = 10;
 
 export interface OpenAIOptions {
   /** Server address, with or without the trailing `/v1` (vLLM, SGLang, TGI, llama.cpp server…). */
@@ -13,12 +17,17 @@ export interface OpenAIOptions {
   timeoutMs?: number;
   /** First backoff in ms; doubles per attempt, with jitter, capped at 30 s. Default 500. */
   backoffMs?: number;
+  /** Connection failures in a row (over all requests) after which the server counts as unreachable and
+   *  the run stops. Default DEFAULT_MAX_CONNECTION_FAILURES. */
+  maxConnectionFailures?: number;
 }
 
 class Retryable extends Error {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
+    /** No connection at all (refused, unknown host), as opposed to a server that answered badly. */
+    readonly connection = false,
   ) {
     super(message);
   }
@@ -48,6 +57,9 @@ export class OpenAIGenerator implements Generator {
   /** The most requests that were ever in flight at once (for tests and reports). */
   maxInFlight = 0;
   readonly stats = { requests: 0, retries: 0 };
+  private failedInARow = 0;
+  private unreachable: Fatal | undefined;
+  private firstFailure: string | undefined;
 
   constructor(private readonly opts: OpenAIOptions) {
     this.model = opts.model;
@@ -88,9 +100,12 @@ export class OpenAIGenerator implements Generator {
       let wait: number | undefined;
       try {
         this.stats.requests++;
-        return await this.once(body, req.params.n);
+        const out = await this.once(body, req.params.n);
+        this.failedInARow = 0;
+        return out;
       } catch (err) {
         if (!(err instanceof Retryable)) throw err;
+        this.noteConnection(err);
         last = err;
         wait = err.retryAfterMs;
       } finally {
@@ -103,6 +118,22 @@ export class OpenAIGenerator implements Generator {
       await new Promise((r) => setTimeout(r, wait ?? backoff));
     }
     throw new Error(`${this.url}: no answer after ${attempts} attempts: ${last?.message ?? 'unknown error'}`);
+  }
+
+  /** Counts connection failures in a row; past the limit the server is unreachable and the run stops. */
+  private noteConnection(err: Retryable): void {
+    if (!err.connection) {
+      this.failedInARow = 0;
+      return;
+    }
+    this.firstFailure ??= err.message;
+    const limit = this.opts.maxConnectionFailures ?? DEFAULT_MAX_CONNECTION_FAILURES;
+    // one error for every request still in flight, whichever of them reaches the terminal first
+    if (++this.failedInARow >= limit)
+      throw (this.unreachable ??= new Fatal(
+        `${this.url}: ${limit} requests in a row could not connect (the first: ${this.firstFailure}); ` +
+          'stopped early (--max-connection-failures N changes the limit)',
+      ));
   }
 
   private async once(body: string, n: number): Promise<Generation[]> {
@@ -118,9 +149,12 @@ export class OpenAIGenerator implements Generator {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 120_000),
       });
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      const timedOut = e.name === 'TimeoutError';
       throw new Retryable(
-        e.name === 'TimeoutError' ? 'timed out' : `connection failed: ${e.cause?.code ?? e.message}`,
+        timedOut ? 'timed out' : `connection failed: ${e.cause?.code ?? e.cause?.message ?? e.message}`,
+        undefined,
+        !timedOut,
       );
     }
     let text: string;

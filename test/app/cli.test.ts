@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readManifest } from '../../lib/manifest.ts';
 import { ROOT } from '../../lib/root.ts';
@@ -73,6 +75,39 @@ describe('structflow (the compiled CLI)', function () {
     const b = sf('blocks', bad);
     expect(b.status).to.equal(1);
     expect(b.stderr).to.match(new RegExp(`${bad}: syntax error at line \\d+, column \\d+`));
+  });
+
+  it('a generator that cannot be reached stops the run early, with the first error and the limit', async () => {
+    // a port that was free a moment ago: nothing listens there, so every connection is refused
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    server.close();
+    const dir = tmp();
+    const out = join(dir, 'out');
+    const r = sf(
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, 'apps.jsonl'),
+      '--out',
+      out,
+      '--quiet',
+      '--generator',
+      'openai',
+      '--base-url',
+      `http://127.0.0.1:${port}`,
+      '--model',
+      'm',
+      '--max-connection-failures',
+      '4',
+    );
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include(
+      `http://127.0.0.1:${port}/v1/completions: 4 requests in a row could not connect`,
+    );
+    expect(r.stderr).to.include('(the first: connection failed: ECONNREFUSED)');
+    expect(existsSync(join(out, 'manifest.json'))).to.equal(false); // no finished run
   });
 
   it('a run that produced nothing exits 1 and says why, instead of a quiet success', () => {
