@@ -36,6 +36,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'add reference log-probs to the shards',
     load: () => import('./commands/ref-logps.ts'),
   },
+  doctor: {
+    summary: 'check that this machine has what the commands need',
+    load: () => import('./commands/doctor.ts'),
+  },
   blocks: {
     summary: 'list the if/for/while/def blocks of a Python file',
     load: () => import('./commands/blocks.ts'),

@@ -13,6 +13,8 @@ export interface Step {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step's types are its operator's business
   op: (ctx: RunContext) => OperatorFunction<any, any>;
   output: z.ZodObject;
+  /** Checks that what the step needs is on this machine (throws with the install command), before a run starts. */
+  needs?: () => void;
 }
 
 /**
@@ -50,6 +52,8 @@ export const definePipeline = <T extends OptionTable, G>(p: Pipeline<T, G>): Pip
 /** What the runner needs of a pipeline stopped at a step: the composed operator, the final step, the columns. */
 export interface Plan {
   names: string[];
+  /** Checks the kept steps' needs: call before the run starts, so a missing tool is not found hours in. */
+  needs: () => void;
   op: (ctx: RunContext) => OperatorFunction<unknown, unknown>;
   final?: FinalStep;
   columns: Column<unknown>[];
@@ -66,6 +70,7 @@ export function plan(steps: Step[], final: FinalStep | undefined, until?: string
   const output = last ? last.output : kept[kept.length - 1]!.output;
   return {
     names,
+    needs: () => kept.forEach((s) => s.needs?.()),
     op: (ctx) =>
       kept.reduce<OperatorFunction<unknown, unknown>>(
         (acc, s) => pipe(acc, s.op(ctx)),

@@ -8,6 +8,7 @@ import { check } from '../operators/check.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
 import { decontaminate } from '../operators/decontaminate.ts';
 import { trl, trlSchema } from '../operators/trl.ts';
+import { requireBwrap, resolveSandboxPython } from '../lib/sandbox/bwrap.ts';
 import { loadTokenizer } from '../lib/generators/onnx.ts';
 import { ROOT } from '../lib/root.ts';
 import { join } from 'node:path';
@@ -32,8 +33,15 @@ export const formatStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>): Step => ({
   op: (ctx) => pipe(solutions(ctx), format(ctx, { lineLength: cfg['line-length'] })),
 });
 
+/** What a step that runs programs needs: bubblewrap that can make namespaces, and a Python to run them. */
+export const sandboxNeeds = () => {
+  requireBwrap();
+  resolveSandboxPython();
+};
+
 export const labelStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>): Step => ({
   name: 'label',
+  needs: sandboxNeeds,
   output: S.LabeledSolution,
   op: (ctx) => label(ctx, { pool: sandbox(ctx, cfg) }),
 });
@@ -53,6 +61,7 @@ export const generateStep = (cfg: Cfg<typeof O.GENERATION_OPTIONS>, gen: Generat
 export const checkStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>): Step => ({
   name: 'check',
   output: S.CheckedCandidate,
+  needs: sandboxNeeds,
   op: (ctx) =>
     check(ctx, {
       pool: sandbox(ctx, cfg),

@@ -19,6 +19,7 @@ import {
   formatStep,
   generateStep,
   labelStep,
+  sandboxNeeds,
 } from './steps.ts';
 
 /**
@@ -68,6 +69,7 @@ export const targetdpo = definePipeline({
           {
             name: 'refine',
             output: S.CheckedCandidate,
+            needs: sandboxNeeds,
             op: (ctx) =>
               refine(ctx, {
                 generator: cached(ctx, cfg, gen),

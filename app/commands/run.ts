@@ -131,7 +131,9 @@ export async function main(argv: string[]): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   const until = v.until ?? p.names[p.names.length - 1]!;
-  inputPaths(v.input); // a missing input is an error before the output folder exists
+  // what is missing is an error before the output folder exists: the input, a tool a step needs
+  inputPaths(v.input);
+  p.needs();
   const partition = rankOf(v.rank, v.world);
   const m = await runToShards({
     pipeline: pipeline.name,

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readManifest } from '../../lib/manifest.ts';
 import { ROOT } from '../../lib/root.ts';
-import { FIXTURES, tmp } from '../helpers.ts';
+import { FIXTURES, PYTHON, tmp } from '../helpers.ts';
 
 const CLI = join(ROOT, 'bin', 'structflow.js');
 const sf = (...args: string[]) => spawnSync('node', [CLI, ...args], { encoding: 'utf8' });
@@ -108,6 +108,32 @@ describe('structflow (the compiled CLI)', function () {
     );
     expect(r.stderr).to.include('(the first: connection failed: ECONNREFUSED)');
     expect(existsSync(join(out, 'manifest.json'))).to.equal(false); // no finished run
+  });
+
+  it('what a step needs is checked before the run starts (doctor says the same): a missing bubblewrap', () => {
+    const dir = tmp();
+    const bin = join(dir, 'bin'); // a PATH with Python but no bwrap
+    mkdirSync(bin);
+    symlinkSync(PYTHON, join(bin, 'python3'));
+    const env = { ...process.env, PATH: bin };
+    const out = join(dir, 'out');
+    const args = ['run', 'structurecoder', '--input', join(FIXTURES, 'apps.jsonl'), '--out', out];
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include(
+      'the sandbox needs bubblewrap (bwrap), which is not installed: apt-get install bubblewrap',
+    );
+    expect(existsSync(out)).to.equal(false); // nothing started
+    expect(
+      spawnSync(process.execPath, [CLI, ...args, '--until', 'format', '--quiet'], { env }).status,
+    ).to.equal(0); // no sandbox step, no need
+    const doctor = spawnSync(process.execPath, [CLI, 'doctor', 'run'], { encoding: 'utf8', env });
+    expect(doctor.status).to.equal(1);
+    expect(doctor.stderr)
+      .to.include('missing  run: bubblewrap (the sandbox)')
+      .and.include('apt-get install bubblewrap');
+    const here = sf('doctor');
+    expect(here.status, here.stderr).to.equal(0); // this machine has all of it
   });
 
   it('a run that produced nothing exits 1 and says why, instead of a quiet success', () => {
