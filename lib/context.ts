@@ -76,6 +76,8 @@ export class RunContext {
   readonly startedAt = Date.now();
   /** The run's output folder, where steps put their spills and default caches (the OS temp folder when unset). */
   workDir: string | undefined;
+  /** Input rows this run will read, where that is known before reading them (for progress and ETA). */
+  total: number | undefined;
   private rejectsFd: number | undefined;
 
   /** @param rejectsPath JSONL file that receives every rejected record; omit to count rejects only. */

@@ -9,11 +9,28 @@ export interface ProgressOptions {
 
 const fmtRate = (n: number, s: number) => (s > 0 ? (n / s).toFixed(1) : '0');
 
-/** One line: records out of every stage so far and their rate. */
+const clock = (s: number) =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+      : `${Math.round(s)}s`;
+
+/**
+ * One line: input rows read of the total (with the share and the time left, where the total is known),
+ * then the records out of every stage so far and their rate.
+ */
 export function progressLine(ctx: RunContext): string {
   const secs = (Date.now() - ctx.startedAt) / 1000;
+  const read = ctx.stages.get('read')?.in ?? 0;
+  let head = `[${clock(secs)}]`;
+  if (ctx.total) {
+    const rate = read / Math.max(secs, 1e-3);
+    const left = rate > 0 ? clock((ctx.total - read) / rate) : '?';
+    head += ` ${read}/${ctx.total} rows (${Math.floor((100 * read) / ctx.total)} %, ETA ${left})`;
+  }
   const parts = [...ctx.stages].map(([name, c]) => `${name} ${c.out} (${fmtRate(c.out, secs)}/s)`);
-  return `[${secs.toFixed(0)}s] ${parts.join(' · ')}`;
+  return `${head} ${parts.join(' · ')}`;
 }
 
 /**
@@ -24,7 +41,11 @@ export function startProgress(ctx: RunContext, opts: ProgressOptions = {}): () =
   const stream = opts.stream ?? process.stderr;
   const tty = stream.isTTY === true;
   const timer = setInterval(
-    () => stream.write(tty ? `\r\x1b[K${progressLine(ctx)}` : `${progressLine(ctx)}\n`),
+    // on a terminal, one line that fits its width
+    () =>
+      stream.write(
+        tty ? `\r\x1b[K${progressLine(ctx).slice(0, (stream.columns || 120) - 1)}` : `${progressLine(ctx)}\n`,
+      ),
     tty ? 1000 : (opts.intervalSeconds ?? 10) * 1000,
   );
   timer.unref();

@@ -50,6 +50,8 @@ export interface RunOptions<In> extends OutputOptions {
   plan: Plan;
   /** Source records (problems) in flight at once. */
   concurrency?: number;
+  /** Input rows the run will read, where known (progress shows the share and the time left). */
+  total?: number;
   /** Discard the committed work of an earlier run in `out` made with other settings. */
   overwrite?: boolean;
   progress?: boolean;
@@ -83,6 +85,7 @@ export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & 
 
   const ctx = new RunContext();
   ctx.workDir = opts.out;
+  ctx.total = opts.total;
   const stop = opts.progress === false ? () => {} : startProgress(ctx);
   const info: RunInfo = {
     units: { total: 0, reused: 0, worked: 0 },
@@ -201,7 +204,9 @@ export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInpu
   log(
     `units: ${w.info.units.total} (${w.info.units.reused} committed before, ${w.info.units.worked} worked now)`,
   );
-  log(`${manifest.rows} rows in ${shards.length} shard(s) → ${opts.out}/${MANIFEST}`);
+  log(
+    `${manifest.rows} rows in ${shards.length} shard(s) → ${opts.out}/${MANIFEST}; report: ${opts.out}/report.html`,
+  );
   const bad = ctx.unbalanced();
   if (bad.length) throw new Error(`records were lost in stage(s) ${bad.join(', ')}: in ≠ passed + rejected`);
   return manifest;

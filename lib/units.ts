@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { RunContext, StageStats } from './context.ts';
@@ -79,6 +79,30 @@ export function inputPaths(input: string): string[] {
       .sort();
     return files.length ? files.map((f) => join(p, f)) : [p];
   });
+}
+
+/**
+ * Rows of an input, where that is cheap to know before reading them (Parquet metadata, newlines of plain
+ * JSON lines); undefined where it is not (gzip, JSON arrays, Arrow, folders), so progress shows no total.
+ */
+export async function countRows(input: string): Promise<number | undefined> {
+  let total = 0;
+  for (const path of inputPaths(input)) {
+    if (statSync(path).isDirectory() || /\.(gz|json|arrow|arrows|ipc|feather)$/i.test(path)) return undefined;
+    if (/\.parquet$/i.test(path)) {
+      const { asyncBufferFromFile, parquetMetadataAsync } = await import('hyparquet');
+      total += Number((await parquetMetadataAsync(await asyncBufferFromFile(path))).num_rows);
+      continue;
+    }
+    let lines = 0;
+    let last = 10;
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+      last = chunk[chunk.length - 1] ?? last;
+    }
+    total += lines + (last === 10 ? 0 : 1);
+  }
+  return total;
 }
 
 /** Records of an input, in units (see `InputUnit`). Each unit must be read or skipped in turn. */

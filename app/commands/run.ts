@@ -2,7 +2,7 @@ import { optionHelp, parseOptions, recordSettings, UsageError, type OptionTable 
 import { plan } from '../../lib/pipeline.ts';
 import { runToShards } from '../../lib/runner.ts';
 import { DEFAULT_ROWS_PER_SHARD, PARQUET_ENGINES } from '../../lib/shards.ts';
-import { DEFAULT_UNIT_SIZE, inputPaths } from '../../lib/units.ts';
+import { countRows, DEFAULT_UNIT_SIZE, inputPaths } from '../../lib/units.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
 import { INPUT_FORMATS, readProblemUnits } from '../../readers/index.ts';
 
@@ -135,7 +135,12 @@ export async function main(argv: string[]): Promise<void> {
   inputPaths(v.input);
   p.needs();
   const partition = rankOf(v.rank, v.world);
+  const rows = v.quiet ? undefined : await countRows(v.input);
+  // with ranks, this rank reads the rows whose position is its rank modulo the world
+  const total =
+    rows === undefined || !partition ? rows : Math.ceil((rows - partition.rank) / partition.world);
   const m = await runToShards({
+    ...(total !== undefined ? { total } : {}),
     pipeline: pipeline.name,
     until,
     ...(pipeline.report ? { report: pipeline.report } : {}),

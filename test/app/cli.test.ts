@@ -136,6 +136,20 @@ describe('structflow (the compiled CLI)', function () {
     expect(here.status, here.stderr).to.equal(0); // this machine has all of it
   });
 
+  it('on a terminal (a pseudo-terminal from script), progress shows rows of the total, the share and the ETA, and the end says where the report is', () => {
+    const out = join(tmp(), 'out');
+    const cmd = `node ${CLI} run structurecoder --input ${join(FIXTURES, 'apps.jsonl')} --out ${out} --until label`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, COLUMNS: '200' },
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    const frames = r.stdout.split('\r').filter((f) => f.includes(' rows ('));
+    expect(frames.length).to.be.greaterThan(0); // rewritten in place, once a second
+    expect(frames[0]).to.match(/\[\d+s\] \d+\/34 rows \(\d+ %, ETA [\d?]/);
+    expect(r.stdout).to.include(`report: ${out}/report.html`);
+  });
+
   it('a run that produced nothing exits 1 and says why, instead of a quiet success', () => {
     const dir = tmp();
     const junk = join(dir, 'junk.jsonl');

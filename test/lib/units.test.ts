@@ -5,7 +5,8 @@ import { RunContext } from '../../lib/context.ts';
 import { readProblemUnits as readUnits } from '../../readers/index.ts';
 import type { InputUnit } from '../../lib/units.ts';
 import type { Problem } from '../../lib/schemas.ts';
-import { collect, tmp } from '../helpers.ts';
+import { collect, FIXTURES, tmp } from '../helpers.ts';
+import { gzipSync } from 'node:zlib';
 
 const row = (i: number) =>
   JSON.stringify({
@@ -94,5 +95,18 @@ describe('input units', () => {
     }
     expect(got).to.deep.equal([['p1'], ['p3', 'p5']]);
     expect(units.map((u) => u.first)).to.deep.equal([0, 3]);
+  });
+});
+
+describe('countRows: the total that progress shows, where it is cheap to know', () => {
+  it('counts JSON lines and Parquet rows, and gives no total for gzip', async () => {
+    const { countRows } = await import('../../lib/units.ts');
+    expect(await countRows(join(FIXTURES, 'apps.jsonl'))).to.equal(34);
+    expect(
+      await countRows(`${join(FIXTURES, 'apps.jsonl')},${join(FIXTURES, 'codecontests.parquet')}`),
+    ).to.equal(36);
+    const gz = join(tmp(), 'a.jsonl.gz');
+    writeFileSync(gz, gzipSync('{}\n'));
+    expect(await countRows(gz)).to.equal(undefined);
   });
 });
