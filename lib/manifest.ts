@@ -4,6 +4,7 @@ import type { Column, ColumnType } from './arrow.ts';
 import type { StageCounters } from './context.ts';
 import type { ShardInfo } from './shards.ts';
 import { atomicWrite } from './shards.ts';
+import { isBadRow, readParquet } from './sources.ts';
 
 /** `manifest.json` of an output folder (SPEC §6). */
 export interface Manifest {
@@ -48,6 +49,16 @@ export function makeManifest(m: {
 
 export function writeManifest(dir: string, m: Manifest): void {
   atomicWrite(join(dir, MANIFEST), JSON.stringify(m, null, 2) + '\n');
+}
+
+/** The rows of an output folder's shards, in manifest order; a row that cannot be read is an error naming it. */
+export async function* shardRows<R = Record<string, unknown>>(dir: string, m: Manifest): AsyncGenerator<R> {
+  for (const s of m.shards) {
+    for await (const r of readParquet(join(dir, s.file))) {
+      if (isBadRow(r)) throw new Error(`${r.where}: ${r.error}`);
+      yield r.row as R;
+    }
+  }
 }
 
 export function readManifest(dir: string): Manifest {

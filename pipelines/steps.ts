@@ -10,9 +10,7 @@ import { decontaminate } from '../operators/decontaminate.ts';
 import { trl, trlSchema } from '../operators/trl.ts';
 import { requireBwrap, resolveSandboxPython } from '../lib/sandbox/bwrap.ts';
 import { loadTokenizer } from '../lib/generators/onnx.ts';
-import { ROOT } from '../lib/root.ts';
-import { join } from 'node:path';
-import { TRAIN_DEFAULTS } from '../lib/train/trainer.ts';
+import { trainOptions } from '../lib/train/trainer.ts';
 import { RunContext } from '../lib/context.ts';
 import { readProblems } from '../readers/index.ts';
 import { fim } from '../operators/fim.ts';
@@ -20,7 +18,7 @@ import { format } from '../operators/format.ts';
 import { generate } from '../operators/generate.ts';
 import { label } from '../operators/label.ts';
 import { solutions } from '../operators/solutions.ts';
-import type * as O from './options.ts';
+import * as O from './options.ts';
 import { cached, params, sandbox } from './resources.ts';
 
 // The steps both pipelines take, each from the options of its group (pipelines/options.ts).
@@ -87,17 +85,9 @@ export const curriculumStep = (
   if (!mode) return { name: 'curriculum', output: ordered(pairs), run, describe: keyRange };
   const tokenizer =
     mode === 'pretokenized'
-      ? loadTokenizer(cfg['trl-tokenizer'] ?? cfg.tokenizer ?? join(ROOT, 'fixtures', 'tiny-model'))
+      ? loadTokenizer(cfg['trl-tokenizer'] ?? cfg.tokenizer ?? O.TINY_MODEL)
       : undefined;
-  const D = TRAIN_DEFAULTS;
-  const example = {
-    fimRate: D.fimRate,
-    seed: D.seed,
-    maxLen: D.maxLen,
-    instructionAlways: false,
-    focal: false,
-    family: cfg.family,
-  };
+  const example = trainOptions({ family: cfg.family }); // the trainer's own examples, with its defaults
   return {
     name: 'curriculum',
     output: trlSchema(ordered(pairs), mode),

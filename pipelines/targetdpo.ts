@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { loadTokenizer } from '../lib/generators/onnx.ts';
 import type { Generator } from '../lib/generators/types.ts';
 import { definePipeline, type Step } from '../lib/pipeline.ts';
-import { ROOT } from '../lib/root.ts';
 import * as S from '../lib/schemas.ts';
 import { focal } from '../operators/focal.ts';
 import { DEFAULT_ROUNDS, refine } from '../operators/refine.ts';
@@ -47,7 +45,7 @@ export const targetdpo = definePipeline({
     tokenizer: {
       type: 'string',
       arg: 'DIR',
-      default: join(ROOT, 'fixtures', 'tiny-model'),
+      default: O.TINY_MODEL,
       shownDefault: 'fixtures/tiny-model',
       help: 'the tokenizer.json of the model to train: its masks and the token-length filter',
     },

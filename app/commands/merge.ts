@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addTally, emptyTally, RunContext, type Tally } from '../../lib/context.ts';
-import { readManifest, type Manifest } from '../../lib/manifest.ts';
+import { readManifest, shardRows, type Manifest } from '../../lib/manifest.ts';
 import { parseOptions, type OptionTable } from '../../lib/options.ts';
 import { command } from '../command.ts';
 import { plan } from '../../lib/pipeline.ts';
 import { REPORT_JSON, type Report } from '../../lib/report.ts';
 import { finish } from '../../lib/runner.ts';
 import { clearShards, DEFAULT_ROWS_PER_SHARD } from '../../lib/shards.ts';
-import { isBadRow, readParquet } from '../../lib/sources.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
 import { CURRICULUM_OPTIONS } from '../../pipelines/options.ts';
 
@@ -30,15 +29,6 @@ export const MERGE_OPTIONS = {
 } as const satisfies OptionTable;
 
 type Row = { problem_index: number };
-
-async function* rowsOf(dir: string, m: Manifest): AsyncGenerator<Row> {
-  for (const s of m.shards) {
-    for await (const r of readParquet(join(dir, s.file))) {
-      if (isBadRow(r)) throw new Error(`${r.where}: ${r.error}`);
-      yield r.row as unknown as Row;
-    }
-  }
-}
 
 /** Rows of several ranks in the order of the whole input: by problem_index (each rank's rows are in that order). */
 async function* byProblemIndex(streams: AsyncGenerator<Row>[]): AsyncGenerator<Row> {
@@ -125,7 +115,7 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
       },
       {
         plan: plan(steps, final),
-        records: byProblemIndex(inputs.map((d, i) => rowsOf(d, manifests[i]!))),
+        records: byProblemIndex(inputs.map((d, i) => shardRows<Row>(d, manifests[i]!))),
         rejects: inputs.map((d, i) => join(d, manifests[i]!.rejects.file)).filter((p) => existsSync(p)),
         info: { units, seconds: { units: 0, final: 0 }, finalStages: [] },
         wall_ms: 0,

@@ -3,9 +3,8 @@ import type * as Ort from 'onnxruntime-node';
 import { lazy } from '../lazy.ts';
 import type { Column } from '../arrow.ts';
 import { loadTokenizer } from '../generators/onnx.ts';
-import { readManifest, writeManifest } from '../manifest.ts';
+import { readManifest, shardRows, writeManifest } from '../manifest.ts';
 import { clearShards, writeShards } from '../shards.ts';
-import { isBadRow, readParquet } from '../sources.ts';
 import { buildExample, type PairRow, type Side, type TrainOptions } from './examples.ts';
 
 const ort = lazy<typeof import('onnxruntime-node')>('onnxruntime-node');
@@ -55,20 +54,17 @@ export async function precomputeReference(
   const session = await ort().InferenceSession.create(join(modelDir, 'model.onnx'));
   clearShards(out);
   async function* rows(): AsyncGenerator<Record<string, unknown>> {
-    for (const s of m.shards) {
-      for await (const r of readParquet(join(shards, s.file))) {
-        if (isBadRow(r)) throw new Error(`${r.where}: ${r.error}`);
-        const row = r.row as unknown as PairRow;
-        const refs: Record<string, number | null> = Object.fromEntries(REF_COLUMNS.map((c) => [c, null]));
-        for (const format of ['fim', 'chat'] as const) {
-          if (format === 'fim' && row.kind === 'full') continue;
-          const ex = buildExample(row, format, tok, { ...opts, fimRate: 0, seed: 0 });
-          if (!ex) continue;
-          refs[`ref_chosen_${format}`] = await onnxLogp(session, ex.chosen);
-          refs[`ref_rejected_${format}`] = await onnxLogp(session, ex.rejected);
-        }
-        yield { ...r.row, ...refs };
+    for await (const raw of shardRows(shards, m)) {
+      const row = raw as unknown as PairRow;
+      const refs: Record<string, number | null> = Object.fromEntries(REF_COLUMNS.map((c) => [c, null]));
+      for (const format of ['fim', 'chat'] as const) {
+        if (format === 'fim' && row.kind === 'full') continue;
+        const ex = buildExample(row, format, tok, { ...opts, fimRate: 0, seed: 0 });
+        if (!ex) continue;
+        refs[`ref_chosen_${format}`] = await onnxLogp(session, ex.chosen);
+        refs[`ref_rejected_${format}`] = await onnxLogp(session, ex.rejected);
       }
+      yield { ...raw, ...refs };
     }
   }
   const columns: Column<Record<string, unknown>>[] = [

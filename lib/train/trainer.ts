@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { ROOT } from '../root.ts';
 import { createInterface } from 'node:readline';
 import { loadTokenizer } from '../generators/onnx.ts';
-import { readManifest, type Manifest } from '../manifest.ts';
-import { isBadRow, readParquet } from '../sources.ts';
+import { readManifest, shardRows, type Manifest } from '../manifest.ts';
 import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
 
 /** The trainer's defaults (SPEC §5), for every caller: the CLI's option table shows these. */
@@ -256,30 +255,26 @@ async function* batchFrames(
     log('the shards have reference log-probs made with other options: computing them again');
   let position = 0;
   let batch: Item[] = [];
-  for (const shard of manifest.shards) {
-    for await (const r of readParquet(join(cfg.shards, shard.file))) {
-      if (isBadRow(r)) throw new Error(`${r.where}: ${r.error}`);
-      const row = r.row as unknown as PairRow;
-      const format = draws.next(row.kind);
-      const index = position++;
-      if (index < skipTo) continue;
-      const ex = buildExample(row, format, tokenizer, opts);
-      if (!ex) {
-        counts.dropped++;
-        continue;
-      }
-      const refOf = (side: string) => (r.row as Record<string, unknown>)[`ref_${side}_${format}`];
-      const [rc, rr] = [refOf('chosen'), refOf('rejected')];
-      batch.push({
-        index,
-        ex,
-        ref: useRefs && typeof rc === 'number' && typeof rr === 'number' ? [rc, rr] : null,
-      });
-      if (batch.length === batchSize) {
-        counts.sent += batch.length;
-        yield frame(batch, position);
-        batch = [];
-      }
+  for await (const row of shardRows<PairRow>(cfg.shards, manifest)) {
+    const format = draws.next(row.kind);
+    const index = position++;
+    if (index < skipTo) continue;
+    const ex = buildExample(row, format, tokenizer, opts);
+    if (!ex) {
+      counts.dropped++;
+      continue;
+    }
+    const refOf = (side: string) => (row as unknown as Record<string, unknown>)[`ref_${side}_${format}`];
+    const [rc, rr] = [refOf('chosen'), refOf('rejected')];
+    batch.push({
+      index,
+      ex,
+      ref: useRefs && typeof rc === 'number' && typeof rr === 'number' ? [rc, rr] : null,
+    });
+    if (batch.length === batchSize) {
+      counts.sent += batch.length;
+      yield frame(batch, position);
+      batch = [];
     }
   }
   if (batch.length) {
@@ -304,7 +299,8 @@ export async function exportBatches(
   return counts;
 }
 
-function trainOptions(cfg: TrainConfig): TrainOptions {
+/** The example options of a training run (the trainer's defaults where `cfg` says nothing). */
+export function trainOptions(cfg: Partial<TrainOptions> & Pick<TrainConfig, 'loss'>): TrainOptions {
   return {
     fimRate: cfg.fimRate ?? TRAIN_DEFAULTS.fimRate,
     seed: cfg.seed ?? TRAIN_DEFAULTS.seed,
