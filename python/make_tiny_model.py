@@ -1,7 +1,7 @@
 """Writes fixtures/tiny-model/: a byte-level BPE tokenizer.json learned from the fixture solutions and a
 tiny causal LM trained on them for a few hundred steps, saved for PyTorch (model.pt) and as ONNX.
 
-Run: /usr/bin/python3 python/make_tiny_model.py   (needs PyTorch: apt-get install python3-torch)
+Run: .venv/bin/python python/make_tiny_model.py   (the project venv: bash python/setup-venv.sh)
 Deterministic for its seed. The files are small and committed, so tests need no PyTorch to load them.
 """
 

@@ -18,5 +18,10 @@ if [ ${#args[@]} -gt 0 ] && [ $local_only = 1 ]; then
   first=${args[1]}
   args=(--index-url "$first" "${args[@]:2}")
 fi
-.venv/bin/pip install --quiet --disable-pip-version-check "${args[@]}" -r python/requirements.txt
-.venv/bin/python -c 'import pyarrow, datasets; print("structflow: .venv ready (pyarrow", pyarrow.__version__ + ", datasets", datasets.__version__ + ")")'
+# pip warns about every missing per-package folder of a partial local index: noise, not news
+.venv/bin/pip install --quiet --disable-pip-version-check "${args[@]}" -r python/requirements.txt 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+.venv/bin/python - <<'EOF'
+import importlib.metadata as m
+names = ["torch", "transformers", "trl", "datasets", "pyarrow"]
+print("structflow: .venv ready (" + ", ".join(f"{n} {m.version(n)}" for n in names) + ")")
+EOF

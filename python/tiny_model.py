@@ -5,6 +5,7 @@ import json
 import os
 
 import torch
+import torch.utils.checkpoint
 from torch import nn
 
 
@@ -33,6 +34,13 @@ class TinyLM(nn.Module):
         self.pos = nn.Embedding(max_positions, d_model)
         self.blocks = nn.ModuleList([Block(d_model, n_heads) for _ in range(n_layers)])
         self.ln = nn.LayerNorm(d_model)
+        self.recompute = False
+
+    def layers(self):
+        return list(self.blocks)
+
+    def checkpointing(self):
+        self.recompute = True
 
     def forward(self, input_ids):
         t = input_ids.shape[1]
@@ -40,7 +48,10 @@ class TinyLM(nn.Module):
         x = self.tok(input_ids) + self.pos(pos)
         mask = torch.triu(torch.full((t, t), float("-inf"), device=input_ids.device), diagonal=1)
         for b in self.blocks:
-            x = b(x, mask)
+            if self.recompute and self.training:
+                x = torch.utils.checkpoint.checkpoint(b, x, mask, use_reentrant=False)
+            else:
+                x = b(x, mask)
         return self.ln(x) @ self.tok.weight.T  # logits [batch, seq, vocab]
 
 

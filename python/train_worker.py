@@ -7,11 +7,13 @@ u32 payload length and the payload: for each pair, chosen ids, chosen mask, reje
 as little-endian int32 arrays. A header length of 0 ends the stream.
 Output (stdout): one JSON line per optimizer step ({"event": "step", ...}) and a final {"event": "done"}.
 With torchrun (WORLD_SIZE > 1) every rank reads the same stream and takes an interleaved slice of each
-micro-batch (pair i goes to rank i % world), so the global order is kept; gradients are averaged by DDP.
+micro-batch (pair i goes to rank i % world), so the global order is kept; gradients are averaged by DDP, or
+reduce-scattered by FSDP2 (`--parallel fsdp`, parameters sharded across the ranks).
 """
 
 import argparse
 import copy
+import hashlib
 import json
 import math
 import os
@@ -24,29 +26,10 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dpo import preference_loss, sequence_logps  # noqa: E402
+from models import load_model  # noqa: E402
+from parallel import autocast, barrier, full_state, load_full_state, wrap  # noqa: E402
 
 PRESET_BETA = {"structurecoder": 0.5, "targetdpo": 0.1}
-
-
-def load_model(path, device):
-    if os.path.exists(os.path.join(path, "model.pt")):
-        import tiny_model
-
-        return tiny_model.load(path, device)
-    try:
-        from transformers import AutoModelForCausalLM
-    except ImportError:
-        sys.exit(f"{path} is not the built-in tiny model and transformers is not installed: pip install transformers")
-
-    class Wrapped(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, ids):
-            return self.m(input_ids=ids).logits
-
-    return Wrapped(AutoModelForCausalLM.from_pretrained(path)).to(device)
 
 
 def read_exact(stream, n):
@@ -96,19 +79,34 @@ def lr_factor(step, total, warmup_ratio, min_ratio=0.1):
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def save_checkpoint(path, model, opt, sched, step, position):
-    tmp = path + ".tmp"
-    os.makedirs(tmp, exist_ok=True)
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "step": step}, os.path.join(tmp, "state.pt"))
-    with open(os.path.join(tmp, "position.json"), "w") as f:
-        json.dump({"step": step, "position": position}, f)
-    if os.path.exists(path):
-        os.rename(path, path + ".old")
-    os.rename(tmp, path)
-    if os.path.exists(path + ".old"):
-        import shutil
+def save_checkpoint(path, model, opt, sched, step, position, rank, world):
+    """Every rank takes part (FSDP gathers the shards); rank 0 writes, then swaps the folder in atomically."""
+    model_sd, opt_sd = full_state(model, opt)
+    if rank == 0:
+        tmp = path + ".tmp"
+        os.makedirs(tmp, exist_ok=True)
+        torch.save({"model": model_sd, "opt": opt_sd, "sched": sched.state_dict(), "step": step}, os.path.join(tmp, "state.pt"))
+        with open(os.path.join(tmp, "position.json"), "w") as f:
+            json.dump({"step": step, "position": position}, f)
+        if os.path.exists(path):
+            os.rename(path, path + ".old")
+        os.rename(tmp, path)
+        if os.path.exists(path + ".old"):
+            import shutil
 
-        shutil.rmtree(path + ".old")
+            shutil.rmtree(path + ".old")
+    barrier(world)
+    return model_sd
+
+
+def local_bytes(*modules):
+    """Bytes of parameters this rank holds (its shards only, under FSDP)."""
+    n = 0
+    for m in modules:
+        for p in m.parameters():
+            t = p.to_local() if hasattr(p, "to_local") else p
+            n += t.numel() * t.element_size()
+    return n
 
 
 def main():
@@ -129,6 +127,11 @@ def main():
     a.add_argument("--seed", type=int, default=0)
     a.add_argument("--log-order")
     a.add_argument("--input", help="read the batch stream from this file (written by structflow train --export-batches) instead of stdin")
+    a.add_argument("--parallel", choices=["ddp", "fsdp"], default="ddp", help="with torchrun: replicate (ddp) or shard (fsdp) the model")
+    a.add_argument("--precision", choices=["fp32", "bf16"], default="fp32", help="bf16: bf16 compute over fp32 master weights")
+    a.add_argument("--gradient-checkpointing", action="store_true", help="recompute each decoder layer in the backward pass")
+    a.add_argument("--reference", choices=["model", "precomputed"], default="model",
+                   help="precomputed: every pair carries reference log-probs, so no reference model is loaded")
     args = a.parse_args()
 
     torch.manual_seed(args.seed)
@@ -136,13 +139,20 @@ def main():
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if torch.cuda.is_available() else "cpu")
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
     if world > 1:
         torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    policy = load_model(args.model, device)
-    reference = copy.deepcopy(policy).eval()  # the initial model, also on resume
-    for p in reference.parameters():
-        p.requires_grad_(False)
-    model = torch.nn.parallel.DistributedDataParallel(policy) if world > 1 else policy
+    bf16 = args.precision == "bf16"
+    policy = load_model(args.model, device, args.gradient_checkpointing)
+    reference = None
+    if args.reference == "model":
+        reference = copy.deepcopy(policy).eval()  # the initial model, also on resume
+        for p in reference.parameters():
+            p.requires_grad_(False)
+        if args.parallel == "fsdp":
+            reference = wrap(reference, "fsdp", world, bf16)
+    model = wrap(policy, args.parallel, world, bf16)
     beta = args.beta if args.beta is not None else PRESET_BETA[args.preset]
     alpha = args.alpha if args.loss == "target-rpo" else 0.0
     opt_cls = torch.optim.RMSprop if args.optimizer == "rmsprop" else torch.optim.AdamW
@@ -150,41 +160,52 @@ def main():
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, args.total_steps, args.warmup_ratio))
     ckpt = os.path.join(args.out, "checkpoint")
     step = 0
+    skip_to = 0
     if args.resume and os.path.exists(os.path.join(ckpt, "state.pt")):
-        state = torch.load(os.path.join(ckpt, "state.pt"), map_location=device)
-        policy.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
+        state = torch.load(os.path.join(ckpt, "state.pt"), map_location="cpu")
+        load_full_state(policy, opt, state["model"], state["opt"])
         sched.load_state_dict(state["sched"])
         step = state["step"]
+        with open(os.path.join(ckpt, "position.json")) as f:
+            skip_to = json.load(f)["position"]
+    held = local_bytes(policy, *([reference] if reference is not None else []))
     order = open(args.log_order, "a") if args.log_order and rank == 0 else None
     out = sys.stdout
     micro = 0
     acc = {"loss": 0.0, "margin": 0.0, "correct": 0, "pairs": 0, "tokens": 0}
     t0 = time.time()
-    position = None
+    position = skip_to
     ref_passes = 0
+    # from a file, the worker skips what a resumed run already trained; from stdin, the sender did
     source = open(args.input, "rb") if args.input else sys.stdin.buffer
-    for header, pairs in frames(source):
+    for header, pairs in frames(source) if step < args.total_steps else ():
         position = header["next_position"]
+        if args.input and position <= skip_to:
+            continue
         if order:
             order.write("".join(f"{p['index']}\n" for p in pairs))
             order.flush()
-        mine = pairs[rank::world]
-        if mine:
-            c_ids, c_mask = pad([p["c_ids"] for p in mine], device), pad([p["c_mask"] for p in mine], device)
-            r_ids, r_mask = pad([p["r_ids"] for p in mine], device), pad([p["r_mask"] for p in mine], device)
+        mine, weight = pairs[rank::world], 1.0
+        if not mine:  # every rank must take part in the collectives: a zero-weight pass
+            mine, weight = pairs[:1], 0.0
+        c_ids, c_mask = pad([p["c_ids"] for p in mine], device), pad([p["c_mask"] for p in mine], device)
+        r_ids, r_mask = pad([p["r_ids"] for p in mine], device), pad([p["r_mask"] for p in mine], device)
+        with autocast(device, args.parallel, bf16):
             pc, nc = sequence_logps(model, c_ids, c_mask)
             pr, _ = sequence_logps(model, r_ids, r_mask)
             if all(p.get("ref") is not None for p in mine):  # precomputed reference log-probs (ONNX)
                 refs = torch.tensor([p["ref"] for p in mine], dtype=torch.float32, device=device)
                 rc, rr = refs[:, 0], refs[:, 1]
+            elif reference is None:
+                sys.exit(f"pair {mine[0]['index']} has no precomputed reference log-probs and --reference precomputed loaded no reference model")
             else:
                 ref_passes += 1
                 with torch.no_grad():
                     rc, _ = sequence_logps(reference, c_ids, c_mask)
                     rr, _ = sequence_logps(reference, r_ids, r_mask)
-            loss, margin = preference_loss(pc, pr, rc, rr, beta, alpha, nc)
-            (loss.sum() / (len(pairs) * args.grad_accum) * world).backward()
+        loss, margin = preference_loss(pc, pr, rc, rr, beta, alpha, nc)
+        (loss.sum() * weight / (len(pairs) * args.grad_accum) * world).backward()
+        if weight:
             acc["loss"] += loss.sum().item()
             acc["margin"] += margin.sum().item()
             acc["correct"] += int((margin > 0).sum().item())
@@ -196,29 +217,32 @@ def main():
             sched.step()
             opt.zero_grad(set_to_none=True)
             step += 1
+            stats = torch.tensor([acc["loss"], acc["margin"], acc["correct"], acc["pairs"], acc["tokens"]], dtype=torch.float64)
+            if world > 1:  # the step's metrics over all ranks' pairs
+                torch.distributed.all_reduce(stats)
+            loss_sum, margin_sum, correct, n_pairs, tokens = stats.tolist()
             dt = max(time.time() - t0, 1e-9)
-            n = max(acc["pairs"], 1)
+            n = max(n_pairs, 1)
             if rank == 0:
-                out.write(json.dumps({"event": "step", "step": step, "loss": acc["loss"] / n, "margin": acc["margin"] / n,
-                                      "accuracy": acc["correct"] / n, "pairs": acc["pairs"], "pairs_per_s": acc["pairs"] / dt,
-                                      "tokens_per_s": acc["tokens"] / dt, "lr": sched.get_last_lr()[0], "position": position}) + "\n")
+                out.write(json.dumps({"event": "step", "step": step, "loss": loss_sum / n, "margin": margin_sum / n,
+                                      "accuracy": correct / n, "pairs": int(n_pairs), "pairs_per_s": n_pairs / dt,
+                                      "tokens_per_s": tokens / dt, "lr": sched.get_last_lr()[0], "position": position}) + "\n")
                 out.flush()
-                if args.checkpoint_every and step % args.checkpoint_every == 0:
-                    save_checkpoint(ckpt, policy, opt, sched, step, position)
+            if args.checkpoint_every and step % args.checkpoint_every == 0:
+                save_checkpoint(ckpt, policy, opt, sched, step, position, rank, world)
             acc = {"loss": 0.0, "margin": 0.0, "correct": 0, "pairs": 0, "tokens": 0}
             t0 = time.time()
             if step >= args.total_steps:
                 break
+    final = save_checkpoint(ckpt, policy, opt, sched, step, position, rank, world)
     if rank == 0:
-        save_checkpoint(ckpt, policy, opt, sched, step, position)
-        import hashlib
-
         h = hashlib.sha256()
-        for name, t in sorted(policy.state_dict().items()):
+        for name, t in sorted(final.items()):
             h.update(name.encode())
             h.update(t.detach().cpu().contiguous().numpy().tobytes())
-        digest = h.hexdigest()
-        out.write(json.dumps({"event": "done", "step": step, "param_checksum": digest, "reference_passes": ref_passes}) + "\n")
+        out.write(json.dumps({"event": "done", "step": step, "param_checksum": h.hexdigest(), "reference_passes": ref_passes,
+                              "reference_model": reference is not None, "param_bytes_per_rank": held,
+                              "parallel": args.parallel if world > 1 else "none", "world": world}) + "\n")
         out.flush()
     if world > 1:
         torch.distributed.destroy_process_group()

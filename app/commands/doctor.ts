@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { UsageError, type OptionTable } from '../../lib/options.ts';
 import { requireBwrap, resolveSandboxPython } from '../../lib/sandbox/bwrap.ts';
 import { torchPython } from '../../lib/train/trainer.ts';
@@ -10,17 +9,7 @@ const NEEDS: Record<string, [string, () => string][]> = {
     ['bubblewrap (the sandbox)', () => requireBwrap()],
     ['a Python for the sandboxed programs', () => resolveSandboxPython()],
   ],
-  train: [
-    ['PyTorch (the trainer worker)', () => torchPython()],
-    [
-      'matplotlib (the metrics plot)',
-      () => {
-        const r = spawnSync(torchPython(), ['-c', 'import matplotlib; print(matplotlib.__version__)']);
-        if (r.status !== 0) throw new Error('matplotlib is missing: apt-get install python3-matplotlib');
-        return `matplotlib ${r.stdout.toString().trim()}`;
-      },
-    ],
-  ],
+  train: [['PyTorch ≥ 2.6, transformers, matplotlib (the trainer worker)', () => torchPython()]],
 };
 
 const OPTIONS = {} as const satisfies OptionTable;

@@ -13,7 +13,7 @@ export const TRAIN_OPTIONS = {
     type: 'string',
     required: true,
     arg: 'DIR',
-    help: 'the built-in tiny model folder, or a Hugging Face model (needs transformers)',
+    help: 'the built-in tiny model folder (model.pt), or a Hugging Face causal LM folder',
   },
   out: { type: 'string', required: true, arg: 'DIR', help: 'checkpoints, metrics.jsonl, metrics.png' },
   loss: {
@@ -63,12 +63,23 @@ export const TRAIN_OPTIONS = {
     default: D.checkpointEvery,
     help: 'save a checkpoint every N steps (always at the end; 0: only then)',
   },
+  precision: {
+    type: 'choice',
+    choices: ['fp32', 'bf16'],
+    arg: 'P',
+    default: D.precision,
+    help: 'bf16: bf16 compute over fp32 master weights and optimizer state',
+  },
+  'gradient-checkpointing': {
+    type: 'boolean',
+    help: "recompute each decoder layer's activations in the backward pass (less memory, ~1/3 more compute)",
+  },
   tokenizer: { type: 'string', arg: 'DIR', help: "folder of the tokenizer.json (default: the model's)" },
   resume: { type: 'boolean', help: 'continue from DIR/checkpoint at the exact next pair' },
   'export-batches': {
     type: 'string',
     arg: 'FILE',
-    help: 'write the batch stream to FILE instead of training, for several GPUs:\ntorchrun --nproc_per_node N python/train_worker.py --input FILE --model DIR --out DIR --total-steps S',
+    help: 'write the batch stream to FILE instead of training, for several GPUs:\ntorchrun --nproc_per_node N python/train_worker.py --input FILE --model DIR --out DIR --total-steps S [--parallel fsdp]',
   },
 } as const satisfies OptionTable;
 
@@ -101,6 +112,8 @@ export const { USAGE, help, options, main } = command({
       maxLen: v['max-len'],
       seed: v.seed,
       checkpointEvery: v['checkpoint-every'],
+      precision: v.precision,
+      gradientCheckpointing: v['gradient-checkpointing'],
       resume: v.resume,
       ...(v.beta !== undefined ? { beta: v.beta } : {}),
       ...(v.alpha !== undefined ? { alpha: v.alpha } : {}),

@@ -21,12 +21,13 @@ export const TRAIN_DEFAULTS = {
   maxLen: 2048,
   seed: 0,
   checkpointEvery: 0,
+  precision: 'fp32',
 } as const;
 
 export interface TrainConfig extends Partial<TrainOptions> {
   /** Output folder of a pipeline run: manifest.json and its shards. */
   shards: string;
-  /** Model folder: the built-in tiny model, or a Hugging Face model when `transformers` is installed. */
+  /** Model folder: the built-in tiny model (model.pt), or a Hugging Face causal LM (config.json + weights). */
   model: string;
   /** Where checkpoints, metrics.jsonl and metrics.png go. */
   out: string;
@@ -45,6 +46,10 @@ export interface TrainConfig extends Partial<TrainOptions> {
   /** Stop after this many optimizer steps (default: one pass over the shards). */
   steps?: number;
   checkpointEvery?: number;
+  /** bf16: bf16 compute (autocast) over fp32 master weights and optimizer state. Default fp32. */
+  precision?: 'fp32' | 'bf16';
+  /** Recompute each decoder layer's activations in the backward pass instead of keeping them. */
+  gradientCheckpointing?: boolean;
   /** Continue from `out/checkpoint` at the exact next pair. */
   resume?: boolean;
   /** Tokenizer folder (default: the model folder). */
@@ -71,24 +76,52 @@ export interface TrainSummary {
   checksum: string;
   /** Micro-batches for which the worker ran the reference model (0 when all log-probs were precomputed). */
   referencePasses: number;
+  /** Whether the worker loaded a reference model (not when every pair's reference log-probs were precomputed). */
+  referenceModel: boolean;
+  /** Bytes of parameters the worker held: the policy, plus the reference model when it loaded one. */
+  paramBytes: number;
   plot?: string;
+}
+
+/** The worker's last line (python/train_worker.py). */
+interface DoneEvent {
+  event: 'done';
+  step: number;
+  param_checksum: string;
+  reference_passes: number;
+  reference_model: boolean;
+  param_bytes_per_rank: number;
 }
 
 const WORKER = join(ROOT, 'python', 'train_worker.py');
 const PLOT = join(ROOT, 'python', 'plot_metrics.py');
 
-/** An interpreter that has PyTorch: the one behind `python3`, else Debian's (where python3-torch installs). */
+/** What the worker needs of its Python, found without importing it (importing torch alone takes ~3 s). */
+const WORKER_NEEDS = `
+import importlib.metadata as m, importlib.util as u, sys
+missing = [n for n in ("torch", "transformers", "matplotlib") if u.find_spec(n) is None]
+old = not missing and tuple(int(x) for x in m.version("torch").split(".")[:2]) < (2, 6)
+sys.exit(f"missing {', '.join(missing)}" if missing else "torch < 2.6 (no FSDP2)" if old else print(sys.executable))
+`;
+export const VENV_INSTALL = 'bash python/setup-venv.sh (npm ci runs it)';
+const found = new Map<string, string>();
+
+/**
+ * The Python that runs the trainer worker: `explicit`, else $STRUCTFLOW_TORCH_PYTHON, else the project's
+ * `.venv` (PyTorch ≥ 2.6, transformers, matplotlib from python/requirements.txt). Throws with what is missing
+ * and the install command.
+ */
 export function torchPython(explicit?: string): string {
-  const candidates = [explicit, process.env.STRUCTFLOW_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter(
-    Boolean,
-  ) as string[];
-  for (const p of candidates) {
-    const r = spawnSync(p, ['-c', 'import torch, sys; print(sys.executable)']);
-    if (r.status === 0) return r.stdout.toString().trim();
+  const p = explicit ?? process.env.STRUCTFLOW_TORCH_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
+  if (!found.has(p)) {
+    const r = spawnSync(p, ['-c', WORKER_NEEDS]);
+    if (r.status !== 0) {
+      const why = r.error ? 'not found' : r.stderr.toString().trim().split('\n').pop();
+      throw new Error(`no Python for the trainer worker (${p}: ${why}): ${VENV_INSTALL}`);
+    }
+    found.set(p, r.stdout.toString().trim());
   }
-  throw new Error(
-    'no Python with PyTorch found: apt-get install python3-torch (or pip install torch) and retry',
-  );
+  return found.get(p)!;
 }
 
 /** A micro-batch frame: header JSON then the pairs' ids and masks as little-endian int32 arrays. */
@@ -142,6 +175,7 @@ export async function train(
     cfg.resume && existsSync(positionFile)
       ? (JSON.parse(readFileSync(positionFile, 'utf8')) as { position: number }).position
       : 0;
+  const useRefs = precomputedRefs(manifest, opts, log);
   const args = [
     WORKER,
     ...[
@@ -166,6 +200,9 @@ export async function train(
     ...['--checkpoint-every', String(cfg.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery)],
     ...(cfg.beta !== undefined ? ['--beta', String(cfg.beta)] : []),
     ...(cfg.alpha !== undefined ? ['--alpha', String(cfg.alpha)] : []),
+    ...['--precision', cfg.precision ?? TRAIN_DEFAULTS.precision],
+    ...(cfg.gradientCheckpointing ? ['--gradient-checkpointing'] : []),
+    ...(useRefs ? ['--reference', 'precomputed'] : []),
     ...(cfg.resume ? ['--resume'] : []),
     ...(cfg.logOrder ? ['--log-order', cfg.logOrder] : []),
   ];
@@ -179,21 +216,17 @@ export async function train(
 
   const metrics = createWriteStream(join(cfg.out, 'metrics.jsonl'), { flags: cfg.resume ? 'a' : 'w' });
   const steps: StepMetrics[] = [];
-  let checksum = '';
-  let referencePasses = 0;
+  let done: DoneEvent | undefined;
   const reading = (async () => {
     for await (const line of createInterface({ input: worker.stdout })) {
-      const ev = JSON.parse(line) as { event: string } & StepMetrics & { param_checksum?: string };
+      const ev = JSON.parse(line) as ({ event: 'step' } & StepMetrics) | DoneEvent;
       metrics.write(line + '\n');
       if (ev.event === 'step') {
         steps.push(ev);
         log(
           `step ${ev.step}/${totalSteps}  loss ${ev.loss.toFixed(4)}  margin ${ev.margin.toFixed(4)}  acc ${ev.accuracy.toFixed(2)}  ${ev.pairs_per_s.toFixed(1)} pairs/s  ${ev.tokens_per_s.toFixed(0)} tok/s`,
         );
-      } else if (ev.event === 'done') {
-        checksum = ev.param_checksum ?? '';
-        referencePasses = (ev as { reference_passes?: number }).reference_passes ?? 0;
-      }
+      } else if (ev.event === 'done') done = ev;
     }
   })();
 
@@ -204,7 +237,7 @@ export async function train(
       await Promise.race([once(worker.stdin, 'drain').catch(() => undefined), exited]);
   };
   const counts = { dropped: 0, sent: 0 };
-  for await (const buf of batchFrames(cfg, manifest, opts, skipTo, counts, log)) {
+  for await (const buf of batchFrames(cfg, manifest, opts, skipTo, counts, useRefs)) {
     if (workerDone) break;
     await send(buf);
   }
@@ -224,9 +257,31 @@ export async function train(
   );
   const png = join(cfg.out, 'metrics.png');
   const plot = spawnSync(torchPython(cfg.python), [PLOT, join(cfg.out, 'metrics.jsonl'), png]);
-  if (plot.status !== 0)
-    log(`no plot (${plot.stderr.toString().trim().split('\n').pop()}): apt-get install python3-matplotlib`);
-  return { steps, dropped, sent, checksum, referencePasses, ...(plot.status === 0 ? { plot: png } : {}) };
+  if (plot.status !== 0) log(`no plot (${plot.stderr.toString().trim().split('\n').pop()})`);
+  return {
+    steps,
+    dropped,
+    sent,
+    checksum: done?.param_checksum ?? '',
+    referencePasses: done?.reference_passes ?? 0,
+    referenceModel: done?.reference_model ?? true,
+    paramBytes: done?.param_bytes_per_rank ?? 0,
+    ...(plot.status === 0 ? { plot: png } : {}),
+  };
+}
+
+/**
+ * Whether the shards' reference log-probs (from `structflow ref-logps`) fit this run: only if they were made
+ * with the same example options. Then the worker loads no reference model at all.
+ */
+function precomputedRefs(manifest: Manifest, opts: TrainOptions, log: (line: string) => void): boolean {
+  const made = (manifest.config as { reference?: Record<string, unknown> }).reference;
+  if (!made) return false;
+  const same = ['maxLen', 'instructionAlways', 'focal', 'family'].every(
+    (k) => made[k] === opts[k as keyof TrainOptions],
+  );
+  if (!same) log('the shards have reference log-probs made with other options: computing them again');
+  return same;
 }
 
 /**
@@ -239,20 +294,11 @@ async function* batchFrames(
   opts: TrainOptions,
   skipTo: number,
   counts: { dropped: number; sent: number },
-  log: (line: string) => void,
+  useRefs: boolean,
 ): AsyncGenerator<Buffer> {
   const tokenizer = loadTokenizer(cfg.tokenizer ?? cfg.model);
   const batchSize = cfg.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const draws = new FormatDraws(opts.fimRate, opts.seed);
-  // reference log-probs precomputed by `structflow ref-logps` are used only if made with these options
-  const made = (manifest.config as { reference?: Record<string, unknown> }).reference;
-  const useRefs =
-    !!made &&
-    ['maxLen', 'instructionAlways', 'focal', 'family'].every(
-      (k) => made[k] === opts[k as keyof TrainOptions],
-    );
-  if (made && !useRefs)
-    log('the shards have reference log-probs made with other options: computing them again');
   let position = 0;
   let batch: Item[] = [];
   for await (const row of shardRows<PairRow>(cfg.shards, manifest)) {
@@ -292,7 +338,9 @@ export async function exportBatches(
   const opts = trainOptions(cfg);
   const out = createWriteStream(file);
   const counts = { dropped: 0, sent: 0 };
-  for await (const buf of batchFrames(cfg, readManifest(cfg.shards), opts, 0, counts, log))
+  const manifest = readManifest(cfg.shards);
+  const refs = precomputedRefs(manifest, opts, log);
+  for await (const buf of batchFrames(cfg, manifest, opts, 0, counts, refs))
     if (!out.write(buf)) await once(out, 'drain');
   out.end(Buffer.alloc(4));
   await once(out, 'finish');

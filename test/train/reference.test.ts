@@ -53,7 +53,7 @@ describe('reference log-probs from ONNX', function () {
     expect(worst).to.be.below(1e-4);
   });
 
-  it('are stored as shard columns that the trainer hands to the worker, which then skips its reference pass', async () => {
+  it('are stored as shard columns that the trainer hands to the worker, which then loads no reference model', async () => {
     const withRefs = tmp();
     const n = await precomputeReference(shards, MODEL, withRefs, {
       maxLen: 2048,
@@ -79,6 +79,8 @@ describe('reference log-probs from ONNX', function () {
     );
     expect(plain.referencePasses).to.equal(5);
     expect(fast.referencePasses).to.equal(0);
+    expect([plain.referenceModel, fast.referenceModel]).to.deep.equal([true, false]);
+    expect(fast.paramBytes * 2).to.equal(plain.paramBytes); // the policy alone, not policy + reference
     fast.steps.forEach((s, i) => expect(s.loss).to.be.closeTo(plain.steps[i]!.loss, 1e-3));
   });
 });

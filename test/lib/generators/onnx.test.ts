@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import * as ort from 'onnxruntime-node';
@@ -9,6 +9,7 @@ import { prng } from '../../../lib/random.ts';
 import type { Problem, PromptedTarget } from '../../../lib/schemas.ts';
 import { fim } from '../../../operators/fim.ts';
 import { generate } from '../../../operators/generate.ts';
+import { torchPython } from '../../../lib/train/trainer.ts';
 import { FIXTURES } from '../../helpers.ts';
 
 const MODEL = join(FIXTURES, 'tiny-model');
@@ -76,15 +77,12 @@ describe('onnx generator on the tiny model the project builds', function () {
   });
 
   it('gives the logits PyTorch gives for the same model (within 1e-4)', async function () {
-    if (spawnSync('/usr/bin/python3', ['-c', 'import torch']).status !== 0) {
-      throw new Error('PyTorch is missing: apt-get install python3-torch (.ci/run installs it)');
-    }
     const ids = loadTokenizer(MODEL).encode('for i in range(n):\n    total += i\n', {
       add_special_tokens: false,
     }).ids;
     const script = `import json, sys, torch\nsys.path.insert(0, ${JSON.stringify(join(FIXTURES, '..', 'python'))})\nimport tiny_model\nm = tiny_model.load(${JSON.stringify(MODEL)}).eval()\nwith torch.no_grad():\n    print(json.dumps(m(torch.tensor([${JSON.stringify(ids)}]))[0].tolist()))\n`;
     const torchLogits = JSON.parse(
-      execFileSync('/usr/bin/python3', ['-c', script], { maxBuffer: 1 << 28 }).toString(),
+      execFileSync(torchPython(), ['-c', script], { maxBuffer: 1 << 28 }).toString(),
     ) as number[][];
     const session = await ort.InferenceSession.create(join(MODEL, 'model.onnx'));
     const out = await session.run({
