@@ -33,6 +33,44 @@ export function progressLine(ctx: RunContext): string {
   return `${head} ${parts.join(' · ')}`;
 }
 
+/** Where the run stood when a stage last put a record out: to say what it waits on when nothing comes. */
+export interface Advance {
+  at: number;
+  out: number;
+  stats: Map<string, number>;
+}
+
+const snapshot = (ctx: RunContext, at: number): Advance => {
+  const stats = new Map<string, number>();
+  let out = 0;
+  for (const [name, c] of ctx.stages) {
+    out += c.out;
+    for (const [k, n] of Object.entries(c.stats)) stats.set(`${name} ${k}`, n);
+  }
+  return { at, out, stats };
+};
+
+/** Seconds without a record out before the line says so. */
+export const STALL_SECONDS = 5;
+
+/**
+ * The stall note: when no stage has put a record out for STALL_SECONDS, how long, and which counters moved
+ * meanwhile (a sandbox stage waiting out time limits shows its `verdict_timeout` climbing). Updates `last`.
+ */
+export function stallNote(ctx: RunContext, last: Advance, now = Date.now()): string {
+  const cur = snapshot(ctx, now);
+  if (cur.out !== last.out) {
+    Object.assign(last, cur);
+    return '';
+  }
+  const idle = (now - last.at) / 1000;
+  if (idle < STALL_SECONDS) return '';
+  const moved = [...cur.stats]
+    .filter(([k, n]) => n > (last.stats.get(k) ?? 0))
+    .map(([k, n]) => `${k} +${n - (last.stats.get(k) ?? 0)}`);
+  return ` · nothing out for ${clock(idle)}${moved.length ? `, meanwhile ${moved.join(', ')}` : ''}`;
+}
+
 /**
  * Prints progress while a run goes: rewritten in place every second on a terminal, one line every
  * `intervalSeconds` otherwise (CI logs). Returns a function that stops it.
@@ -40,12 +78,13 @@ export function progressLine(ctx: RunContext): string {
 export function startProgress(ctx: RunContext, opts: ProgressOptions = {}): () => void {
   const stream = opts.stream ?? process.stderr;
   const tty = stream.isTTY === true;
+  const last = snapshot(ctx, Date.now());
   const timer = setInterval(
-    // on a terminal, one line that fits its width
-    () =>
-      stream.write(
-        tty ? `\r\x1b[K${progressLine(ctx).slice(0, (stream.columns || 120) - 1)}` : `${progressLine(ctx)}\n`,
-      ),
+    () => {
+      const line = progressLine(ctx) + stallNote(ctx, last);
+      // on a terminal, one line that fits its width
+      stream.write(tty ? `\r\x1b[K${line.slice(0, (stream.columns || 120) - 1)}` : `${line}\n`);
+    },
     tty ? 1000 : (opts.intervalSeconds ?? 10) * 1000,
   );
   timer.unref();

@@ -3,6 +3,16 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Tally } from './context.ts';
 import type { Manifest } from './manifest.ts';
+import {
+  PAIRS_CSS,
+  PAIRS_SCRIPT,
+  PAIRS_SECTION,
+  SAMPLE_PAIRS,
+  TEXT_CAP,
+  type BrowsedPair,
+  type PairBrowser,
+  type PairSample,
+} from './report-pairs.ts';
 import { atomicWrite } from './shards.ts';
 
 export interface RunInfo {
@@ -15,13 +25,15 @@ export interface RunInfo {
 }
 
 /** One panel of report.html. */
-export type Chart = { id: string; title: string } & (
-  | { kind: 'histogram'; stage: string; hist: string; label: string }
-  | { kind: 'verdicts' }
-  | { kind: 'origins' }
-  | { kind: 'throughput' }
-  | { kind: 'rejects' }
-);
+export type Chart = { id: string; title: string } &
+  /** `label`: what a bar counts (the y axis); `x`: what its bins measure (the x axis). */
+  (
+    | { kind: 'histogram'; stage: string; hist: string; label: string; x: string }
+    | { kind: 'verdicts' }
+    | { kind: 'origins' }
+    | { kind: 'throughput' }
+    | { kind: 'rejects' }
+  );
 
 /**
  * What a pipeline's report shows beyond the stage table: its charts, where the verdicts are counted,
@@ -34,6 +46,8 @@ export interface ReportSpec {
   /** The stage that makes the pairs, with its counters `<chosen><origin>`, `<rejected><origin>` and the
    *  counter of pairs whose sides differ in more than one place. */
   pairs?: { stage: string; chosen: string; rejected: string; multiRegion: string };
+  /** A browsable sample of the output's pairs (when the output has the columns it needs). */
+  browse?: PairBrowser;
 }
 
 /** Every report ends with these. */
@@ -95,6 +109,8 @@ export interface Report {
   /** The panels of report.html, in order: the spec's charts, then throughput and rejects. */
   charts: Chart[];
   rejects: { stage: string; reason: string; count: number }[];
+  /** The pair browser's sample: `total` pairs seen, at most `cap` kept, texts cut at `text_cap` characters. */
+  pair_sample?: { total: number; cap: number; text_cap: number; items: BrowsedPair[] };
   /** The raw counts, so that the reports of ranks can be added up. */
   tally: Tally;
 }
@@ -114,6 +130,7 @@ export function buildReport(
   tally: Tally,
   info: RunInfo,
   spec: ReportSpec = { charts: [] },
+  sample?: PairSample,
 ): Report {
   const work = tally.wall_ms / 1000;
   const verdicts: Report['verdicts'] = {};
@@ -170,6 +187,9 @@ export function buildReport(
     rejects: Object.entries(tally.counts).flatMap(([stage, c]) =>
       Object.entries(c.reasons).map(([reason, count]) => ({ stage, reason, count })),
     ),
+    ...(sample
+      ? { pair_sample: { total: sample.seen, cap: SAMPLE_PAIRS, text_cap: TEXT_CAP, items: sample.items } }
+      : {}),
     tally,
   };
 }
@@ -181,8 +201,9 @@ export function writeReport(
   tally: Tally,
   info: RunInfo,
   spec?: ReportSpec,
+  sample?: PairSample,
 ): Report {
-  const report = buildReport(m, tally, info, spec);
+  const report = buildReport(m, tally, info, spec, sample);
   atomicWrite(join(dir, REPORT_JSON), JSON.stringify(report, null, 2) + '\n');
   atomicWrite(join(dir, REPORT_HTML), renderReport(report));
   return report;
@@ -227,9 +248,10 @@ body{font:14px system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right}td:first-child,th:first-child{text-align:left}
 tr:nth-child(even){background:#f4f4f4}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1em}
 .chart{position:relative;height:280px}h2{font-size:15px}.empty{color:#777}
+${PAIRS_CSS}
 </style></head><body>
 <h1>StructFlow report: ${esc(title(r))}</h1>
-<p>${r.rows} rows in ${r.shards} shard(s) · ${r.units.total} input units (${r.units.reused} committed by an earlier run) ·
+<p>${r.rows} rows in ${r.shards} shard(s) · ${r.units.total} input unit${r.units.total === 1 ? '' : 's'} (${r.units.reused} committed by an earlier run) ·
 ${r.seconds.work.toFixed(1)} s of work · made ${esc(r.created_at)}</p>
 ${
   r.pairs.total
@@ -243,9 +265,11 @@ ${rows}
 <div class="grid">
 ${sections}
 </div>
+${PAIRS_SECTION}
 <script>${chartLibrary()}</script>
 <script type="application/json" id="report-data">${data}</script>
 <script>${RENDER}</script>
+<script>${PAIRS_SCRIPT}</script>
 </body></html>
 `;
 }
@@ -256,6 +280,14 @@ const RENDER = `
   var r = JSON.parse(document.getElementById('report-data').textContent);
   var drawn = 0;
   var palette = ['#4e79a7', '#e15759', '#f28e2b', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#9c755f'];
+  // one colour per verdict in every report, whatever verdicts a run happens to have
+  var verdictColour = { pass: '#59a14f', fail: '#e15759', error: '#f28e2b', timeout: '#b07aa1', memory: '#9c755f',
+    output_limit: '#edc948', compile_error: '#76b7b2', no_tests: '#bab0ac' };
+  function axes(x, y, extra) {
+    var s = { x: { title: { display: true, text: x } }, y: { title: { display: true, text: y } } };
+    Object.keys(extra || {}).forEach(function (k) { Object.assign(s[k], extra[k]); });
+    return { scales: s };
+  }
   function draw(id, type, labels, datasets, opts) {
     if (!document.getElementById(id)) return; // not a chart of this pipeline
     var total = datasets.reduce(function (n, d) { return n + d.data.reduce(function (a, b) { return a + b; }, 0); }, 0);
@@ -272,14 +304,14 @@ const RENDER = `
     });
     drawn++;
   }
-  function histogram(id, h, label) {
+  function histogram(id, h, label, x) {
     var keys = Object.keys(h);
     var lo = Number(keys[0]), hi = Number(keys[keys.length - 1]);
     if (keys.length && hi - lo < 200) { // integer values: show the empty bins too
       keys = [];
       for (var v = lo; v <= hi; v++) keys.push(String(v));
     }
-    draw(id, 'bar', keys, [{ label: label, data: keys.map(function (k) { return h[k] || 0; }), backgroundColor: palette[0] }]);
+    draw(id, 'bar', keys, [{ label: label, data: keys.map(function (k) { return h[k] || 0; }), backgroundColor: palette[0] }], axes(x, label));
   }
   var stages = Object.keys(r.verdicts);
   var kinds = [];
@@ -287,19 +319,19 @@ const RENDER = `
   var origins = Object.keys(r.pairs.chosen).concat(Object.keys(r.pairs.rejected).filter(function (o) { return !(o in r.pairs.chosen); }));
   var timed = r.stages.filter(function (s) { return s.in > 0; });
   r.charts.forEach(function (c) {
-    if (c.kind === 'histogram') histogram(c.id, r.histograms[c.hist] || {}, c.label);
+    if (c.kind === 'histogram') histogram(c.id, r.histograms[c.hist] || {}, c.label, c.x);
     else if (c.kind === 'verdicts') draw(c.id, 'bar', stages, kinds.map(function (v, i) {
-      return { label: v, data: stages.map(function (s) { return r.verdicts[s][v] || 0; }), backgroundColor: palette[i % palette.length] };
-    }), { scales: { x: { stacked: true }, y: { stacked: true } } });
+      return { label: v, data: stages.map(function (s) { return r.verdicts[s][v] || 0; }), backgroundColor: verdictColour[v] || palette[i % palette.length] };
+    }), axes('stage', 'programs run', { x: { stacked: true }, y: { stacked: true } }));
     else if (c.kind === 'origins') draw(c.id, 'bar', origins, ['chosen', 'rejected'].map(function (side, i) {
       return { label: side, data: origins.map(function (o) { return r.pairs[side][o] || 0; }), backgroundColor: palette[i] };
-    }));
+    }), axes('origin (what made the text)', 'pair sides'));
     else if (c.kind === 'throughput') draw(c.id, 'bar', timed.map(function (s) { return s.name; }),
       [{ label: 'records in per busy second', data: timed.map(function (s) { return s.records_per_s; }), backgroundColor: palette[4] }],
-      { scales: { y: { type: 'logarithmic', title: { display: true, text: 'records / s (log)' } } } });
+      axes('stage', 'records in / busy second (log)', { y: { type: 'logarithmic' } }));
     else if (c.kind === 'rejects') draw(c.id, 'bar', r.rejects.map(function (x) { return x.stage + ': ' + x.reason; }),
       [{ label: 'rejects', data: r.rejects.map(function (x) { return x.count; }), backgroundColor: palette[1] }],
-      { indexAxis: 'y' });
+      Object.assign({ indexAxis: 'y' }, axes('records', 'stage: reason')));
   });
   document.body.dataset.charts = String(drawn);
 })();

@@ -7,6 +7,7 @@ import type { Plan } from './pipeline.ts';
 import { startProgress, summary } from './progress.ts';
 import { pullThrough } from './pull.ts';
 import { writeReport, type ReportSpec, type RunInfo } from './report.ts';
+import { PairSample } from './report-pairs.ts';
 import {
   atomicWrite,
   clearShards,
@@ -170,7 +171,11 @@ export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInpu
   concatFiles(w.rejects, rejectsPath);
   ctx.rejectsTo(rejectsPath, true);
   const final = w.plan.final;
-  const records = final ? final.run(ctx, w.records) : w.records;
+  const finalRows = final ? final.run(ctx, w.records) : w.records;
+  const browse = opts.report?.browse;
+  const names = new Set(w.plan.columns.map((c) => c.name));
+  const sample = browse && browse.needs.every((n) => names.has(n)) ? new PairSample(browse) : undefined;
+  const records = sample ? sample.tap(finalRows) : finalRows;
   const engine = opts.engine ?? parquetWasm;
   const shards = await writeShards(records, {
     dir: opts.out,
@@ -196,7 +201,7 @@ export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInpu
     rejects: { file: REJECTS_FILE, rows: tally.rejects },
     config: opts.config ?? {},
   });
-  writeReport(opts.out, manifest, tally, w.info, opts.report);
+  writeReport(opts.out, manifest, tally, w.info, opts.report, sample);
   for (const [file, text] of Object.entries(opts.sidecars?.(manifest) ?? {}))
     atomicWrite(join(opts.out, file), text);
   writeManifest(opts.out, manifest);

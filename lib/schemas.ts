@@ -171,6 +171,9 @@ export const Pair = z.object({
   rejected_index: z.number().int().nonnegative(),
   chosen_origin: z.string(),
   rejected_origin: z.string(),
+  /** The rejected side's verdict and its first error (the sandbox's message), for the report's pair browser. */
+  rejected_verdict: z.string(),
+  rejected_error: z.string(),
   edit_distance: z.number().int().nonnegative(),
   /** Training contexts (SPEC §5): FIM up to `<|fim_middle|>`; chat up to the prefix. */
   fim_prompt: z.string(),

@@ -1,6 +1,84 @@
+import { lineDiff } from '../lib/code/lcs.ts';
 import type { Chart, ReportSpec } from '../lib/report.ts';
+import type { BrowsedPair, PairBrowser } from '../lib/report-pairs.ts';
 
 // What the pipelines' reports show beyond the stage table (lib/report.ts draws whatever is declared here).
+
+const PROMPT_END = 600;
+const str = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v));
+const lines = (s: string) => s.replace(/\n$/, '').split('\n');
+const firstLine = (s: string) => s.split('\n').find((l) => l.trim()) ?? '';
+
+/** The facts every pair shows: sides' verdicts and origins, and the rejected side's first error. */
+function pairView(
+  row: Record<string, unknown>,
+  chosen: string,
+  rejected: string,
+  marks: { chosen: number[]; rejected: number[] },
+  extra: { filters?: Record<string, string>; notes?: string[] } = {},
+): BrowsedPair | undefined {
+  if (row.curriculum_epoch !== undefined && row.curriculum_epoch !== 0) return undefined; // a repeat
+  const prompt = str(row.prompt);
+  const error = firstLine(str(row.rejected_error));
+  return {
+    filters: {
+      'block type': str(row.block_type),
+      'curriculum bucket': str(row.curriculum_key),
+      'rejected origin': str(row.rejected_origin),
+      ...extra.filters,
+    },
+    question: str(row.question),
+    prompt_end: prompt.length > PROMPT_END ? '…' + prompt.slice(-PROMPT_END) : prompt,
+    chosen,
+    rejected,
+    chosen_lines: marks.chosen,
+    rejected_lines: marks.rejected,
+    notes: [
+      `chosen: pass (${str(row.chosen_origin)}) · rejected: ${str(row.rejected_verdict) || 'fail'} (${str(row.rejected_origin)})`,
+      ...(error ? [`rejected side's first error: ${error}`] : []),
+      ...(extra.notes ?? []),
+    ],
+  };
+}
+
+/** StructureCoder: the two middles, the lines outside their LCS highlighted. */
+const BLOCK_PAIRS: PairBrowser = {
+  needs: ['chosen_middle', 'rejected_middle', 'prompt', 'rejected_error'],
+  view(row) {
+    const [c, r] = [str(row.chosen_middle), str(row.rejected_middle)];
+    const d = lineDiff(lines(c), lines(r));
+    return pairView(
+      row,
+      c,
+      r,
+      { chosen: d.plus.map((i) => i + 1), rejected: d.minus.map((i) => i + 1) },
+      {
+        notes: [`edit distance ${str(row.edit_distance)}`],
+      },
+    );
+  },
+};
+
+/** Target-DPO: the whole programs, D+ and D− highlighted, and how many rejected tokens the mask keeps. */
+const FOCAL_PAIRS: PairBrowser = {
+  needs: ['chosen_code', 'rejected_code', 'chosen_diff_lines', 'rejected_diff_lines', 'rejected_mask'],
+  view(row) {
+    const nums = (v: unknown) => Array.from((v ?? []) as ArrayLike<number>, Number);
+    const mask = nums(row.rejected_mask);
+    const masked = mask.filter((x) => x === 1).length;
+    const dMinus = nums(row.rejected_diff_lines);
+    return pairView(
+      row,
+      str(row.chosen_code),
+      str(row.rejected_code),
+      { chosen: nums(row.chosen_diff_lines), rejected: dMinus },
+      {
+        filters: { 'D− lines': String(dMinus.length) },
+        notes: [`masked tokens (the loss's D− tokens): ${masked} of ${mask.length} rejected tokens`],
+      },
+    );
+  },
+};
 
 const pairCharts = (pairs: string): ReportSpec => ({
   verdictPrefix: 'verdict_',
@@ -16,6 +94,7 @@ const PAIRS_PER_KEY: Chart = {
   stage: 'curriculum',
   hist: 'pairs_per_key',
   label: 'pairs',
+  x: 'lines of the golden middle',
 };
 const ORIGINS: Chart = {
   id: 'pair-origins',
@@ -25,6 +104,7 @@ const ORIGINS: Chart = {
 
 export const STRUCTURECODER_REPORT: ReportSpec = {
   ...pairCharts('pair'),
+  browse: BLOCK_PAIRS,
   charts: [
     {
       id: 'block-lines',
@@ -33,6 +113,7 @@ export const STRUCTURECODER_REPORT: ReportSpec = {
       stage: 'split',
       hist: 'block_lines',
       label: 'block targets',
+      x: 'lines',
     },
     {
       id: 'block-depth',
@@ -41,6 +122,7 @@ export const STRUCTURECODER_REPORT: ReportSpec = {
       stage: 'split',
       hist: 'block_depth',
       label: 'block targets',
+      x: 'nesting depth',
     },
     VERDICTS,
     PAIRS_PER_KEY,
@@ -51,6 +133,7 @@ export const STRUCTURECODER_REPORT: ReportSpec = {
 /** A Target-DPO report has no block targets; it shows what its pairs are made of instead. */
 export const TARGETDPO_REPORT: ReportSpec = {
   ...pairCharts('focal'),
+  browse: FOCAL_PAIRS,
   charts: [
     {
       id: 'dminus-lines',
@@ -59,6 +142,7 @@ export const TARGETDPO_REPORT: ReportSpec = {
       stage: 'focal',
       hist: 'dminus_lines',
       label: 'pairs',
+      x: 'D− lines',
     },
     {
       id: 'mask-coverage',
@@ -67,6 +151,7 @@ export const TARGETDPO_REPORT: ReportSpec = {
       stage: 'focal',
       hist: 'mask_coverage_pct',
       label: 'pairs',
+      x: 'masked share of rejected tokens (%)',
     },
     {
       id: 'rejected-tokens',
@@ -75,6 +160,7 @@ export const TARGETDPO_REPORT: ReportSpec = {
       stage: 'focal',
       hist: 'rejected_tokens',
       label: 'pairs',
+      x: 'rejected tokens (bin start)',
     },
     VERDICTS,
     PAIRS_PER_KEY,

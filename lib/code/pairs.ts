@@ -5,6 +5,9 @@ export interface PairSide {
   candidate: string;
   candidate_index: number;
   origin: string;
+  /** A checked candidate's verdict and error (a reference side has none). */
+  verdict?: string;
+  error?: string;
 }
 
 /** Lines of a middle (final newlines aside): the curriculum key of SPEC §2.8. */
@@ -43,6 +46,8 @@ export function pairRecord(
     rejected_index: rejected.candidate_index,
     chosen_origin: chosen.origin,
     rejected_origin: rejected.origin,
+    rejected_verdict: rejected.verdict ?? '',
+    rejected_error: rejected.error ?? '',
     edit_distance: editDistance,
     fim_prompt: prompts.fim,
     chat_prompt: prompts.chat,

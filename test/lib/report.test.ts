@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { readManifest } from '../../lib/manifest.ts';
 import { REPORT_HTML, REPORT_JSON, type Report } from '../../lib/report.ts';
+import { SAMPLE_PAIRS, TEXT_CAP } from '../../lib/report-pairs.ts';
 
 const CHARTS = [
   'block-lines',
@@ -35,6 +36,10 @@ interface Drawn {
   painted: number;
   labels: string[];
   data: number[][];
+  /** The x and y axis titles. */
+  axes: string[];
+  /** Series label → its colour. */
+  colours: Record<string, string>;
 }
 
 /** Opens a report in Chromium and reads back every chart: its size, painted pixels and data. */
@@ -61,6 +66,13 @@ async function render(browser: Browser, dir: string) {
         painted,
         labels: chart.data.labels.map(String),
         data: chart.data.datasets.map((d: { data: number[] }) => d.data),
+        axes: ['x', 'y'].map((k) => chart.options.scales[k]?.title?.text ?? ''),
+        colours: Object.fromEntries(
+          chart.data.datasets.map((d: { label: string; backgroundColor: string }) => [
+            d.label,
+            d.backgroundColor,
+          ]),
+        ),
       };
     });
   });
@@ -137,6 +149,7 @@ describe('run report', function () {
     expect(got.charts).to.equal(CHARTS.length);
     expect(got.drawn.map((d) => d.id)).to.deep.equal(CHARTS);
     for (const d of got.drawn) {
+      expect(d.axes.every(Boolean), `${d.id}: axis titles ${JSON.stringify(d.axes)}`).to.equal(true);
       expect(d.width * d.height, d.id).to.be.greaterThan(50_000);
       expect(d.painted, `${d.id}: painted pixels`).to.be.greaterThan(2_000);
     }
@@ -159,6 +172,49 @@ describe('run report', function () {
       r.pairs.rejected,
     );
     expect(byId.throughput!.labels).to.include.members(['format', 'check', 'curriculum']);
+  });
+
+  it('report.html has a pair browser: a capped sample, differing lines marked, filters that change what shows, no request', async () => {
+    const r = readReport(full);
+    const sample = r.pair_sample!;
+    expect(sample.total).to.equal(r.pairs.total); // every pair once (not each epoch's copy)
+    expect(sample.items).to.have.length(Math.min(SAMPLE_PAIRS, sample.total));
+    for (const p of sample.items) {
+      expect(p.chosen.length).to.be.at.most(TEXT_CAP + 40);
+      expect(p.chosen_lines.length + p.rejected_lines.length).to.be.greaterThan(0); // the sides differ somewhere
+    }
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (q) => requests.push(q.url()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const url = 'file://' + join(full, REPORT_HTML);
+    await page.goto(url);
+    const shown = () => page.evaluate(() => Number(document.body.dataset.pairsShown));
+    expect(await shown()).to.equal(sample.items.length);
+    expect(await page.locator('#pairs details.pair').count()).to.equal(sample.items.length);
+    // the first pair, opened: both sides, its marked lines, the rejected side's verdict and first error
+    await page.locator('#pairs details.pair > summary').first().click();
+    const first = page.locator('#pairs details.pair').first();
+    const marked = await first.locator('.side-rejected .hl').allTextContents();
+    expect(marked).to.deep.equal(
+      sample.items[0]!.rejected_lines.map((n) => sample.items[0]!.rejected.split('\n')[n - 1] || ' '),
+    );
+    expect(await first.locator('.note').allTextContents()).to.include.members(sample.items[0]!.notes);
+    expect(await first.locator('details > pre').isVisible()).to.equal(false); // the question starts collapsed
+    // each filter narrows the list to exactly the sample's matching pairs
+    for (const name of ['block type', 'curriculum bucket', 'rejected origin']) {
+      const value = sample.items[1]!.filters[name]!;
+      await page.selectOption(`select[name="${name}"]`, value);
+      const want = sample.items.filter((p) => p.filters[name] === value).length;
+      expect(await shown(), name).to.equal(want);
+      expect(await page.locator('#pairs details.pair:not([hidden])').count()).to.equal(want);
+      await page.selectOption(`select[name="${name}"]`, '');
+    }
+    expect(await shown()).to.equal(sample.items.length);
+    await page.close();
+    expect(errors).to.deep.equal([]);
+    expect(requests.filter((q) => q !== url)).to.deep.equal([]);
   });
 
   it('a plot with nothing to show says so instead of drawing empty axes', async () => {
@@ -193,8 +249,22 @@ describe('run report', function () {
     expect(got.errors).to.deep.equal([]);
     expect(got.empty).to.deep.equal([]);
     expect(got.drawn.map((d) => d.id)).to.deep.equal(TARGETDPO_CHARTS);
+    // a verdict has one colour in every report, whichever verdicts the run had
+    const structure = (await render(browser, full)).drawn.find((d) => d.id === 'verdicts')!.colours;
+    const target = got.drawn.find((d) => d.id === 'verdicts')!.colours;
+    expect(structure.pass).to.equal('#59a14f');
+    for (const v of Object.keys(target).filter((v) => v in structure))
+      expect(target[v], v).to.equal(structure[v]);
     for (const d of got.drawn) expect(d.painted, d.id).to.be.greaterThan(2_000);
     const page = readFileSync(join(out, REPORT_HTML), 'utf8');
     expect(page).to.include('<h1>StructFlow report: targetdpo</h1>');
+    // its pair browser marks D− lines and counts the masked tokens
+    const first = r.pair_sample!.items[0]!;
+    const row = rows.find((p) => p.rejected_code === first.rejected)!;
+    expect(first.rejected_lines).to.deep.equal(Array.from(row.rejected_diff_lines as ArrayLike<number>));
+    const m = Array.from(row.rejected_mask as Iterable<number>);
+    expect(first.notes).to.include(
+      `masked tokens (the loss's D− tokens): ${m.filter((x) => x === 1).length} of ${m.length} rejected tokens`,
+    );
   });
 });
