@@ -163,6 +163,7 @@ export async function train(
   cfg: TrainConfig,
   log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
 ): Promise<TrainSummary> {
+  const python = torchPython(cfg.python); // before anything is written: a missing venv is the first thing said
   const manifest = readManifest(cfg.shards);
   const batchSize = cfg.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const gradAccum = cfg.gradAccum ?? TRAIN_DEFAULTS.gradAccum;
@@ -206,7 +207,7 @@ export async function train(
     ...(cfg.resume ? ['--resume'] : []),
     ...(cfg.logOrder ? ['--log-order', cfg.logOrder] : []),
   ];
-  const worker = spawn(torchPython(cfg.python), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const worker = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   worker.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = once(worker, 'exit') as Promise<[number | null, string | null]>;
@@ -256,7 +257,7 @@ export async function train(
     `trained ${steps.length} step(s); ${sent} pair(s) sent, ${dropped} dropped as longer than ${opts.maxLen} tokens`,
   );
   const png = join(cfg.out, 'metrics.png');
-  const plot = spawnSync(torchPython(cfg.python), [PLOT, join(cfg.out, 'metrics.jsonl'), png]);
+  const plot = spawnSync(python, [PLOT, join(cfg.out, 'metrics.jsonl'), png]);
   if (plot.status !== 0) log(`no plot (${plot.stderr.toString().trim().split('\n').pop()})`);
   return {
     steps,

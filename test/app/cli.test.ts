@@ -6,7 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readManifest } from '../../lib/manifest.ts';
 import { ROOT } from '../../lib/root.ts';
-import { FIXTURES, PYTHON, tmp } from '../helpers.ts';
+import { FIXTURES, fixturePairShards, PYTHON, tmp } from '../helpers.ts';
 
 const CLI = join(ROOT, 'bin', 'structflow.js');
 const sf = (...args: string[]) => spawnSync('node', [CLI, ...args], { encoding: 'utf8' });
@@ -134,6 +134,23 @@ describe('structflow (the compiled CLI)', function () {
       .and.include('apt-get install bubblewrap');
     const here = sf('doctor');
     expect(here.status, here.stderr).to.equal(0); // this machine has all of it
+  });
+
+  it('a trainer Python without PyTorch or transformers is named before training starts, with the command that makes the venv', () => {
+    const env = { ...process.env, STRUCTFLOW_TORCH_PYTHON: PYTHON }; // the system Python: no transformers here
+    const doctor = spawnSync(process.execPath, [CLI, 'doctor', 'train'], { encoding: 'utf8', env });
+    expect(doctor.status).to.equal(1);
+    expect(doctor.stderr).to.match(/missing {2}train: PyTorch .*missing (torch|transformers|matplotlib)/s);
+    expect(doctor.stderr).to.include('bash python/setup-venv.sh');
+    const out = join(tmp(), 'out');
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'train', '--shards', fixturePairShards(), '--model', join(FIXTURES, 'tiny-model'), '--out', out],
+      { encoding: 'utf8', env },
+    );
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include(`no Python for the trainer worker (${PYTHON}: missing`);
+    expect(existsSync(out)).to.equal(false); // nothing started
   });
 
   it('on a terminal (a pseudo-terminal from script), progress shows rows of the total, the share and the ETA, and the end says where the report is', () => {
