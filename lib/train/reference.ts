@@ -5,7 +5,7 @@ import type { Column } from '../arrow.ts';
 import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, shardRows, writeManifest } from '../manifest.ts';
 import { clearShards, writeShards } from '../shards.ts';
-import { buildExample, type PairRow, type Side, type TrainOptions } from './examples.ts';
+import { buildExample, type Example, type PairRow, type Side, type TrainOptions } from './examples.ts';
 
 const ort = lazy<typeof import('onnxruntime-node')>('onnxruntime-node');
 
@@ -37,6 +37,30 @@ export const REF_COLUMNS = [
   'ref_rejected_chat',
 ] as const;
 
+/** TRL's names (DPOTrainer's collator and loss): the drawn format's values, on `--trl pretokenized` rows. */
+export const TRL_REF_COLUMNS = ['ref_chosen_logps', 'ref_rejected_logps'] as const;
+
+const same = (a: readonly number[], b: ArrayLike<number>) =>
+  a.length === b.length && a.every((x, i) => x === Number(b[i]));
+
+/**
+ * A pretokenized row's TRL reference columns: the log-probs of its own format, but only where the reference
+ * model's tokenizer gives the row's very ids (else they would score other tokens than TRL trains on).
+ */
+function trlRefs(row: Record<string, unknown>, ex: Example | null, refs: Record<string, number | null>) {
+  const ids = (k: string) => (row[k] ?? []) as ArrayLike<number>;
+  const prompt = Array.from(ids('prompt_ids'), Number);
+  const fits =
+    !!ex &&
+    same(ex.chosen.ids, [...prompt, ...Array.from(ids('chosen_ids'), Number)]) &&
+    same(ex.rejected.ids, [...prompt, ...Array.from(ids('rejected_ids'), Number)]);
+  const f = String(row.trl_format);
+  return {
+    ref_chosen_logps: fits ? refs[`ref_chosen_${f}`]! : null,
+    ref_rejected_logps: fits ? refs[`ref_rejected_${f}`]! : null,
+  };
+}
+
 /**
  * Precomputes the reference model's log-probabilities of every pair, in both formats (the FIM/chat draw is
  * the trainer's), from an ONNX export of the reference model, and writes the shards again with four more
@@ -50,6 +74,7 @@ export async function precomputeReference(
   opts: Omit<TrainOptions, 'fimRate' | 'seed'>,
 ): Promise<number> {
   const m = readManifest(shards);
+  const pretokenized = m.schema.some((c) => c.name === 'trl_format');
   const tok = loadTokenizer(modelDir);
   const session = await ort().InferenceSession.create(join(modelDir, 'model.onnx'));
   clearShards(out);
@@ -57,19 +82,29 @@ export async function precomputeReference(
     for await (const raw of shardRows(shards, m)) {
       const row = raw as unknown as PairRow;
       const refs: Record<string, number | null> = Object.fromEntries(REF_COLUMNS.map((c) => [c, null]));
+      const built: Record<string, Example | null> = {};
       for (const format of ['fim', 'chat'] as const) {
         if (format === 'fim' && row.kind === 'full') continue;
-        const ex = buildExample(row, format, tok, { ...opts, fimRate: 0, seed: 0 });
+        const ex = (built[format] = buildExample(row, format, tok, { ...opts, fimRate: 0, seed: 0 }) ?? null);
         if (!ex) continue;
         refs[`ref_chosen_${format}`] = await onnxLogp(session, ex.chosen);
         refs[`ref_rejected_${format}`] = await onnxLogp(session, ex.rejected);
       }
-      yield { ...raw, ...refs };
+      const r = raw as Record<string, unknown>;
+      yield {
+        ...raw,
+        ...refs,
+        ...(pretokenized ? trlRefs(r, built[String(r.trl_format)] ?? null, refs) : {}),
+      };
     }
   }
   const columns: Column<Record<string, unknown>>[] = [
     ...m.schema.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })),
-    ...REF_COLUMNS.map((name) => ({ name, type: 'float64' as const, nullable: true })),
+    ...[...REF_COLUMNS, ...(pretokenized ? TRL_REF_COLUMNS : [])].map((name) => ({
+      name,
+      type: 'float64' as const,
+      nullable: true,
+    })),
   ];
   const written = await writeShards(rows(), {
     dir: out,

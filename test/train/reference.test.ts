@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
@@ -7,7 +8,7 @@ import { readManifest } from '../../lib/manifest.ts';
 import { buildExample, type PairRow } from '../../lib/train/examples.ts';
 import { onnxLogp, precomputeReference } from '../../lib/train/reference.ts';
 import { torchPython, train } from '../../lib/train/trainer.ts';
-import { FIXTURES, fixturePairShards, readParquetFile, tmp } from '../helpers.ts';
+import { FIXTURES, fixturePairShards, readParquetFile, readShardRows, tmp } from '../helpers.ts';
 
 const MODEL = join(FIXTURES, 'tiny-model');
 const opts = { fimRate: 0, seed: 0, maxLen: 2048, instructionAlways: false, focal: false, family: 'qwen' };
@@ -82,5 +83,40 @@ describe('reference log-probs from ONNX', function () {
     expect([plain.referenceModel, fast.referenceModel]).to.deep.equal([true, false]);
     expect(fast.paramBytes * 2).to.equal(plain.paramBytes); // the policy alone, not policy + reference
     fast.steps.forEach((s, i) => expect(s.loss).to.be.closeTo(plain.steps[i]!.loss, 1e-3));
+  });
+
+  it("on --trl pretokenized rows also fill TRL's ref_chosen_logps/ref_rejected_logps, where the reference tokenizer gives the row's ids", async () => {
+    const dir = tmp();
+    const pre = join(dir, 'pre');
+    const input = join(dir, 'some.jsonl'); // a few problems of both test kinds keep the ONNX passes short
+    const lines = readFileSync(join(FIXTURES, 'apps.jsonl'), 'utf8').trim().split('\n');
+    writeFileSync(input, [...lines.slice(0, 4), ...lines.slice(-4)].join('\n') + '\n');
+    execFileSync(
+      'node',
+      [
+        join(FIXTURES, '..', 'bin', 'structflow.js'),
+        ...['run', 'structurecoder', '--input', input, '--out', pre],
+        ...['--test-timeout', '0.5', '--quiet', '--trl', 'pretokenized'],
+      ],
+      { stdio: 'pipe' },
+    );
+    const base = { maxLen: 2048, instructionAlways: false, focal: false, family: 'qwen' };
+    await precomputeReference(pre, MODEL, join(dir, 'refs'), base);
+    const rows = await readShardRows(join(dir, 'refs'));
+    expect(rows.length).to.be.greaterThan(10);
+    for (const r of rows) {
+      expect(r.ref_chosen_logps)
+        .to.be.a('number')
+        .and.equal(r[`ref_chosen_${String(r.trl_format)}`]);
+      expect(r.ref_rejected_logps)
+        .to.be.a('number')
+        .and.equal(r[`ref_rejected_${String(r.trl_format)}`]);
+    }
+    // other example options give other contexts than the rows' ids: no TRL values rather than wrong ones
+    await precomputeReference(pre, MODEL, join(dir, 'other'), { ...base, instructionAlways: true });
+    const other = await readShardRows(join(dir, 'other'));
+    const changed = other.filter((r) => r.test_kind !== 'stdio'); // the instruction changes these rows only
+    expect(changed.length).to.be.greaterThan(0);
+    for (const r of changed) expect([r.ref_chosen_logps, r.ref_rejected_logps]).to.deep.equal([null, null]);
   });
 });
