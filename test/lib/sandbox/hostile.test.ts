@@ -144,6 +144,19 @@ describe('sandbox: hostile programs', function () {
         'import threading, time\ndef spin():\n    while True:\n        time.sleep(0.01)\nthreading.Thread(target=spin).start()\nprint("ok")\n';
       expect((await pool.run(stdio('thread', code))).verdict).to.equal('pass');
     });
+
+    it('a child that keeps the output open does not hold the test; one that writes after the program ended is not heard', async () => {
+      const t0 = Date.now();
+      const held =
+        'import os, sys, time\nprint("ok")\nsys.stdout.flush()\nif os.fork() == 0:\n    time.sleep(30)\n';
+      expect((await pool.run(stdio('held', held))).verdict).to.equal('pass'); // the answer was right
+      expect(Date.now() - t0).to.be.below(5_000); // not the 30 s the child sleeps, nor the wall limit
+      // the answer written by a child (also a setsid daemon) after the program ended is not the program's
+      const late = (setsid: string) =>
+        `import os, sys, time\nif os.fork() == 0:\n${setsid}    time.sleep(0.3)\n    os.write(1, b"ok\\n")\n    time.sleep(5)\n`;
+      for (const code of [late(''), late('    os.setsid()\n')])
+        expect((await pool.run(stdio('late', code))).verdict).to.equal('fail');
+    });
   });
 
   describe('the judge never blocks on, follows or over-reads what a program leaves', () => {
