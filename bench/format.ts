@@ -31,8 +31,12 @@ const copies = files.map((f, i) => {
 t0 = process.hrtime.bigint();
 try {
   execFileSync('black', ['--fast', '-q', '--workers', '1', '-l', '88', dir], { stdio: 'pipe' });
-} catch {
-  // black exits 123 when some file fails to parse; those are left as they were
+} catch (e) {
+  // black exits 123 when some file fails to parse (those are left as they were); anything else means no
+  // baseline was measured, and a rate of files black never read would be a lie
+  const err = e as NodeJS.ErrnoException & { status?: number };
+  if (err.code === 'ENOENT') throw new Error('black is not installed: apt-get install black');
+  if (err.status !== 123) throw e;
 }
 const blackSecs = seconds(t0);
 
