@@ -10,7 +10,13 @@ export const REF_OPTIONS = {
     type: 'string',
     required: true,
     arg: 'DIR',
-    help: 'the reference model (model.onnx + tokenizer.json)',
+    help: 'the reference model: an ONNX export (model.onnx + tokenizer.json) or a Hugging Face folder',
+  },
+  engine: {
+    type: 'choice',
+    choices: ['onnx', 'torch'],
+    arg: 'E',
+    help: 'onnx (onnxruntime, in this process) or torch (the .venv PyTorch worker); default: onnx where DIR has model.onnx',
   },
   out: {
     type: 'string',
@@ -32,12 +38,18 @@ export const { USAGE, help, options, main } = command({
   usage: 'structflow ref-logps --shards DIR --model-dir DIR --out DIR [options]',
   options: REF_OPTIONS,
   run: async (v) => {
-    const n = await precomputeReference(v.shards, v['model-dir'], v.out, {
-      maxLen: v['max-len'],
-      instructionAlways: false,
-      focal: v.loss !== 'dpo',
-      family: DEFAULT_FAMILY,
-    });
+    const n = await precomputeReference(
+      v.shards,
+      v['model-dir'],
+      v.out,
+      {
+        maxLen: v['max-len'],
+        instructionAlways: false,
+        focal: v.loss !== 'dpo',
+        family: DEFAULT_FAMILY,
+      },
+      v.engine,
+    );
     process.stderr.write(`reference log-probs of ${n} pairs → ${v.out}/manifest.json\n`);
   },
 });

@@ -1,11 +1,17 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type * as Ort from 'onnxruntime-node';
 import { lazy } from '../lazy.ts';
 import type { Column } from '../arrow.ts';
 import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, shardRows, writeManifest } from '../manifest.ts';
 import { clearShards, writeShards } from '../shards.ts';
+import { ROOT } from '../root.ts';
 import { buildExample, type Example, type PairRow, type Side, type TrainOptions } from './examples.ts';
+import { torchPython } from './trainer.ts';
 
 const ort = lazy<typeof import('onnxruntime-node')>('onnxruntime-node');
 
@@ -61,22 +67,79 @@ function trlRefs(row: Record<string, unknown>, ex: Example | null, refs: Record<
   };
 }
 
+/** What computes the reference log-probs: onnxruntime in this process, or PyTorch in python/ref_worker.py. */
+export type RefEngine = 'onnx' | 'torch';
+
+/** The engine for a model folder: ONNX where it has `model.onnx`, else PyTorch (a Hugging Face folder). */
+export const refEngine = (modelDir: string, engine?: RefEngine): RefEngine =>
+  engine ?? (existsSync(join(modelDir, 'model.onnx')) ? 'onnx' : 'torch');
+
+interface Scorer {
+  /** The summed log-probs of the counted tokens of each side. */
+  score(sides: Side[]): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+async function onnxScorer(modelDir: string): Promise<Scorer> {
+  const session = await ort().InferenceSession.create(join(modelDir, 'model.onnx'));
+  return {
+    score: async (sides) => {
+      const out: number[] = [];
+      for (const s of sides) out.push(await onnxLogp(session, s));
+      return out;
+    },
+    close: async () => session.release(),
+  };
+}
+
+/** One pair a line to the PyTorch worker and its answer back, in order (the pair's sides in one batch). */
+function torchScorer(modelDir: string): Scorer {
+  const worker = spawn(torchPython(), [join(ROOT, 'python', 'ref_worker.py'), '--model', modelDir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  worker.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-3000)));
+  const exited = once(worker, 'exit') as Promise<[number | null, string | null]>;
+  const replies = createInterface({ input: worker.stdout })[Symbol.asyncIterator]();
+  const failed = async () => {
+    const [code] = await exited;
+    return new Error(
+      `the reference worker failed (exit ${code}): ${stderr.trim().split('\n').slice(-5).join('\n')}`,
+    );
+  };
+  return {
+    score: async (sides) => {
+      worker.stdin.write(JSON.stringify(sides.map((s) => ({ ids: s.ids, mask: s.mask }))) + '\n');
+      const reply = await replies.next();
+      if (reply.done) throw await failed();
+      return JSON.parse(reply.value) as number[];
+    },
+    close: async () => {
+      worker.stdin.end();
+      const [code] = await exited;
+      if (code !== 0) throw await failed();
+    },
+  };
+}
+
 /**
  * Precomputes the reference model's log-probabilities of every pair, in both formats (the FIM/chat draw is
- * the trainer's), from an ONNX export of the reference model, and writes the shards again with four more
- * columns, so the trainer skips the reference forward pass. The example options are recorded in the
- * manifest; the trainer uses the columns only when its own options match.
+ * the trainer's), and writes the shards again with four more columns, so the trainer loads no reference
+ * model. The model is an ONNX export (onnxruntime here) or a PyTorch one (`refEngine`). The example
+ * options are recorded in the manifest; the trainer uses the columns only when its own options match.
  */
 export async function precomputeReference(
   shards: string,
   modelDir: string,
   out: string,
   opts: Omit<TrainOptions, 'fimRate' | 'seed'>,
+  engine?: RefEngine,
 ): Promise<number> {
   const m = readManifest(shards);
   const pretokenized = m.schema.some((c) => c.name === 'trl_format');
   const tok = loadTokenizer(modelDir);
-  const session = await ort().InferenceSession.create(join(modelDir, 'model.onnx'));
+  const used = refEngine(modelDir, engine);
+  const scorer = used === 'onnx' ? await onnxScorer(modelDir) : torchScorer(modelDir);
   clearShards(out);
   async function* rows(): AsyncGenerator<Record<string, unknown>> {
     for await (const raw of shardRows(shards, m)) {
@@ -85,11 +148,15 @@ export async function precomputeReference(
       const built: Record<string, Example | null> = {};
       for (const format of ['fim', 'chat'] as const) {
         if (format === 'fim' && row.kind === 'full') continue;
-        const ex = (built[format] = buildExample(row, format, tok, { ...opts, fimRate: 0, seed: 0 }) ?? null);
-        if (!ex) continue;
-        refs[`ref_chosen_${format}`] = await onnxLogp(session, ex.chosen);
-        refs[`ref_rejected_${format}`] = await onnxLogp(session, ex.rejected);
+        built[format] = buildExample(row, format, tok, { ...opts, fimRate: 0, seed: 0 }) ?? null;
       }
+      const formats = (['fim', 'chat'] as const).filter((f) => built[f]);
+      const sides = formats.flatMap((f) => [built[f]!.chosen, built[f]!.rejected]);
+      const scores = sides.length ? await scorer.score(sides) : [];
+      formats.forEach((f, i) => {
+        refs[`ref_chosen_${f}`] = scores[2 * i]!;
+        refs[`ref_rejected_${f}`] = scores[2 * i + 1]!;
+      });
       const r = raw as Record<string, unknown>;
       yield {
         ...raw,
@@ -106,17 +173,22 @@ export async function precomputeReference(
       nullable: true,
     })),
   ];
-  const written = await writeShards(rows(), {
-    dir: out,
-    columns,
-    rowsPerShard: Math.max(...m.shards.map((s) => s.rows), 1),
-  });
+  let written;
+  try {
+    written = await writeShards(rows(), {
+      dir: out,
+      columns,
+      rowsPerShard: Math.max(...m.shards.map((s) => s.rows), 1),
+    });
+  } finally {
+    await scorer.close();
+  }
   writeManifest(out, {
     ...m,
     created_at: new Date().toISOString(),
     shards: written.map((s, i) => ({ ...m.shards[i], ...s })),
     schema: columns.map((c) => ({ name: c.name, type: c.type, nullable: !!c.nullable })),
-    config: { ...m.config, reference: { model: modelDir, ...opts } },
+    config: { ...m.config, reference: { model: modelDir, engine: used, ...opts } },
   });
   return written.reduce((n, s) => n + s.rows, 0);
 }

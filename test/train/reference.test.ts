@@ -6,12 +6,32 @@ import * as ort from 'onnxruntime-node';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { buildExample, type PairRow } from '../../lib/train/examples.ts';
-import { onnxLogp, precomputeReference } from '../../lib/train/reference.ts';
+import { onnxLogp, precomputeReference, REF_COLUMNS, refEngine } from '../../lib/train/reference.ts';
 import { torchPython, train } from '../../lib/train/trainer.ts';
 import { FIXTURES, fixturePairShards, readParquetFile, readShardRows, tmp } from '../helpers.ts';
 
 const MODEL = join(FIXTURES, 'tiny-model');
 const opts = { fimRate: 0, seed: 0, maxLen: 2048, instructionAlways: false, focal: false, family: 'qwen' };
+
+let small: string | undefined;
+/** `--trl pretokenized` pairs of a few problems of both test kinds: keeps the reference passes short. */
+function smallShards(): string {
+  if (small) return small;
+  const dir = tmp();
+  const input = join(dir, 'some.jsonl');
+  const lines = readFileSync(join(FIXTURES, 'apps.jsonl'), 'utf8').trim().split('\n');
+  writeFileSync(input, [...lines.slice(0, 4), ...lines.slice(-4)].join('\n') + '\n');
+  execFileSync(
+    'node',
+    [
+      join(FIXTURES, '..', 'bin', 'structflow.js'),
+      ...['run', 'structurecoder', '--input', input, '--out', join(dir, 'pre')],
+      ...['--test-timeout', '0.5', '--quiet', '--trl', 'pretokenized'],
+    ],
+    { stdio: 'pipe' },
+  );
+  return (small = join(dir, 'pre'));
+}
 
 describe('reference log-probs from ONNX', function () {
   this.timeout(300_000);
@@ -85,21 +105,41 @@ describe('reference log-probs from ONNX', function () {
     fast.steps.forEach((s, i) => expect(s.loss).to.be.closeTo(plain.steps[i]!.loss, 1e-3));
   });
 
+  it('with PyTorch (a Hugging Face folder, or --engine torch) equal the ONNX values, and the trainer then loads no reference model', async () => {
+    const dir = tmp();
+    const base = { maxLen: 2048, instructionAlways: false, focal: false, family: 'qwen' };
+    const some = join(dir, 'some');
+    await precomputeReference(smallShards(), MODEL, join(dir, 'onnx'), base, 'onnx');
+    await precomputeReference(smallShards(), MODEL, join(dir, 'torch'), base, 'torch');
+    const [a, b] = await Promise.all([readShardRows(join(dir, 'onnx')), readShardRows(join(dir, 'torch'))]);
+    expect(b).to.have.length(a.length);
+    let worst = 0;
+    for (const [i, r] of a.entries())
+      for (const c of REF_COLUMNS) {
+        const [x, y] = [r[c] as number | null, b[i]![c] as number | null];
+        expect(x === null, c).to.equal(y === null);
+        if (x !== null) worst = Math.max(worst, Math.abs(x - y!) / Math.max(1, Math.abs(x)));
+      }
+    expect(worst).to.be.below(1e-4);
+    expect(readManifest(join(dir, 'torch')).config.reference).to.deep.include({ engine: 'torch' });
+    // a Hugging Face model (no model.onnx): PyTorch is chosen, and training on its columns loads no reference
+    const qwen = join(dir, 'qwen2');
+    execFileSync(torchPython(), [join(FIXTURES, '..', 'python', 'models.py'), 'tiny-qwen2', qwen], {
+      stdio: 'pipe',
+    });
+    expect(refEngine(qwen)).to.equal('torch');
+    await precomputeReference(smallShards(), qwen, some, base);
+    const r = await train(
+      { shards: some, model: qwen, out: tmp(), steps: 3, lr: 1e-3, batchSize: 4 },
+      () => {},
+    );
+    expect([r.referenceModel, r.referencePasses]).to.deep.equal([false, 0]);
+    expect(r.steps[0]!.loss).to.be.closeTo(Math.log(2), 1e-4); // policy = reference at step 1: their columns fit
+  });
+
   it("on --trl pretokenized rows also fill TRL's ref_chosen_logps/ref_rejected_logps, where the reference tokenizer gives the row's ids", async () => {
     const dir = tmp();
-    const pre = join(dir, 'pre');
-    const input = join(dir, 'some.jsonl'); // a few problems of both test kinds keep the ONNX passes short
-    const lines = readFileSync(join(FIXTURES, 'apps.jsonl'), 'utf8').trim().split('\n');
-    writeFileSync(input, [...lines.slice(0, 4), ...lines.slice(-4)].join('\n') + '\n');
-    execFileSync(
-      'node',
-      [
-        join(FIXTURES, '..', 'bin', 'structflow.js'),
-        ...['run', 'structurecoder', '--input', input, '--out', pre],
-        ...['--test-timeout', '0.5', '--quiet', '--trl', 'pretokenized'],
-      ],
-      { stdio: 'pipe' },
-    );
+    const pre = smallShards();
     const base = { maxLen: 2048, instructionAlways: false, focal: false, family: 'qwen' };
     await precomputeReference(pre, MODEL, join(dir, 'refs'), base);
     const rows = await readShardRows(join(dir, 'refs'));
