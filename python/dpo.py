@@ -1,7 +1,17 @@
 """Losses of SPEC section 5: DPO, Target-DPO (the mask does the focusing) and Target-RPO."""
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+
+
+def pad(rows, device="cpu"):
+    """Token-id rows (lists or arrays) as one [batch, longest] tensor, zero-padded on the right: a causal
+    model's earlier positions never see the padding, and a zero mask keeps it out of the sums."""
+    out = torch.zeros((len(rows), max(len(r) for r in rows)), dtype=torch.long)
+    for i, r in enumerate(rows):
+        out[i, :len(r)] = torch.from_numpy(np.asarray(r, dtype=np.int64))
+    return out.to(device)
 
 
 def sequence_logps(model, ids, mask):

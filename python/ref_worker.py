@@ -10,11 +10,10 @@ import json
 import os
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dpo import sequence_logps  # noqa: E402
+from dpo import pad, sequence_logps  # noqa: E402
 from models import load_model  # noqa: E402
 from parallel import autocast  # noqa: E402
 
@@ -28,14 +27,9 @@ def main():
     model = load_model(args.model, device).eval()
     for line in sys.stdin:
         sides = json.loads(line)
-        n = max(len(s["ids"]) for s in sides)
-        ids = torch.zeros((len(sides), n), dtype=torch.long)
-        mask = torch.zeros((len(sides), n), dtype=torch.long)
-        for i, s in enumerate(sides):  # right padding: a causal model's earlier positions never see it
-            ids[i, :len(s["ids"])] = torch.from_numpy(np.asarray(s["ids"], dtype=np.int64))
-            mask[i, :len(s["mask"])] = torch.from_numpy(np.asarray(s["mask"], dtype=np.int64))
+        ids, mask = (pad([s[k] for s in sides], device) for k in ("ids", "mask"))
         with torch.no_grad(), autocast(device, "ddp", args.precision == "bf16"):
-            logps, _ = sequence_logps(model, ids.to(device), mask.to(device))
+            logps, _ = sequence_logps(model, ids, mask)
         sys.stdout.write(json.dumps(logps.float().cpu().tolist()) + "\n")
         sys.stdout.flush()
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dpo import preference_loss, sequence_logps  # noqa: E402
+from dpo import pad, preference_loss, sequence_logps  # noqa: E402
 from models import load_model  # noqa: E402
 from parallel import autocast, barrier, full_state, load_full_state, wrap  # noqa: E402
 
@@ -60,14 +60,6 @@ def frames(stream):
                           "r_ids": payload[at + 2 * c:at + 2 * c + r], "r_mask": payload[at + 2 * c + r:at + 2 * c + 2 * r]})
             at += 2 * c + 2 * r
         yield header, pairs
-
-
-def pad(rows, device):
-    n = max(len(r) for r in rows)
-    out = torch.zeros((len(rows), n), dtype=torch.long)
-    for i, r in enumerate(rows):
-        out[i, :len(r)] = torch.from_numpy(r.astype(np.int64))
-    return out.to(device)
 
 
 def lr_factor(step, total, warmup_ratio, min_ratio=0.1):

@@ -11,7 +11,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
-from dpo import preference_loss, sequence_logps  # noqa: E402
+from dpo import pad, preference_loss, sequence_logps  # noqa: E402
 from models import HFCausalLM  # noqa: E402
 from structflow_trl import ShardsDPOTrainer, load_shards  # noqa: E402
 from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
@@ -46,13 +46,6 @@ def trainer_seeing(seen, **kw):
 
     t.data_collator = recording
     return t
-
-
-def pad(rows):
-    out = torch.zeros((len(rows), max(map(len, rows))), dtype=torch.long)
-    for i, r in enumerate(rows):
-        out[i, :len(r)] = torch.tensor(r)
-    return out
 
 
 def our_logps(m, rows, side):
