@@ -10,7 +10,14 @@ export const TestSpec = z.discriminatedUnion('kind', [
     inputs: z.array(z.unknown()),
     outputs: z.array(z.unknown()),
   }),
-  z.object({ kind: z.literal('assert'), code: z.string() }),
+  z.object({
+    kind: z.literal('assert'),
+    code: z.string(),
+    /** Trusted code the judge runs before the tests: the dataset's own prompt code, helpers and imports. */
+    context: z.string().optional(),
+    /** The names the tests take from the program (SPEC §4); without it, every free name the trusted side lacks. */
+    entry_points: z.array(z.string()).optional(),
+  }),
 ]);
 export type TestSpec = z.infer<typeof TestSpec>;
 

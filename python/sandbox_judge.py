@@ -8,24 +8,34 @@ strings, lists, tuples, dicts, sets, bytes) or as an opaque reference. So the va
 assertion are computed here, from data: whatever a program sends, it cannot make `==` true for a
 value it does not know.
 
-A test that asks one of the program's own helpers for the truth (`assert is_valid(candidate(x))`
-with `is_valid` defined by the program) trusts that helper: the program can redefine it. Names the
-test code defines itself, the header's imports and modules are always the judge's own.
+Names a test reads resolve to the trusted context first (the header's imports, the dataset's own prompt
+code and helpers, its setup code: `context`), and only the task's entry points come from the program
+(SPEC section 4). A dataset helper is never the program's, and a module is never imported because a
+program named it. An exception the program raises arrives as its builtin class, except the ones that
+steer control flow (StopIteration and its kin), which arrive as RuntimeError, as PEP 479 does.
 
-Protocol: one JSON line per message on stdin/stdout.
-  {"op": "stdio", "expected", "observed": runner's tests, "n"}   -> {"result": ...}
+The protocol runs on descriptors of its own (dups of the original stdin/stdout, made before any test
+code runs); fds 0 and 1 then point at /dev/null and the tests' prints go to a sink, so nothing a test
+prints (the program's answer, say) can be read as a protocol message.
+
+Protocol: one JSON line per message; the first line out is {"ready": VERSION}.
+  {"op": "stdio_test", "i", "n", "expected", "observed": the runner's test}  -> {"test": ...}
+  {"op": "stdio_verdict", "n", "tests": the judge's tests}                  -> {"result": ...}
   {"op": "call" | "assert", ...tests, "test_cpu_s"?, "opened": the runner's reply to "open"}
       -> any number of {"rpc": "<line for the program>", "cpu_s"} each answered by {"reply": runner's reply}
       -> {"result": {"verdict", "tests": [{"verdict", "ms", "cpu_ms", "error"?}], "error"?}}
 """
 
 import ast
+import base64
 import builtins
-import importlib
+import io
 import json
+import os
 import sys
 
-HEADER_NAMES = set()
+VERSION = 3
+
 HEADER = """import sys
 import time
 import itertools
@@ -107,7 +117,7 @@ def verdict_of(tests, n, error=None):
 
 def observed_test(t):
     """A runner observation as a test result (before comparison)."""
-    status = t["status"]
+    status = t["status"] if t.get("status") in ("ok", "wall_timeout", *BAD) else "error"
     out = {"verdict": "pass" if status == "ok" else ("timeout" if status == "wall_timeout" else status),
            "ms": t.get("wall_ms", 0), "cpu_ms": t.get("cpu_ms", 0)}
     if status == "wall_timeout":
@@ -117,15 +127,19 @@ def observed_test(t):
     return out
 
 
-def judge_stdio(req):
-    expected, n = req["expected"], len(req["expected"])
-    tests = []
-    for i, t in enumerate(req["observed"][:n]):
-        r = observed_test(t)
-        if r["verdict"] == "pass" and not stdio_equal(t.get("out", ""), expected[i]):
-            r["verdict"], r["error"] = "fail", f"wrong answer on test {i + 1} of {n}"
-        tests.append(r)
-    return verdict_of(tests, n)
+def judge_stdio_test(req):
+    """One observed stdio test against its expected output."""
+    i, n, t = int(req["i"]), int(req["n"]), req["observed"]
+    r = observed_test(t)
+    out = base64.b64decode(str(t.get("out_b64", ""))).decode("utf-8", "replace")
+    if r["verdict"] == "pass" and not stdio_equal(out, str(req["expected"])):
+        r["verdict"], r["error"] = "fail", f"wrong answer on test {i + 1} of {n}"
+    return r
+
+
+def judge_stdio_verdict(req):
+    n = int(req["n"])
+    return verdict_of([dict(t) for t in req["tests"][:n]], n)
 
 
 # ---------------------------------------------------------------- the program, seen from here
@@ -166,50 +180,109 @@ class Remote:
         return self._repr
 
 
-def encode(v):
+# The trusted environment of the assert test being judged: its classes are the data classes, whose
+# instances travel by value (as an object graph) in both directions.
+TRUSTED = {}
+
+
+def data_classes():
+    return {k: v for k, v in TRUSTED.items() if isinstance(v, type) and v.__module__ == "__main__"}
+
+
+def encode(v, ref=None):
     if isinstance(v, Remote):
         return {"ref": v._ref}
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, list):
-        return [encode(x) for x in v]
+        return [encode(x, ref) for x in v]
     if isinstance(v, tuple):
-        return {"t": [encode(x) for x in v]}
+        return {"t": [encode(x, ref) for x in v]}
     if isinstance(v, dict):
-        return {"d": [[encode(k), encode(x)] for k, x in v.items()]}
+        return {"d": [[encode(k, ref), encode(x, ref)] for k, x in v.items()]}
     if isinstance(v, (set, frozenset)):
-        return {"f" if isinstance(v, frozenset) else "s": [encode(x) for x in v]}
+        return {"f" if isinstance(v, frozenset) else "s": [encode(x, ref) for x in v]}
     if isinstance(v, (bytes, bytearray)):
         return {"b": bytes(v).decode("latin-1")}
     if isinstance(v, complex):
         return {"c": [v.real, v.imag]}
+    if data_classes().get(type(v).__name__) is type(v) and hasattr(v, "__dict__"):
+        return ref(v) if ref else {"g": graph(v)}
     raise TypeError(f"cannot pass {type(v).__name__} to the program")
 
 
-def decode(v):
+def graph(root):
+    """An instance of a data class and every such instance it reaches, as [class name, attributes] rows;
+    {"n": k} stands for row k, so depth and cycles cost nothing."""
+    ids, order, rows = {id(root): 0}, [root], []
+
+    def ref(x):
+        if id(x) not in ids:
+            ids[id(x)] = len(order)
+            order.append(x)
+        return {"n": ids[id(x)]}
+
+    while len(rows) < len(order):
+        obj = order[len(rows)]
+        rows.append([type(obj).__name__, [[k, encode(x, ref)] for k, x in vars(obj).items()]])
+    return rows
+
+
+def decode(v, objs=None):
     """Plain data only: lists, the tagged containers below, JSON scalars; anything else is a Remote."""
     if isinstance(v, list):
-        return [decode(x) for x in v]
+        return [decode(x, objs) for x in v]
     if isinstance(v, dict):
         if "ref" in v:
             return Remote(int(v["ref"]), str(v.get("repr", "<object>"))[:200])
         (tag, x), = v.items()
         if tag == "t":
-            return tuple(decode(y) for y in x)
+            return tuple(decode(y, objs) for y in x)
         if tag == "d":
-            return {decode(k): decode(y) for k, y in x}
+            return {decode(k, objs): decode(y, objs) for k, y in x}
         if tag == "s":
-            return {decode(y) for y in x}
+            return {decode(y, objs) for y in x}
         if tag == "f":
-            return frozenset(decode(y) for y in x)
+            return frozenset(decode(y, objs) for y in x)
         if tag == "b":
             return str(x).encode("latin-1")
         if tag == "c":
             return complex(float(x[0]), float(x[1]))
+        if tag == "n" and objs is not None:
+            return objs[int(x)]
+        if tag == "g":
+            return decode_graph(x)
         raise ValueError(f"unknown tag {tag}")
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     raise ValueError("unreadable value")
+
+
+def decode_graph(rows):
+    """Instances of the judge's own data classes (never the program's) holding the program's data."""
+    classes = data_classes()
+    objs = []
+    for name, _ in rows:
+        cls = classes.get(str(name))
+        if cls is None:
+            raise ValueError(f"{name} is not a class of the tests")
+        objs.append(cls.__new__(cls))
+    for obj, (_, attrs) in zip(objs, rows):
+        for k, x in attrs:
+            object.__setattr__(obj, str(k), decode(x, objs))
+    return objs[0]
+
+
+# What the program raises that would steer the judge's control flow if raised as itself (a StopIteration
+# ends the `map` or `zip` a test iterates): these arrive as RuntimeError, as PEP 479 does for generators.
+CONTROL_FLOW = {"StopIteration", "StopAsyncIteration", "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
+
+
+def program_exception(name, message):
+    cls = getattr(builtins, name, None)
+    if name in CONTROL_FLOW or not (isinstance(cls, type) and issubclass(cls, Exception)):
+        return RuntimeError(f"the program raised {name[:100]}: {message}")
+    return cls(message)
 
 
 class Connection:
@@ -220,14 +293,18 @@ class Connection:
         self.cpu_ms = 0.0
 
     def ask(self, op, **fields):
-        msg = {"op": op, **fields}
+        msg = {"op": op, "data": sorted(data_classes()), **fields}
         if self.cpu_s is not None:
             msg["cpu_s"] = self.cpu_s
         send({"rpc": json.dumps(msg), "cpu_s": self.cpu_s})
-        reply = json.loads(sys.stdin.readline())["reply"]
-        self.cpu_ms += float(reply.get("cpu_ms") or 0)
+        reply = receive()["reply"]
+        if not isinstance(reply, dict):
+            raise ProgramStopped(UNREADABLE)
+        cpu = reply.get("cpu_ms")
+        self.cpu_ms += float(cpu) if isinstance(cpu, (int, float)) and not isinstance(cpu, bool) else 0.0
         if reply.get("status") != "ok":
-            raise ProgramStopped(reply)
+            raise ProgramStopped({"status": str(reply.get("status")), "error": str(reply.get("error", ""))[:500],
+                                  "cpu_ms": self.cpu_ms})
         try:
             answer = json.loads(reply["reply"])
             if not isinstance(answer, dict):
@@ -235,45 +312,50 @@ class Connection:
         except (KeyError, TypeError, ValueError, RecursionError):
             raise ProgramStopped(UNREADABLE) from None
         if "raise" in answer:
-            name, message = (list(answer["raise"]) + ["", ""])[:2]
-            cls = getattr(builtins, str(name), None)
-            if not (isinstance(cls, type) and issubclass(cls, Exception)):
-                cls = RuntimeError
-            raise cls(str(message))
+            try:
+                name, message = (list(answer["raise"]) + ["", ""])[:2]
+            except TypeError:
+                raise ProgramStopped(UNREADABLE) from None
+            raise program_exception(str(name), str(message)[:500])
         if answer.get("missing"):
             raise NameError(fields.get("name"))
         if "module" in answer:
-            return judge_module(str(answer["module"]))
+            raise NameError(f"{fields.get('name')} is a module of the program, not a name the task asks for")
         try:
             return decode(answer["value"])
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
             raise ProgramStopped(UNREADABLE) from None
 
 
 UNREADABLE = {"status": "error", "error": "the program's reply was not readable"}
-
-
-def judge_module(name):
-    """A module the program imported, as the judge's own copy (never the program's)."""
-    if name.split(".")[0] not in sys.stdlib_module_names | {"numpy"}:
-        raise NameError(f"module {name} is not available to the tests")
-    return importlib.import_module(name)
-
-
 CONN = Connection()
+# the protocol's own descriptors (see main): nothing else in this process writes to them
+PROTO_IN = PROTO_OUT = None
 
 
 def send(msg):
-    sys.stdout.write(json.dumps(msg) + "\n")
-    sys.stdout.flush()
+    PROTO_OUT.write(json.dumps(msg) + "\n")
+    PROTO_OUT.flush()
+
+
+def receive():
+    line = PROTO_IN.readline()
+    if not line:
+        sys.exit(0)  # Node closed the pipe: the slot is over
+    msg = json.loads(line)
+    if not isinstance(msg, dict):
+        raise ValueError("a message must be an object")
+    return msg
 
 
 def stopped_test(reply):
     status = reply.get("status", "error")
+    if status not in ("wall_timeout", *BAD):
+        status = "error"
     t = {"verdict": "timeout" if status == "wall_timeout" else status, "ms": 0, "cpu_ms": reply.get("cpu_ms", 0)}
     if status == "wall_timeout":
         t["wall"] = True
-    t["error"] = reply.get("error") or "the program stopped"
+    t["error"] = str(reply.get("error") or "the program stopped")[:500]
     return t
 
 
@@ -299,7 +381,7 @@ def judge_call(req):
     limits = req.get("test_cpu_s") or []
     tests = []
     try:
-        target = CONN.ask("target", name=req["fn_name"])
+        target = CONN.ask("target", name=str(req["fn_name"]))
     except ProgramStopped as stop:
         return verdict_of([stopped_test(stop.reply)], n)
     except NameError as err:
@@ -339,21 +421,43 @@ def free_names(tree):
             bound.update((a.asname or a.name).split(".")[0] for a in node.names)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
-    return sorted(read - bound - HEADER_NAMES - set(dir(builtins)))
+    return sorted(read - bound - set(dir(builtins)))
+
+
+class Sink(io.TextIOBase):
+    """Where the tests' prints go: counted, never kept, never on a protocol descriptor."""
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        return len(s)
 
 
 def judge_assert(req):
+    """SPEC section 4: the header, then the trusted context, then the entry points from the program
+    (every free name the trusted side lacks, when the task names none), then the tests."""
     CONN.cpu_s = (req.get("test_cpu_s") or [None])[0]
+    fail = lambda why: verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": why}], 1)  # noqa: E731
     try:
         tree = ast.parse(req["code"])
         code = compile(tree, "<tests>", "exec")
-    except SyntaxError as err:
-        return verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": f"the tests do not parse: {err}"}], 1)
-    env = {"__name__": "__main__", "__builtins__": builtins}
+    except (SyntaxError, ValueError) as err:
+        return fail(f"the tests do not parse: {err}")
+    TRUSTED.clear()
+    env = TRUSTED
+    env.update({"__name__": "__main__", "__builtins__": builtins})
     exec(HEADER, env)
+    try:
+        exec(compile(str(req.get("context") or ""), "<context>", "exec"), env)
+    except Exception as err:  # noqa: BLE001 - the dataset's context is broken, for every program alike
+        return fail(f"the tests' context does not run: {type(err).__name__}: {err}"[:500])
+    entry = req.get("entry_points")
+    names = [str(x) for x in entry] if isinstance(entry, list) else [n for n in free_names(tree) if n not in env]
     t = {"verdict": "pass", "ms": 0}
     try:
-        for name in free_names(tree):
+        for name in names:
+            env.pop(name, None)  # the context's stub of an entry point is not the program's
             try:
                 env[name] = CONN.ask("get", name=name)
             except NameError:
@@ -369,29 +473,51 @@ def judge_assert(req):
     return verdict_of([t], 1)
 
 
+def judge(req):
+    op = req.get("op")
+    if op == "stdio_test":
+        return {"test": judge_stdio_test(req)}
+    if op == "stdio_verdict":
+        return {"result": judge_stdio_verdict(req)}
+    if op not in ("call", "assert"):
+        raise ValueError(f"unknown op {str(op)[:50]}")
+    opened = req.get("opened") if isinstance(req.get("opened"), dict) else {}
+    n = len(req["inputs"]) if op == "call" else 1
+    if opened.get("status") == "compile_error":
+        return {"result": {"verdict": "compile_error", "error": str(opened.get("error", ""))[:500], "tests": []}}
+    if opened.get("status") != "ok":
+        return {"result": verdict_of([stopped_test(opened)], n)}
+    return {"result": judge_call(req) if op == "call" else judge_assert(req)}
+
+
 def main():
-    exec(HEADER, ns := {})
-    HEADER_NAMES.update(k for k in ns if k != "__builtins__")
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        req = json.loads(line)
+    global PROTO_IN, PROTO_OUT
+    PROTO_IN = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    PROTO_OUT = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+    sys.stdin = open(os.devnull)
+    sys.stdout = Sink()
+    send({"ready": VERSION})
+    while True:
         CONN.cpu_s, CONN.cpu_ms = None, 0.0
+        req = None
         try:
-            if req["op"] == "stdio":
-                res = judge_stdio(req)
-            else:
-                opened = req.get("opened") or {}
-                if opened.get("status") == "compile_error":
-                    res = {"verdict": "compile_error", "error": opened.get("error", ""), "tests": []}
-                elif opened.get("status") != "ok":
-                    n = len(req["inputs"]) if req["op"] == "call" else 1
-                    res = verdict_of([stopped_test(opened)], n)
-                else:
-                    res = judge_call(req) if req["op"] == "call" else judge_assert(req)
-        except Exception as err:  # noqa: BLE001 - a judge bug is an error verdict, never a pass
-            res = {"verdict": "error", "error": f"judge: {type(err).__name__}: {err}", "tests": []}
-        send({"result": res})
+            req = receive()
+            res = judge(req)
+        except SystemExit:
+            raise
+        except BaseException as err:  # noqa: BLE001 - a bad message or a judge bug is an error verdict, never a pass
+            if isinstance(err, ProgramStopped):
+                err = RuntimeError(err.reply.get("error"))
+            kind = req.get("op") if isinstance(req, dict) else None
+            error = f"judge: {type(err).__name__}: {str(err)[:300]}"
+            res = {"test": {"verdict": "error", "ms": 0, "cpu_ms": 0, "error": error}} if kind == "stdio_test" else \
+                {"result": {"verdict": "error", "error": error, "tests": []}}
+        TRUSTED.clear()
+        send(res)
 
 
 if __name__ == "__main__":

@@ -10,19 +10,25 @@ Being PID 1 is the reset: after every program `kill(-1, SIGKILL)` ends every oth
 namespace (whatever the program started, daemons and setsid included), the runner reaps them all, and
 wipes the tmpfs mounts and System V IPC objects, so each program starts from the same clean state. A
 program cannot signal PID 1 (the kernel drops signals to a namespace's init that it has no handler
-for) nor ptrace it (the runner is not dumpable).
+for, and it has none), ptrace it (the runner is not dumpable), nor change its limits, priority or
+scheduling (the seccomp filter allows those calls on the caller only). The CPU a test used is that of
+every process of the namespace (namespace_cpu), counted by the runner between boundaries it decides.
 
-Protocol: one JSON request per line on stdin, one JSON reply per line on stdout.
-  {"op": "run", "code", "inputs": [...], "limits"}     stdio: one fresh child per test
-      -> {"tests": [{"status", "out", "cpu_ms", "wall_ms", "error"?}], "compile_error"?}
+Protocol: one JSON request per line on stdin, one JSON message per line on stdout; the first line out
+is {"ready": VERSION}.
+  {"op": "run", "code", "inputs": [...], "limits", "test_cpu_s"?}   stdio
+      -> {"test": {"status", "out_b64", "cpu_ms", "wall_ms", "error"?}} per test run, then
+         {"status": "done"} or {"status": "compile_error", "error"}
   {"op": "open", "code", "limits"}                      call/assert: one child that serves calls
       -> {"status", "error"?, "cpu_ms"}
-  {"op": "rpc", "msg"}  -> {"status", "reply"?, "error"?, "cpu_ms"}   (msg and reply: opaque lines)
+  {"op": "rpc", "msg", "cpu_s"?}  -> {"status", "reply"?, "error"?, "cpu_ms"}   (msg and reply: opaque lines)
   {"op": "close"}       -> {"status": "closed"}
+Any request it cannot serve gets {"status": "error", "error"}; the runner never stops for one.
 A test's status is `ok`, `error`, `timeout` (CPU limit), `wall_timeout` (wall limit while the CPU
 limit was not reached: the machine, not the program, may be slow), `memory` or `output_limit`.
 """
 
+import base64
 import ctypes
 import fcntl
 import gc
@@ -70,6 +76,8 @@ DEFAULTS = {
 }
 # a child's exit code when the harness itself failed (the statuses of tests go over the control pipe)
 EXIT_ERROR = 91
+# the sandbox protocol's version: the first line a runner sends, and part of the verdict cache's key
+VERSION = 3
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/dev/mqueue")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 libc = ctypes.CDLL(None, use_errno=True)
@@ -118,11 +126,19 @@ def _alarm(signum, frame):
 
 
 def enter_child(lim, fds):
-    """Limits and descriptors of a fresh child; `fds` maps target fd -> source fd."""
+    """Limits and descriptors of a fresh child; `fds` maps target fd -> source fd. Every other descriptor
+    of the runner is closed, so the program holds only its own streams."""
     high = {target: fcntl.fcntl(source, fcntl.F_DUPFD, 1000) for target, source in fds.items()}
     for target, source in high.items():
         os.dup2(source, target)
-    os.closerange(max(fds) + 1, 1 << 16)
+    top = max(fds) + 1
+    for fd in range(top):
+        if fd not in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    os.closerange(top, 1 << 16)
     os.chdir("/tmp/work")
     os.umask(0o077)
     setlim(resource.RLIMIT_AS, lim["memory_mb"] << 20)
@@ -130,9 +146,11 @@ def enter_child(lim, fds):
     setlim(resource.RLIMIT_CORE, 0)
     setlim(resource.RLIMIT_FSIZE, lim["file_bytes"])
     setlim(resource.RLIMIT_NOFILE, 256)
-    # the kernel's own stop for the whole program, in whole seconds, behind the per-test timers
+    # the kernel's own stop for the whole program, in whole seconds, behind the runner's count
     hard = int(lim["program_cpu_s"]) + 2
     resource.setrlimit(resource.RLIMIT_CPU, (hard - 1, hard))
+    # a program's signals are Python's usual ones (the runner, PID 1, has none: see main)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGPROF, _alarm)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -161,6 +179,20 @@ def describe(err):
     return f"{type(err).__name__}: {err}"[:500]
 
 
+def run_main(code, env):
+    """The program as `python program.py` runs it: the module, then its non-daemon threads to their end
+    (SPEC section 4: solutions start `threading.Thread(target=main)` for a larger stack)."""
+    main_thread = threading.current_thread()
+    before = set(threading.enumerate())
+    try:
+        exec(code, env)
+    except (SystemExit, ProgramReturn):
+        pass  # sys.exit() ends a stdio program normally (SPEC section 4)
+    for t in threading.enumerate():
+        if t not in before and t is not main_thread and not t.daemon:
+            t.join()
+
+
 def timed(cpu_s, fn):
     """Run fn under the test's CPU timer; None when it ended normally, else the `stop` message."""
     signal.setitimer(signal.ITIMER_PROF, cpu_s)
@@ -168,7 +200,7 @@ def timed(cpu_s, fn):
         fn()
         return None
     except (SystemExit, ProgramReturn):
-        return None  # sys.exit() ends a stdio program normally (SPEC section 4)
+        return None
     except TestTimeout:
         return {"stop": "timeout", "error": "CPU time limit exceeded"}
     except MemoryError:
@@ -179,37 +211,39 @@ def timed(cpu_s, fn):
         signal.setitimer(signal.ITIMER_PROF, 0)
 
 
-def child_stdio(source, inputs, limits):
-    """Runs the tests of a stdio program one after another in this one process (as the APPS harness
-    does), each with its input on fd 0 and its own pipe as stdout (fd 4 + i); after each test it says
-    so on fd 3. Never returns. Everything here can be rewritten by the program, which can only ever make
-    its own tests fail: the runner measures time and output, and the judge compares."""
+def child_stdio(source, n, limits):
+    """Runs the n tests of a stdio program one after another in this one process (as the APPS harness
+    does). Test i reads fd 4 + 2i (the runner writes its input there only once test i begins) and writes
+    fd 5 + 2i; at its end the harness says so on fd 3. Never returns. The program can rewrite all of
+    this, and gains nothing: the runner ends test i at the first report for i, keeps only what pipe i
+    held by then, and counts CPU itself; the input of the next test exists nowhere before."""
     try:
         control = open(3, "w", encoding="utf-8", closefd=False)
+
+        def report(**msg):
+            control.write(json.dumps(msg) + "\n")
+            control.flush()
+
         try:
             code = compile_program(source)
         except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as err:
-            control.write(json.dumps({"compile_error": describe(err)}) + "\n")
-            control.flush()
+            report(compile_error=describe(err))
             os._exit(0)
-        for i, text in enumerate(inputs):
-            fd = os.memfd_create("stdin")
-            os.write(fd, text.encode("utf-8", "surrogatepass"))
-            os.lseek(fd, 0, 0)
-            os.dup2(fd, 0)
-            os.close(fd)
-            os.dup2(4 + i, 1)
-            os.close(4 + i)
+        for i in range(n):
+            os.dup2(4 + 2 * i, 0)
+            os.close(4 + 2 * i)
+            os.dup2(5 + 2 * i, 1)
+            os.close(5 + 2 * i)
             text_streams()
             env = fresh_env()
-            stop = timed(limits[i], lambda: exec(code, env))
+            stop = timed(limits[i], lambda: run_main(code, env))
             try:
                 sys.stdout.flush()
             except BaseException:  # noqa: BLE001 - the runner judges the output it got
                 pass
-            os.dup2(2, 1)  # this test's pipe closes: its output is complete
-            control.write(json.dumps({"i": i, **(stop or {})}) + "\n")
-            control.flush()
+            report(i=i, **(stop or {}))
+            os.dup2(2, 0)  # fd 2 is /dev/null: this test's pipes close
+            os.dup2(2, 1)
             if stop:
                 break
         os._exit(0)
@@ -259,16 +293,19 @@ def child_session(source, cpu_s):
 class RemoteObjects:
     """The program's side of the judge's calls: names, calls, attributes and iteration, by reference.
 
-    Values go back as plain data (see encode); anything else stays here and goes back as a reference.
-    The judge compares, so nothing this class sends (the program may have replaced it) can be more than
-    the data of an answer."""
+    Values go back as plain data (see encode); an instance of a class the judge's tests define too (the
+    request's `data`: ListNode, TreeNode, ...) goes back by value, as an object graph the judge rebuilds
+    with its own class; anything else stays here and goes back as a reference. The judge compares, so
+    nothing this class sends (the program may have replaced it) can be more than the data of an answer."""
 
     def __init__(self, env):
         self.env = env
         self.refs = []
+        self.data = set()
 
     def handle(self, req):
         op = req["op"]
+        self.data = set(req.get("data") or ())
         try:
             if op == "get":
                 if req["name"] not in self.env:
@@ -299,7 +336,10 @@ class RemoteObjects:
             return {"raise": [type(err).__name__, str(err)[:500]]}
         return {"value": self.encode(value, 0)}
 
-    def encode(self, v, depth):
+    def is_data(self, v):
+        return type(v).__name__ in self.data and hasattr(v, "__dict__") and not isinstance(v, type)
+
+    def encode(self, v, depth, ref=None):
         if depth > 100:
             raise ValueError("the value is nested too deeply")
         if v is None or isinstance(v, bool):
@@ -311,45 +351,113 @@ class RemoteObjects:
         if isinstance(v, float):
             return float(v)
         if isinstance(v, list):
-            return [self.encode(x, depth + 1) for x in v]
+            return [self.encode(x, depth + 1, ref) for x in v]
         if isinstance(v, tuple):
-            return {"t": [self.encode(x, depth + 1) for x in v]}
+            return {"t": [self.encode(x, depth + 1, ref) for x in v]}
         if isinstance(v, dict):
-            return {"d": [[self.encode(k, depth + 1), self.encode(x, depth + 1)] for k, x in v.items()]}
+            return {"d": [[self.encode(k, depth + 1, ref), self.encode(x, depth + 1, ref)] for k, x in v.items()]}
         if isinstance(v, (set, frozenset)):
-            return {"f" if isinstance(v, frozenset) else "s": [self.encode(x, depth + 1) for x in v]}
+            return {"f" if isinstance(v, frozenset) else "s": [self.encode(x, depth + 1, ref) for x in v]}
         if isinstance(v, (bytes, bytearray)):
             return {"b": bytes(v).decode("latin-1")}
         if isinstance(v, complex):
             return {"c": [v.real, v.imag]}
         if type(v).__module__ == "numpy" and getattr(v, "ndim", None) == 0:
             return self.encode(v.item(), depth)  # a numpy scalar is its Python value
+        if self.is_data(v):
+            return ref(v) if ref else {"g": self.graph(v)}
         self.refs.append(v)
         return {"ref": len(self.refs) - 1, "repr": repr(v)[:200], "callable": callable(v)}
 
-    def decode(self, v):
+    def graph(self, root):
+        """The instances of data classes reachable from root, as [class name, attributes] rows."""
+        ids, order, rows = {id(root): 0}, [root], []
+
+        def ref(x):
+            if id(x) not in ids:
+                ids[id(x)] = len(order)
+                order.append(x)
+            return {"n": ids[id(x)]}
+
+        while len(rows) < len(order):
+            obj = order[len(rows)]
+            rows.append([type(obj).__name__, [[str(k), self.encode(x, 1, ref)] for k, x in vars(obj).items()]])
+        return rows
+
+    def decode(self, v, objs=None):
         if isinstance(v, list):
-            return [self.decode(x) for x in v]
+            return [self.decode(x, objs) for x in v]
         if isinstance(v, dict):
             (tag, x), = v.items()
             if tag == "ref":
                 return self.refs[x]
             if tag == "t":
-                return tuple(self.decode(y) for y in x)
+                return tuple(self.decode(y, objs) for y in x)
             if tag == "d":
-                return {self.decode(k): self.decode(y) for k, y in x}
+                return {self.decode(k, objs): self.decode(y, objs) for k, y in x}
             if tag == "s":
-                return {self.decode(y) for y in x}
+                return {self.decode(y, objs) for y in x}
             if tag == "f":
-                return frozenset(self.decode(y) for y in x)
+                return frozenset(self.decode(y, objs) for y in x)
             if tag == "b":
                 return x.encode("latin-1")
             if tag == "c":
                 return complex(*x)
+            if tag == "n":
+                return objs[x]
+            if tag == "g":  # the tests' object, rebuilt with the program's class of that name
+                made = []
+                for name, _ in x:
+                    cls = self.env.get(name)
+                    if not isinstance(cls, type):
+                        cls = type(name, (), {})
+                    made.append(object.__new__(cls))
+                for obj, (_, attrs) in zip(made, x):
+                    for k, y in attrs:
+                        object.__setattr__(obj, k, self.decode(y, made))
+                return made[0]
         return v
 
 
 # ---------------------------------------------------------------- the runner (trusted)
+
+def namespace_cpu():
+    """CPU seconds of every process of the sandbox but PID 1, the living and the ended alike: each
+    process's own time and its reaped children's (/proc), plus what the runner reaped itself. SIGCHLD
+    cannot be ignored here (python/seccomp_filter.py), so no ended process's time is ever discarded."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = ru.ru_utime + ru.ru_stime
+    for name in os.listdir("/proc"):
+        if name.isdigit() and name != "1":
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / CLK_TCK
+            except (OSError, IndexError, ValueError):
+                pass  # ended between the listing and the read: a parent or the runner holds its time now
+    return total
+
+
+class CpuClock:
+    """The program's CPU since `start`, read at most every `every` seconds between explicit reads."""
+
+    def __init__(self, every=0.02):
+        self.every = every
+        self.start = self.last = namespace_cpu()
+        self.read_at = time.monotonic()
+
+    def now(self, force=False):
+        t = time.monotonic()
+        if force or t - self.read_at >= self.every:
+            self.last, self.read_at = namespace_cpu(), t
+        return self.last
+
+    def used(self, force=False):
+        return self.now(force) - self.start
+
+    def restart(self):
+        self.start = self.now(True)
+
 
 class Child:
     """A forked child and a pidfd for it; `fds` are given to the child (target fd -> runner fd)."""
@@ -366,33 +474,32 @@ class Child:
             os.close(fd)
         self.pidfd = os.pidfd_open(self.pid)
         self.status = None
-        self.rusage = None
+        self.done = False
 
-    def cpu_s(self):
-        """CPU seconds of the child so far, from the kernel (the program cannot change it)."""
-        if self.rusage is not None:
-            return self.rusage.ru_utime + self.rusage.ru_stime
-        try:
-            with open(f"/proc/{self.pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / CLK_TCK
-        except (OSError, IndexError, ValueError):
-            return 0.0
+    def reap(self):
+        if self.status is None:
+            try:
+                _, self.status = os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                self.status = 0
 
     def finish(self):
         """Kill everything the program started, reap it all, clean the scratch space."""
-        if self.status is not None:
+        if self.done:
             return
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _, self.status, self.rusage = os.wait4(self.pid, 0)
+        self.done = True
+        if self.status is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.reap()
         os.close(self.pidfd)
         reset()
 
     def death(self):
-        """Why the child ended, from its wait status."""
+        """Why the child ended (it has: its pidfd said so), from its wait status."""
+        self.reap()
         if os.WIFSIGNALED(self.status):
             sig = os.WTERMSIG(self.status)
             if sig in (signal.SIGXCPU, signal.SIGKILL, signal.SIGPROF):
@@ -417,7 +524,8 @@ def read_into(fd, buf, cap):
 
 
 def reset():
-    """Back to the clean state: no process but this one, empty scratch mounts, no System V IPC objects."""
+    """Back to the clean state: no process but this one, empty scratch mounts, no System V IPC objects.
+    A scratch mount that cannot be emptied ends the runner: its slot is replaced by a fresh one."""
     try:
         os.kill(-1, signal.SIGKILL)
     except ProcessLookupError:
@@ -428,30 +536,48 @@ def reset():
         except ChildProcessError:
             break
     for root in SCRATCH:
-        wipe(root)
+        if not wipe(root):
+            os._exit(EXIT_ERROR)
     os.mkdir("/tmp/work", 0o700)
     remove_ipc()
 
 
 def wipe(root):
-    """Remove everything under root, whatever permissions the program left on it (iteratively: depth is free)."""
+    """Empty root, whatever the depth and permissions of what the program left: a nested directory is
+    moved up into root (renameat) until nothing is nested, so no path grows (PATH_MAX never matters) and
+    at most two descriptors are open. True when root is empty."""
     try:
-        stack = [(os.path.join(root, n), False) for n in os.listdir(root)]
+        os.chmod(root, 0o755, follow_symlinks=False)
+        top = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
-        return
-    while stack:
-        path, emptied = stack.pop()
-        try:
-            if emptied:
-                os.rmdir(path)
-            elif os.path.isdir(path) and not os.path.islink(path):
-                os.chmod(path, 0o700)
-                stack.append((path, True))
-                stack.extend((os.path.join(path, n), False) for n in os.listdir(path))
-            else:
-                os.unlink(path)
-        except OSError:
-            pass
+        return False
+    tag, moved = os.urandom(6).hex(), 0
+    try:
+        while True:  # each pass removes the top level and lifts the level below it: depth passes in all
+            entries = list(os.scandir(top))
+            if not entries:
+                return True
+            for e in entries:
+                if not e.is_dir(follow_symlinks=False):
+                    os.unlink(e.name, dir_fd=top)
+                    continue
+                os.chmod(e.name, 0o700, dir_fd=top)  # a directory (checked above), so nothing to follow
+                d = os.open(e.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
+                try:
+                    for sub in list(os.scandir(d)):
+                        if sub.is_dir(follow_symlinks=False):
+                            os.chmod(sub.name, 0o700, dir_fd=d)  # moving a directory writes its ".."
+                            moved += 1
+                            os.rename(sub.name, f".sf-wipe-{tag}-{moved}", src_dir_fd=d, dst_dir_fd=top)
+                        else:
+                            os.unlink(sub.name, dir_fd=d)
+                finally:
+                    os.close(d)
+                os.rmdir(e.name, dir_fd=top)
+    except OSError:
+        return False
+    finally:
+        os.close(top)
 
 
 def remove_ipc():
@@ -466,10 +592,16 @@ def remove_ipc():
             rmid(int(row.split()[1]))
 
 
+def number(v, default, low, high):
+    """A limit from a request: a finite number within [low, high], else the default."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not low <= v <= high:
+        return default
+    return v
+
+
 def limits_of(req):
-    lim = dict(DEFAULTS)
-    lim.update(req.get("limits") or {})
-    return lim
+    given = req.get("limits") if isinstance(req.get("limits"), dict) else {}
+    return {k: number(given.get(k), d, 0, 1 << 40) for k, d in DEFAULTS.items()}
 
 
 STOP_ERRORS = {
@@ -478,136 +610,172 @@ STOP_ERRORS = {
     "output_limit": "output limit exceeded",
     "memory": "MemoryError: memory limit exceeded",
 }
+DISTURBED = "the program disturbed the test harness"
 
 
-def run_stdio(req):
-    """All tests of a stdio program, in children of at most CHUNK tests each."""
+def run_stdio(req, emit):
+    """All tests of a stdio program, in children of at most CHUNK tests each; one frame per test."""
     lim = limits_of(req)
-    inputs = req["inputs"]
-    per_test = req.get("test_cpu_s") or []
-    limits = [min(per_test[i] if i < len(per_test) else lim["test_cpu_s"], lim["test_cpu_s"]) for i in range(len(inputs))]
-    tests = []
-    t_program = time.monotonic()
+    inputs = [x if isinstance(x, str) else "" for x in req["inputs"]]
+    per_test = req.get("test_cpu_s") if isinstance(req.get("test_cpu_s"), list) else []
+    cap = lim["test_cpu_s"]
+    limits = [min(number(per_test[i], cap, 0, cap) if i < len(per_test) else cap, cap) for i in range(len(inputs))]
+    program = {"t0": time.monotonic(), "clock": CpuClock()}
     for start in range(0, len(inputs), CHUNK):
-        part = run_chunk(req["code"], inputs[start:start + CHUNK], limits[start:start + CHUNK], lim, t_program)
-        if "compile_error" in part:
-            return part
-        tests += part["tests"]
-        if len(part["tests"]) < len(inputs[start:start + CHUNK]) or any(t["status"] != "ok" for t in part["tests"]):
-            break  # the program's verdict is decided: the later tests cannot make it a pass
-    return {"tests": tests}
+        part = inputs[start:start + CHUNK]
+        res = run_chunk(str(req["code"]), part, limits[start:start + CHUNK], lim, program, emit)
+        if res is not None:
+            return res  # a compile error or a test that was not ok: the later tests cannot make a pass
+    return {"status": "done"}
 
 
-CHUNK = 64  # tests per child: a descriptor each
+CHUNK = 64  # tests per child: two descriptors each
 
 
-def run_chunk(code, inputs, limits, lim, t_program):
+class StdioWindow:
+    """Test i of a chunk, from the moment its input is offered to the first report for i."""
+
+    def __init__(self, i, data, limit, lim, program):
+        self.i, self.limit = i, limit
+        self.pending = memoryview(data)
+        self.t0 = time.monotonic()
+        self.deadline = min(self.t0 + wall_limit(limit), program["t0"] + lim["program_wall_s"])
+        self.clock = CpuClock()
+        self.program_cpu_s = lim["program_cpu_s"]
+        self.out = bytearray()
+
+
+def run_chunk(code, inputs, limits, lim, program, emit):
     n = len(inputs)
     cap = lim["output_bytes"]
     control_r, control_w = os.pipe()
+    ins = [os.pipe() for _ in range(n)]
     outs = [os.pipe() for _ in range(n)]
     devnull = os.open(os.devnull, os.O_RDWR)
     fds = {0: devnull, 1: devnull, 2: devnull, 3: control_w}
-    fds.update({4 + i: w for i, (_, w) in enumerate(outs)})
-    child = Child(lambda: child_stdio(code, inputs, limits), lim, fds)
-    readers = {r: i for i, (r, _) in enumerate(outs)}
-    buffers = [bytearray() for _ in range(n)]
-    control = bytearray()
-    for fd in [control_r, *readers]:
+    for i in range(n):
+        fds[4 + 2 * i], fds[5 + 2 * i] = ins[i][0], outs[i][1]
+    child = Child(lambda: child_stdio(code, n, limits), lim, fds)
+    in_w, out_r = [w for _, w in ins], [r for r, _ in outs]
+    for fd in [control_r, *in_w, *out_r]:
         os.set_blocking(fd, False)
+    open_fds = {control_r, *in_w, *out_r}
+
+    def close(fd):
+        if fd in open_fds:
+            open_fds.discard(fd)
+            os.close(fd)
+
+    control = bytearray()
+    try:
+        for i in range(n):
+            w = StdioWindow(i, inputs[i].encode("utf-8", "surrogatepass"), limits[i], lim, program)
+            report = run_window(child, w, control_r, control, in_w[i], out_r[i], cap, program, close)
+            if report.get("compile_error") is not None:
+                return {"status": "compile_error", "error": str(report["compile_error"])[:500]}
+            read_into(out_r[i], w.out, cap)
+            close(out_r[i])
+            close(in_w[i])
+            test = {"status": report.get("status", "ok"), "cpu_ms": round(w.clock.used(True) * 1000, 2),
+                    "wall_ms": round((time.monotonic() - w.t0) * 1000, 2)}
+            if test["status"] == "ok" and w.clock.used() > w.limit + 0.05:
+                test["status"] = "timeout"
+            if test["status"] == "ok" and len(w.out) > cap:
+                test["status"] = "output_limit"
+            if test["status"] != "ok":
+                test["error"] = report.get("error") or STOP_ERRORS.get(test["status"]) or DISTURBED
+            test["out_b64"] = base64.b64encode(w.out[:cap]).decode("ascii")  # 4/3 of the bytes, whatever they are
+            emit({"test": test})
+            if test["status"] != "ok":
+                return {"status": "done"}
+        return None
+    finally:
+        child.finish()
+        for fd in list(open_fds):
+            close(fd)
+
+
+def run_window(child, w, control_r, control, in_w, out_r, cap, program, close):
+    """Offers test w.i its input and waits for its report; returns {"status", "error"?} or a compile error.
+    The boundary is the first report line for i; anything else on the control pipe disturbs the harness."""
     poller = select.poll()
-    for fd in [control_r, child.pidfd, *readers]:
-        poller.register(fd, select.POLLIN)
-    tests = []
-    current, cpu_start, t_start = 0, 0.0, time.monotonic()
-    stopped = None
-
-    def deadline():
-        return min(t_start + wall_limit(limits[current]), t_program + lim["program_wall_s"])
-
-    while stopped is None and current < n:
-        left = deadline() - time.monotonic()
+    poller.register(control_r, select.POLLIN)
+    poller.register(child.pidfd, select.POLLIN)
+    poller.register(out_r, select.POLLIN)
+    if len(w.pending):
+        poller.register(in_w, select.POLLOUT)
+    else:
+        close(in_w)
+    exited = False
+    while True:
+        report = next_report(control, w.i)
+        if report is not None:
+            return report
+        left = w.deadline - time.monotonic()
         if left <= 0:
-            used = child.cpu_s() - cpu_start
-            stopped = "timeout" if used >= limits[current] else "wall_timeout"
-            break
-        events = poller.poll(min(left, 0.05) * 1000)
-        if child.cpu_s() - cpu_start > limits[current] + 0.05:  # the program ignored its timer
-            stopped = "timeout"
-            break
-        exited = False
-        for fd, _ in events:
+            return stop_status("timeout" if w.clock.used(True) >= w.limit else "wall_timeout")
+        if w.clock.used() > w.limit + 0.05 or program["clock"].used() > w.program_cpu_s + 0.05:
+            return stop_status("timeout")
+        if exited:
+            status, error = child.death()
+            return {"status": status, "error": error}
+        for fd, ev in poller.poll(min(left, 0.05) * 1000):
             if fd == child.pidfd:
                 exited = True
-            elif fd == control_r:
                 read_into(control_r, control, 1 << 16)
-            else:
-                i = readers[fd]
-                if not read_into(fd, buffers[i], cap):
-                    poller.unregister(fd)
-                if len(buffers[i]) > cap:
-                    stopped = "output_limit"  # blamed on the running test, whichever pipe it filled
-        while stopped is None and b"\n" in control:
-            line, _, rest = bytes(control).partition(b"\n")
-            control[:] = rest
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                msg = {"stop": "error", "error": "unreadable report"}
-            if "compile_error" in msg:
-                child.finish()
-                close_all(control_r, readers)
-                return {"compile_error": str(msg["compile_error"])[:500]}
-            if msg.get("i") != current:
-                stopped, msg = "error", {"error": "the program disturbed the test harness"}
-                break
-            cpu_now = child.cpu_s()
-            test = {"status": "ok", "cpu_ms": round((cpu_now - cpu_start) * 1000, 2),
-                    "wall_ms": round((time.monotonic() - t_start) * 1000, 2)}
-            if cpu_now - cpu_start > limits[current] + 0.05:
-                test["status"], test["error"] = "timeout", STOP_ERRORS["timeout"]
-            elif msg.get("stop"):
-                test["status"] = msg["stop"] if msg["stop"] in ("timeout", "memory") else "error"
-                test["error"] = STOP_ERRORS.get(test["status"]) or str(msg.get("error", ""))[:500]
-            tests.append(test)
-            current, cpu_start, t_start = current + 1, cpu_now, time.monotonic()
-            if test["status"] != "ok":
-                stopped = "reported"
-        if exited and stopped is None and current < n:
-            read_into(control_r, control, 1 << 16)
-            if b"\n" in control:
-                continue  # its last reports first
-            stopped = "exited"
-    cpu_before = child.cpu_s() - cpu_start
-    child.finish()
-    if stopped in ("timeout", "wall_timeout", "output_limit", "exited", "error") and len(tests) == current < n:
-        if stopped == "exited":
-            status, error = child.death()
-        elif stopped == "error":
-            status, error = "error", "the program disturbed the test harness"
-        else:
-            status, error = stopped, STOP_ERRORS[stopped]
-        tests.append({"status": status, "error": error, "cpu_ms": round(max(cpu_before, 0) * 1000, 2),
-                      "wall_ms": round((time.monotonic() - t_start) * 1000, 2)})
-    for fd, i in readers.items():  # every writer is dead: each read ends at end of file
-        while read_into(fd, buffers[i], cap) and len(buffers[i]) <= cap:
-            pass
-    for i, t in enumerate(tests):
-        t["out"] = buffers[i][:cap].decode("utf-8", "replace")
-        if len(buffers[i]) > cap and t["status"] == "ok":
-            t["status"], t["error"] = "output_limit", STOP_ERRORS["output_limit"]
-    close_all(control_r, readers)
-    return {"tests": tests}
+            elif fd == control_r:
+                if not read_into(control_r, control, 1 << 16) or len(control) > 1 << 16:
+                    poller.unregister(control_r)
+            elif fd == out_r:
+                if not read_into(out_r, w.out, cap):
+                    poller.unregister(out_r)
+                if len(w.out) > cap:
+                    return stop_status("output_limit")
+            elif fd == in_w:
+                try:
+                    if ev & select.POLLOUT:
+                        written = os.write(in_w, w.pending[:65536])
+                        w.pending = w.pending[written:]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    w.pending = w.pending[:0]
+                if not len(w.pending):
+                    poller.unregister(in_w)
+                    close(in_w)
 
 
-def close_all(control_r, readers):
-    os.close(control_r)
-    for fd in readers:
-        os.close(fd)
+def stop_status(status):
+    return {"status": status, "error": STOP_ERRORS[status]}
+
+
+def next_report(control, i):
+    """The next complete control line: the report of test i, a compile error before the first test,
+    or a disturbance. None when no complete line is there yet."""
+    if b"\n" not in control:
+        return {"status": "error", "error": DISTURBED} if len(control) > 1 << 16 else None
+    line, _, rest = bytes(control).partition(b"\n")
+    control[:] = rest
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        return {"status": "error", "error": DISTURBED}
+    if not isinstance(msg, dict):
+        return {"status": "error", "error": DISTURBED}
+    if "compile_error" in msg and i == 0 and len(msg) == 1:
+        return {"compile_error": str(msg["compile_error"])}
+    if msg.get("i") != i or isinstance(msg.get("i"), bool):
+        return {"status": "error", "error": DISTURBED}
+    stop = msg.get("stop")
+    if stop is None:
+        return {"status": "ok"}
+    status = stop if stop in ("timeout", "memory") else "error"
+    return {"status": status, "error": str(msg.get("error") or STOP_ERRORS.get(status, ""))[:500] or DISTURBED}
 
 
 class Session:
-    """A call/assert program that stays up between the judge's calls."""
+    """A call/assert program that stays up between the judge's calls. The CPU of an exchange is all the
+    program used since the previous one ended, so no work between calls goes uncounted."""
 
     def __init__(self, req):
         self.lim = limits_of(req)
@@ -616,7 +784,9 @@ class Session:
         self.rep_r, rep_w = os.pipe()
         devnull = os.open(os.devnull, os.O_RDWR)
         fds = {0: devnull, 1: devnull, 2: devnull, 3: req_r, 4: rep_w}
-        self.child = Child(lambda: child_session(req["code"], self.cpu_s), self.lim, fds)
+        self.clock = CpuClock()
+        self.program = CpuClock()
+        self.child = Child(lambda: child_session(str(req["code"]), self.cpu_s), self.lim, fds)
         os.set_blocking(self.rep_r, False)
         self.buf = bytearray()
         self.t_program = time.monotonic()
@@ -624,54 +794,59 @@ class Session:
     def exchange(self, line, cpu_s=None):
         """Send one request line (None: only read the greeting) and wait for its reply within the limits."""
         child = self.child
-        if child.status is not None:
+        if child.done:
             return {"status": "error", "error": "the program is no longer running"}
-        cpu_s = min(cpu_s or self.cpu_s, self.lim["test_cpu_s"])
-        cpu0 = child.cpu_s()
+        cpu_s = min(number(cpu_s, self.cpu_s, 0, self.cpu_s), self.lim["test_cpu_s"])
         if line is not None:
             try:
                 os.write(self.req_w, line.encode() + b"\n")  # requests are small: the pipe takes them
             except OSError:
-                return self.end("error", cpu0)
+                return self.end("error")
         deadline = min(time.monotonic() + wall_limit(cpu_s), self.t_program + self.lim["program_wall_s"])
         poller = select.poll()
         poller.register(self.rep_r, select.POLLIN)
         poller.register(child.pidfd, select.POLLIN)
         cap = self.lim["output_bytes"]
+        over = lambda: (self.clock.used() > cpu_s + 0.05  # noqa: E731
+                        or self.program.used() > self.lim["program_cpu_s"] + 0.05)
         while b"\n" not in self.buf:
             left = deadline - time.monotonic()
             if left <= 0:
-                return self.end("timeout" if child.cpu_s() - cpu0 >= cpu_s else "wall_timeout", cpu0)
+                return self.end("timeout" if self.clock.used(True) >= cpu_s else "wall_timeout")
             events = poller.poll(min(left, 0.05) * 1000)
-            if child.cpu_s() - cpu0 > cpu_s + 0.05:
-                return self.end("timeout", cpu0)
+            if over():
+                return self.end("timeout")
             if events:
                 more = read_into(self.rep_r, self.buf, cap)
                 if len(self.buf) > cap:
-                    return self.end("output_limit", cpu0)
+                    return self.end("output_limit")
                 exited = any(fd == child.pidfd for fd, _ in events)
                 if (exited or not more) and b"\n" not in self.buf:
-                    return self.end("error", cpu0)
+                    return self.end("error")
         reply, _, rest = bytes(self.buf).partition(b"\n")
         self.buf = bytearray(rest)
-        cpu = child.cpu_s() - cpu0
-        if cpu > cpu_s + 0.05:  # /proc counts in clock ticks
-            return self.end("timeout", cpu0)
+        cpu = self.clock.used(True)
+        if cpu > cpu_s + 0.05 or over():
+            return self.end("timeout")
+        self.clock.restart()
         try:
             msg = json.loads(reply)
-            stop = msg.get("stop") if isinstance(msg, dict) else "error"
         except ValueError:
-            return self.end("error", cpu0, "the program's reply was not readable")
+            return self.end("error", "the program's reply was not readable")
+        if not isinstance(msg, dict):
+            return self.end("error", "the program's reply was not readable")
+        stop = msg.get("stop")
         if stop:
             status = stop if stop in ("timeout", "memory", "compile_error") else "error"
-            return self.end(status, cpu0, str(msg.get("error", ""))[:500])
+            return self.end(status, str(msg.get("error", ""))[:500])
         return {"status": "ok", "reply": reply.decode("utf-8", "replace"), "cpu_ms": round(cpu * 1000, 2)}
 
-    def end(self, status, cpu0, error=None):
+    def end(self, status, error=None):
         child = self.child
+        cpu = self.clock.used(True)
         child.finish()
         error = error or STOP_ERRORS.get(status) or child.death()[1]
-        return {"status": status, "error": error, "cpu_ms": round((child.cpu_s() - cpu0) * 1000, 2)}
+        return {"status": status, "error": error, "cpu_ms": round(cpu * 1000, 2)}
 
     def close(self):
         self.child.finish()
@@ -679,46 +854,72 @@ class Session:
             os.close(fd)
 
 
+def quiet_signals():
+    """PID 1 of a namespace gets no signal from inside it unless it has a handler: so none has one
+    (Python's SIGINT handler would let a program raise KeyboardInterrupt in the runner)."""
+    for sig in signal.valid_signals():
+        if sig not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+            try:
+                signal.signal(sig, signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
+
+
+def handle(req, state, emit):
+    op = req.get("op")
+    if op == "run":
+        return run_stdio(req, emit)
+    if op == "open":
+        if state.get("session"):
+            state.pop("session").close()
+        state["session"] = Session(req)
+        return state["session"].exchange(None)
+    if op == "rpc":
+        session = state.get("session")
+        if not session or not isinstance(req.get("msg"), str):
+            return {"status": "error", "error": "no program"}
+        return session.exchange(req["msg"], req.get("cpu_s"))
+    if op == "close":
+        if state.get("session"):
+            state.pop("session").close()
+        return {"status": "closed"}
+    return {"status": "error", "error": f"unknown op {str(op)[:50]}"}
+
+
 def main():
     global HEADER_CODE
     if os.getpid() != 1:
         sys.exit("sandbox_runner.py must run as PID 1 of its own PID namespace (bwrap --unshare-pid --as-pid-1)")
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace, no /proc/1/mem for the programs
+    quiet_signals()
     HEADER_CODE = compile(HEADER, "<header>", "exec")
     gc.freeze()  # a child's collector then leaves the runner's objects (and their pages) alone
     reset()
     out = sys.stdout
-    session = None
+
+    def emit(msg):
+        out.write(json.dumps(msg) + "\n")
+        out.flush()
+
+    emit({"ready": VERSION})
+    state = {}
     for line in sys.stdin:
         if not line.strip():
             continue
-        req = json.loads(line)
-        op = req["op"]
         try:
-            if op == "run":
-                res = run_stdio(req)
-            elif op == "open":
-                if session:
-                    session.close()
-                session = Session(req)
-                res = session.exchange(None)
-            elif op == "rpc":
-                res = session.exchange(req["msg"], req.get("cpu_s")) if session else {"status": "error", "error": "no program"}
-            elif op == "close":
-                if session:
-                    session.close()
-                session = None
-                res = {"status": "closed"}
-            else:
-                res = {"status": "error", "error": f"unknown op {op}"}
-        except Exception as err:  # noqa: BLE001 - a runner bug must not take the worker down
-            res = {"status": "error", "error": f"runner: {type(err).__name__}: {err}", "tests": []}
-            if session:
-                session.close()
-                session = None
+            req = json.loads(line)
+            if not isinstance(req, dict):
+                raise ValueError("a request must be an object")
+            res = handle(req, state, emit)
+        except Exception as err:  # noqa: BLE001 - a bad request or a runner bug must not take the worker down
+            res = {"status": "error", "error": f"runner: {type(err).__name__}: {str(err)[:300]}"}
+            if state.get("session"):
+                try:
+                    state.pop("session").close()
+                except Exception:  # noqa: BLE001
+                    state.pop("session", None)
             reset()
-        out.write(json.dumps(res) + "\n")
-        out.flush()
+        emit(res)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,13 @@ export const humaneval: Reader<Problem> = {
       source: 'humaneval',
       question: prompt,
       solutions: [prompt + String(row.canonical_solution ?? '')],
-      tests: { kind: 'assert', code: `${String(row.test ?? '')}\n\ncheck(${entry})\n` },
+      // the prompt's helpers (HumanEval/32's poly, /38's encode_cyclic) are the dataset's, never the program's
+      tests: {
+        kind: 'assert',
+        code: `${String(row.test ?? '')}\n\ncheck(${entry})\n`,
+        context: prompt,
+        entry_points: [entry],
+      },
       starter_code: prompt,
     };
   },

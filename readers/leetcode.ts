@@ -18,7 +18,14 @@ export const leetcode: Reader<Problem> = {
       source: 'leetcode',
       question: String(row.problem_description),
       solutions: [`${prompt}\n${String(row.completion)}`],
-      tests: { kind: 'assert', code: `${String(row.test)}\n\ncheck(${String(row.entry_point)})\n` },
+      // the prompt's helpers (ListNode, is_same_list, …) are the dataset's; only the entry point's root
+      // name (`Solution` of `Solution().twoSum`) comes from the program
+      tests: {
+        kind: 'assert',
+        code: `${String(row.test)}\n\ncheck(${String(row.entry_point)})\n`,
+        context: prompt,
+        entry_points: [/^[A-Za-z_]\w*/.exec(String(row.entry_point))?.[0] ?? 'Solution'],
+      },
       starter_code: String(row.starter_code ?? ''),
       ...(row.difficulty ? { difficulty: String(row.difficulty) } : {}),
     };

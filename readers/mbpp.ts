@@ -1,6 +1,30 @@
 import type { Reader } from '../lib/units.ts';
 import type { Problem } from '../lib/schemas.ts';
 
+/**
+ * What MBPP's tests may take from where (SPEC §4): the functions and classes the reference defines at
+ * top level come from the program; the modules the reference imports (`np`, `re`) are the judge's own.
+ */
+export function referenceNames(code: string): { context: string; entry_points: string[] } {
+  const lines = code.split('\n');
+  const imports: string[] = [];
+  const names: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const def = /^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)/.exec(line);
+    if (def) names.push(def[1]!);
+    if (!/^(?:import|from)\s/.test(line)) continue;
+    imports.push(line);
+    // a parenthesised import goes on until its parenthesis closes
+    if (line.includes('(') && !line.includes(')'))
+      while (++i < lines.length) {
+        imports.push(lines[i]!);
+        if (lines[i]!.includes(')')) break;
+      }
+  }
+  return { context: imports.join('\n'), entry_points: names };
+}
+
 /** `mbpp` rows (full and "sanitized" configs): the tests are the setup code plus the asserts. */
 export const mbpp: Reader<Problem> = {
   name: 'mbpp',
@@ -21,6 +45,7 @@ export const mbpp: Reader<Problem> = {
       tests: {
         kind: 'assert',
         code: [setup, ...asserts.map(String)].filter((s) => s.trim()).join('\n') + '\n',
+        ...referenceNames(String(row.code ?? '')),
       },
       starter_code: '',
     };

@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, realpathSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, realpathSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ROOT } from '../root.ts';
 
 let pythonPath: string | undefined;
 
@@ -50,11 +52,13 @@ export function requireBwrap(): string {
     throw new Error(
       'the sandbox needs bubblewrap (bwrap), which is not installed: apt-get install bubblewrap',
     );
+  const filter = openSync(seccompFilter(), 'r');
   const probe = spawnSync(
     'bwrap',
-    [...baseArgs('/usr/bin/true'), '--remount-ro', '/', '/usr/bin/true'],
-    sandboxUser(65534),
+    [...baseArgs('/usr/bin/true'), '--seccomp', '3', '--remount-ro', '/', '/usr/bin/true'],
+    { ...sandboxUser(65534), stdio: ['ignore', 'pipe', 'pipe', filter] },
   );
+  closeSync(filter);
   if (probe.status !== 0)
     throw new Error(
       `bubblewrap cannot create its namespaces on this machine (${probe.stderr.toString().trim()}); ` +
@@ -62,6 +66,27 @@ export function requireBwrap(): string {
     );
   bwrapChecked = v.stdout.toString().trim();
   return bwrapChecked;
+}
+
+const FILTER_PYTHON = '/usr/bin/python3';
+let filterPath: string | undefined;
+
+/**
+ * The seccomp filter every sandbox process runs under (python/seccomp_filter.py says what it denies
+ * and why), built once per process with Debian's libseccomp binding into a private temporary file.
+ */
+export function seccompFilter(): string {
+  if (filterPath) return filterPath;
+  const path = join(mkdtempSync(join(tmpdir(), 'structflow-seccomp-')), 'filter.bpf');
+  const r = spawnSync(FILTER_PYTHON, [join(ROOT, 'python', 'seccomp_filter.py'), path]);
+  if (r.error || r.status !== 0)
+    throw new Error(
+      `the sandbox's seccomp filter cannot be built (${(r.error?.message ?? r.stderr.toString().trim().split('\n').pop()) || 'no output'}): ` +
+        "it needs Debian's libseccomp binding for /usr/bin/python3: apt-get install python3-seccomp",
+    );
+  process.once('exit', () => rmSync(dirname(path), { recursive: true, force: true }));
+  filterPath = path;
+  return path;
 }
 
 /** As root, the sandbox drops to `uid` before bwrap starts; otherwise it runs as the caller's uid. */
@@ -105,7 +130,8 @@ export function baseArgs(python: string): string[] {
     ['/run', 16 * MiB],
   ] as const)
     args.push('--size', String(size), '--tmpfs', dir);
-  args.push('--symlink', '../run/lock', '/var/lock', '--mqueue', '/dev/mqueue');
+  // /dev is bwrap's own tmpfs of device nodes: read-only, so nothing can be stored there across programs
+  args.push('--symlink', '../run/lock', '/var/lock', '--mqueue', '/dev/mqueue', '--remount-ro', '/dev');
   args.push('--clearenv', '--chdir', '/tmp');
   for (const [k, v] of Object.entries(SANDBOX_ENV)) args.push('--setenv', k, v);
   return args;

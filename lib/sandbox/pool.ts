@@ -3,9 +3,19 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../root.ts';
-import type { TestResult, TestSpec, Verdict } from '../schemas.ts';
+import { z } from 'zod';
+import { TestResult, Verdict, type TestSpec } from '../schemas.ts';
 import { requireBwrap, resolveSandboxPython } from './bwrap.ts';
 import { ProcFailure, SandboxProc } from './proc.ts';
+import {
+  JudgeMessage,
+  JudgeResultMessage,
+  JudgeTestMessage,
+  PROTOCOL_VERSION,
+  RunnerFrame,
+  RunnerReply,
+  type JudgedTest,
+} from './protocol.ts';
 
 /** Limits of one program run; every one has a default in the runner (python/sandbox_runner.py). */
 export interface Limits {
@@ -66,18 +76,31 @@ const JUDGE = join(ROOT, 'python', 'sandbox_judge.py');
 /** CPU seconds a test may take unless told otherwise. */
 export const DEFAULT_CPU_S = 5;
 const DEFAULT_PROGRAM_WALL_S = 60;
+const DEFAULT_OUTPUT_BYTES = 1 << 20;
 /** Time the runner needs beyond the program's own limits (fork, reset, replies) before Node gives up on it. */
 const GRACE_MS = 5000;
+/** Time a fresh slot has to say it is ready. */
+const START_MS = 30_000;
+/** Fresh slots in a row that fail to start before the pool gives up: no program can cause that. */
+const MAX_FAILED_STARTS = 3;
 
-interface Observed {
-  tests?: { status: string }[];
-  compile_error?: string;
-  status?: string;
-  error?: string;
+let version: string | undefined;
+/**
+ * The sandbox's version: the protocol's and a hash of the code that decides verdicts (runner, judge,
+ * seccomp filter). It is part of every verdict cache key, so no release trusts another's verdicts.
+ */
+export function sandboxVersion(): string {
+  if (version) return version;
+  const h = createHash('sha256').update(String(PROTOCOL_VERSION));
+  for (const f of [RUNNER, JUDGE, join(ROOT, 'python', 'seccomp_filter.py')]) h.update(readFileSync(f));
+  version = `${PROTOCOL_VERSION}-${h.digest('hex').slice(0, 16)}`;
+  return version;
 }
-type JudgeMessage =
-  | { rpc: string; cpu_s?: number }
-  | { result: Omit<ExecResult, 'id' | 'isolation'> & { wall_timeout?: boolean } };
+
+type Decided = Omit<ExecResult, 'id' | 'isolation' | 'tests'> & {
+  tests: JudgedTest[];
+  wall_timeout?: boolean;
+};
 
 // Every slot's runner and judge run as uids of their own, across all pools of this process: a process of
 // one cannot signal, trace or share a process limit with another. 512 pairs per process, reused in turn.
@@ -90,14 +113,29 @@ class Slot {
   readonly runner: SandboxProc;
   readonly judge: SandboxProc;
   busy = false;
-  answered = false;
+  /** Resolves when both processes said they are ready (kind 'start' failure otherwise, or after START_MS). */
+  readonly started: Promise<void>;
 
   constructor(
     python: string,
     readonly uid: number,
+    outputBytes: number,
   ) {
-    this.runner = new SandboxProc(RUNNER, python, uid, ['--as-pid-1']);
+    // a test frame carries at most output_bytes of output, base64-encoded, and a short error
+    const maxFrame = Math.ceil((4 * outputBytes) / 3) + (1 << 20);
+    this.runner = new SandboxProc(RUNNER, python, uid, ['--as-pid-1'], maxFrame);
     this.judge = new SandboxProc(JUDGE, python, uid + 1);
+    let timer: NodeJS.Timeout | undefined;
+    this.started = Promise.race([
+      Promise.all([this.runner.started, this.judge.started]).then(() => undefined),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new ProcFailure(`the sandbox did not start within ${START_MS / 1000} s`, 'start')),
+          START_MS,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    this.started.catch(() => {});
   }
 
   get dead(): boolean {
@@ -109,10 +147,8 @@ class Slot {
     this.judge.kill();
   }
 
-  async execute(
-    req: ExecRequest,
-    limits: Partial<Limits>,
-  ): Promise<Omit<ExecResult, 'id' | 'isolation'> & { wall_timeout?: boolean }> {
+  async execute(req: ExecRequest, limits: Partial<Limits>): Promise<Decided> {
+    await this.started;
     const t = req.tests;
     const cpu = limits.test_cpu_s ?? DEFAULT_CPU_S;
     if (t.kind === 'assert' ? !t.code.trim() : t.inputs.length === 0)
@@ -127,35 +163,74 @@ class Slot {
       }).reduce((a, b) => a + b, 0),
     );
     const deadline = wall * 1000 + GRACE_MS;
-    const common = { limits, ...(perTest ? { test_cpu_s: perTest } : {}) };
-    if (t.kind === 'stdio') {
-      const obs = await this.runner.ask<Observed>(
-        { op: 'run', code: req.code, inputs: t.inputs, ...common },
-        deadline,
-      );
-      if (obs.compile_error !== undefined)
-        return { verdict: 'compile_error', error: obs.compile_error, tests: [] };
-      if (obs.status === 'error') throw new ProcFailure(obs.error ?? 'runner error', 'died');
-      const res = await this.judge.ask<JudgeMessage>(
-        { op: 'stdio', expected: t.outputs, observed: obs.tests },
-        deadline,
-      );
-      if (!('result' in res)) throw new ProcFailure('the judge sent no result', 'died');
-      return res.result;
-    }
     const started = Date.now();
     const left = () => Math.max(1, deadline - (Date.now() - started));
-    const opened = await this.runner.ask<Observed>({ op: 'open', code: req.code, ...common }, left());
+    const common = { limits, ...(perTest ? { test_cpu_s: perTest } : {}) };
+    if (t.kind === 'stdio') {
+      // one frame per test from the runner, each judged as it comes: no message holds every output
+      this.runner.send({ op: 'run', code: req.code, inputs: t.inputs, ...common });
+      const tests: JudgedTest[] = [];
+      for (;;) {
+        const frame = await this.runner.next(RunnerFrame, left());
+        if ('test' in frame) {
+          if (tests.length >= n) throw new ProcFailure('the runner sent more tests than it ran', 'protocol');
+          const judged = await this.judge.ask(
+            {
+              op: 'stdio_test',
+              i: tests.length,
+              n,
+              expected: t.outputs[tests.length] ?? '',
+              observed: frame.test,
+            },
+            JudgeTestMessage,
+            left(),
+          );
+          tests.push(judged.test);
+          continue;
+        }
+        if (frame.status === 'compile_error')
+          return { verdict: 'compile_error', error: frame.error ?? '', tests: [] };
+        if (frame.status === 'error') throw new ProcFailure(frame.error ?? 'runner error', 'died');
+        this.runner.idle();
+        break;
+      }
+      return (await this.judge.ask({ op: 'stdio_verdict', n, tests }, JudgeResultMessage, left())).result;
+    }
+    const opened = await this.runner.ask({ op: 'open', code: req.code, ...common }, RunnerReply, left());
     this.judge.send({ op: t.kind, ...t, ...common, opened });
     for (;;) {
-      const msg = await this.judge.next<JudgeMessage>(left());
+      const msg = await this.judge.next(JudgeMessage, left());
       if ('result' in msg) {
-        await this.runner.ask({ op: 'close' }, left());
+        this.judge.idle();
+        await this.runner.ask({ op: 'close' }, RunnerReply, left());
         return msg.result;
       }
-      const reply = await this.runner.ask({ op: 'rpc', msg: msg.rpc, cpu_s: msg.cpu_s }, left());
+      const reply = await this.runner.ask({ op: 'rpc', msg: msg.rpc, cpu_s: msg.cpu_s }, RunnerReply, left());
       this.judge.send({ reply });
     }
+  }
+}
+
+const strip = ({ decided: _d, ...r }: ExecResult & { decided: boolean }): ExecResult => r;
+
+const CachedResult = z.object({
+  id: z.string(),
+  verdict: Verdict,
+  tests: z.array(TestResult),
+  error: z.string().optional(),
+  cpu_ms: z.number().optional(),
+  wall_ms: z.number().optional(),
+  isolation: z.object({ tool: z.string(), uid: z.number() }),
+  retried: z.boolean().optional(),
+});
+
+/** A cached verdict, or undefined when there is none or the file is not one (torn, or not ours). */
+function readCached(path: string): ExecResult | undefined {
+  try {
+    const r = CachedResult.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -172,7 +247,6 @@ export class ExecPool {
   private queue: { run: (slot: Slot) => void; fail: (e: Error) => void }[] = [];
   private closed = false;
   private failedStarts = 0;
-  private everAnswered = false;
   private broken?: Error;
   readonly size: number;
   readonly python: string;
@@ -188,18 +262,25 @@ export class ExecPool {
   }
 
   private spawn(): Slot {
-    return new Slot(this.python, nextUid());
+    const slot = new Slot(this.python, nextUid(), this.opts.limits?.output_bytes ?? DEFAULT_OUTPUT_BYTES);
+    slot.started.then(
+      () => (this.failedStarts = 0),
+      () => {},
+    );
+    return slot;
   }
 
-  /** A slot that failed is killed and replaced, unless slots keep failing before any answer. */
+  /**
+   * A slot that failed is killed and replaced. Only a fresh slot that never said it was ready counts
+   * against the pool (no program runs before that), and only in a row: MAX_FAILED_STARTS of those and
+   * the pool stops with the reason. A slot a program broke costs that program its verdict, never the pool.
+   */
   private replace(slot: Slot, why: Error): void {
     slot.kill();
     const i = this.slots.indexOf(slot);
     if (i < 0 || this.closed) return;
     this.stats.worker_restarts++;
-    // a slot killed at its deadline was running; one that died before any answer may be a broken setup
-    const deadline = why instanceof ProcFailure && why.kind === 'deadline';
-    if (!slot.answered && !deadline && ++this.failedStarts >= (this.everAnswered ? 3 : 1) * this.size) {
+    if (why instanceof ProcFailure && why.kind === 'start' && ++this.failedStarts >= MAX_FAILED_STARTS) {
       this.broken = new Error(
         `execution workers cannot start: ${slot.runner.lastError || slot.judge.lastError || why.message}`,
       );
@@ -220,9 +301,7 @@ export class ExecPool {
   }
 
   /** One attempt on one slot. Rejects with ProcFailure when the slot failed (it is replaced by then). */
-  private once(
-    req: ExecRequest,
-  ): Promise<Omit<ExecResult, 'id' | 'isolation'> & { wall_timeout?: boolean; uid: number }> {
+  private once(req: ExecRequest): Promise<Decided & { uid: number }> {
     if (this.broken) return Promise.reject(this.broken);
     if (this.closed) return Promise.reject(new Error('the execution pool is closed'));
     const limits = { ...this.opts.limits, ...req.limits };
@@ -233,10 +312,7 @@ export class ExecPool {
           slot
             .execute(req, limits)
             .then(
-              (r) => {
-                slot.answered = this.everAnswered = true;
-                resolve({ ...r, uid: slot.uid });
-              },
+              (r) => resolve({ ...r, uid: slot.uid }),
               (err: Error) => {
                 if (err instanceof ProcFailure && err.kind === 'deadline') this.stats.deadline_kills++;
                 this.replace(slot, err);
@@ -255,31 +331,29 @@ export class ExecPool {
 
   /** Run one program on its tests. Never rejects for the program's own behaviour: that is its verdict. */
   async run(req: ExecRequest): Promise<ExecResult> {
-    if (!this.opts.cacheDir) return this.execute(req);
-    // keyed on the limit in force, whether it was given or is the default
+    if (!this.opts.cacheDir) return strip(await this.execute(req));
+    // keyed on the sandbox's version and the limits in force, whether given or the defaults
     const limits = { test_cpu_s: DEFAULT_CPU_S, ...this.opts.limits, ...req.limits };
     const key = createHash('sha256')
-      .update(JSON.stringify([req.code, req.tests, limits, req.test_cpu_s ?? null]))
+      .update(JSON.stringify([sandboxVersion(), req.code, req.tests, limits, req.test_cpu_s ?? null]))
       .digest('hex');
     const path = join(this.opts.cacheDir, key.slice(0, 2), `${key}.json`);
-    try {
-      const hit = JSON.parse(readFileSync(path, 'utf8')) as ExecResult;
+    const hit = readCached(path);
+    if (hit) {
       this.stats.cache_hits++;
       return { ...hit, id: req.id, cached: true };
-    } catch {
-      // not run before
     }
     const r = await this.execute(req);
-    if (!r.error?.startsWith('the sandbox failed')) {
-      // stored without `cached`: a hit sets it
+    if (r.decided) {
+      // only a verdict the judge decided (or no_tests), stored without `cached`: a hit sets it
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(`${path}.tmp`, JSON.stringify(r));
+      writeFileSync(`${path}.tmp`, JSON.stringify(strip(r)));
       renameSync(`${path}.tmp`, path);
     }
-    return { ...r, cached: false };
+    return { ...strip(r), cached: false };
   }
 
-  private async execute(req: ExecRequest): Promise<ExecResult> {
+  private async execute(req: ExecRequest): Promise<ExecResult & { decided: boolean }> {
     this.stats.programs++;
     const t0 = Date.now();
     let r: Awaited<ReturnType<ExecPool['once']>>;
@@ -299,26 +373,35 @@ export class ExecPool {
         error: `the sandbox failed on this program twice: ${(err as Error).message}`,
         wall_ms: Date.now() - t0,
         isolation: { tool: this.tool, uid: -1 },
+        decided: false,
       };
     }
     const { uid, wall_timeout: _w, ...rest } = r;
     const cpu = rest.tests.reduce((s, t) => s + (t.cpu_ms ?? 0), 0);
     return {
       ...rest,
+      tests: rest.tests.map(({ wall: _wall, ...t }) => t),
       id: req.id,
       cpu_ms: cpu,
       wall_ms: Date.now() - t0,
       isolation: { tool: this.tool, uid },
+      decided: true,
     };
   }
 
-  /** Once, and once more on a fresh slot when the slot failed under it. */
+  /**
+   * Once, and once more on a fresh slot when the slot failed under it. A slot that never started is not
+   * the program's doing and costs it no try (the pool stops after MAX_FAILED_STARTS of those in a row).
+   */
   private async attempt(req: ExecRequest): ReturnType<ExecPool['once']> {
-    try {
-      return await this.once(req);
-    } catch (err) {
-      if (!(err instanceof ProcFailure)) throw err;
-      return await this.once(req);
+    for (let failures = 0; ;) {
+      try {
+        return await this.once(req);
+      } catch (err) {
+        if (this.broken) throw this.broken;
+        if (!(err instanceof ProcFailure)) throw err;
+        if (err.kind !== 'start' && ++failures >= 2) throw err;
+      }
     }
   }
 

@@ -136,13 +136,28 @@ describe('sandbox: hostile programs', function () {
       expect(r.error).to.match(/SIGSEGV/);
     });
 
-    it('sys.exit(0) before printing is a wrong answer; a thread that outlives the test does not hold it', async () => {
+    it('sys.exit(0) before printing is a wrong answer; a daemon thread that outlives the test does not hold it', async () => {
       expect((await pool.run(stdio('exit', 'import sys\nsys.exit(0)\nprint("ok")\n'))).verdict).to.equal(
         'fail',
       );
       const code =
-        'import threading, time\ndef spin():\n    while True:\n        time.sleep(0.01)\nthreading.Thread(target=spin).start()\nprint("ok")\n';
+        'import threading, time\ndef spin():\n    while True:\n        time.sleep(0.01)\nthreading.Thread(target=spin, daemon=True).start()\nprint("ok")\n';
       expect((await pool.run(stdio('thread', code))).verdict).to.equal('pass');
+    });
+
+    it('non-daemon threads run to their end, as at interpreter exit: the answer a thread prints after the module is heard', async () => {
+      // competitive solutions start main in a thread for a larger stack, and do not join it
+      const code =
+        'import sys, threading, time\nthreading.stack_size(1 << 26)\ndef main():\n    time.sleep(0.2)\n    print(int(sys.stdin.readline()) * 2)\n' +
+        'threading.Thread(target=main).start()\n';
+      const r = await pool.run({
+        ...stdio('main-thread', code),
+        tests: { kind: 'stdio', inputs: ['2\n', '5\n'], outputs: ['4\n', '10\n'] },
+      });
+      expect(r.verdict, r.error).to.equal('pass');
+      const forever =
+        'import threading\ndef spin():\n    while True:\n        pass\nthreading.Thread(target=spin).start()\nprint("ok")\n';
+      expect((await pool.run(stdio('spin-thread', forever))).verdict).to.equal('timeout');
     });
 
     it('a child that keeps the output open does not hold the test; one that writes after the program ended is not heard', async () => {
@@ -187,10 +202,13 @@ describe('sandbox: hostile programs', function () {
         ...stdio('stopped', 'import time\ntime.sleep(0.5)\nprint("ok")\n'),
         limits: { test_cpu_s: 0.2, program_wall_s: 0.5 },
       };
-      const slots = (pool as unknown as { slots: { runner: { proc: { pid: number } } }[] }).slots;
+      type Slots = { slots: { started: Promise<void>; runner: { proc: { pid: number } } }[] };
+      const slots = (pool as unknown as Slots).slots;
+      const ready = new Set<number>();
       const stopRunners = setInterval(() => {
-        // SIGSTOP the runner itself (the child of bwrap), as a wedged runner would be
-        for (const pid of slots.map((s) => s.runner.proc.pid))
+        for (const s of slots) void s.started.then(() => ready.add(s.runner.proc.pid));
+        // SIGSTOP the runner itself (the child of bwrap) once it has started, as a wedged runner would be
+        for (const pid of ready)
           for (const child of childrenOf(pid))
             try {
               process.kill(child, 'SIGSTOP');

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { TestResult, Verdict } from '../schemas.ts';
+
+// Every message the runner and the judge send, as Node accepts it: anything else is a protocol error that
+// ends the slot (ProcFailure 'protocol'), never a value handed on.
+
+/** The sandbox protocol's version: the first line each process sends, and part of the verdict cache's key. */
+export const PROTOCOL_VERSION = 3;
+
+const ms = z.number().finite().nonnegative();
+const text = z.string().max(1 << 16);
+
+export const Hello = z.object({ ready: z.literal(PROTOCOL_VERSION) }).strict();
+
+/** A runner's observation of one stdio test. */
+export const ObservedTest = z.object({
+  status: z.enum(['ok', 'error', 'timeout', 'wall_timeout', 'memory', 'output_limit']),
+  /** The test's output bytes, base64: a frame stays within 4/3 of the output limit whatever the bytes are. */
+  out_b64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
+  cpu_ms: ms,
+  wall_ms: ms,
+  error: text.optional(),
+});
+
+/** What the runner sends while it runs a stdio program: one frame per test, then how it ended. */
+export const RunnerFrame = z.union([
+  z.object({ test: ObservedTest }).strict(),
+  z.object({ status: z.enum(['done', 'compile_error', 'error']), error: text.optional() }).strict(),
+]);
+export type RunnerFrame = z.infer<typeof RunnerFrame>;
+
+/** The runner's answer to open, rpc and close (the program's reply line stays opaque: the judge reads it). */
+export const RunnerReply = z
+  .object({
+    status: z.enum([
+      'ok',
+      'error',
+      'timeout',
+      'wall_timeout',
+      'memory',
+      'output_limit',
+      'compile_error',
+      'closed',
+    ]),
+    reply: z.string().optional(),
+    error: text.optional(),
+    cpu_ms: ms.optional(),
+  })
+  .strict();
+export type RunnerReply = z.infer<typeof RunnerReply>;
+
+/** A test as the judge decided it; `wall` marks a timeout on the wall clock (run again once). */
+export const JudgedTest = TestResult.extend({ wall: z.boolean().optional() }).strict();
+export type JudgedTest = z.infer<typeof JudgedTest>;
+
+export const JudgeResult = z
+  .object({
+    verdict: Verdict,
+    tests: z.array(JudgedTest),
+    error: text.optional(),
+    wall_timeout: z.boolean().optional(),
+  })
+  .strict();
+export type JudgeResult = z.infer<typeof JudgeResult>;
+
+/** What the judge sends during a call/assert test: a request for the program, or the verdict. */
+export const JudgeMessage = z.union([
+  z.object({ rpc: z.string(), cpu_s: z.number().finite().positive().nullable() }).strict(),
+  z.object({ result: JudgeResult }).strict(),
+]);
+export const JudgeTestMessage = z.object({ test: JudgedTest }).strict();
+export const JudgeResultMessage = z.object({ result: JudgeResult }).strict();
