@@ -30,6 +30,13 @@ export const FORMAT_OPTIONS = {
 
 export const SANDBOX_OPTIONS = {
   workers: { type: 'int', help: 'sandbox worker processes (default: one per core)', affects: 'nothing' },
+  'stdio-compare': {
+    type: 'choice',
+    choices: ['strict', 'apps'],
+    arg: 'RULE',
+    default: 'strict',
+    help: "stdio answers: strict (tokens in order, exact integers, decimals within 1e-5) or apps (the APPS harness's looser cascade)",
+  },
   'test-timeout': {
     type: 'number',
     min: 0.001,

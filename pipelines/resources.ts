@@ -33,6 +33,7 @@ export function sandbox(ctx: RunContext, cfg: SandboxCfg): ExecPool {
         ...(dir ? { cacheDir: join(dir, 'verdicts') } : {}),
         ...(cfg.workers ? { workers: cfg.workers } : {}),
         limits: { test_cpu_s: cfg['test-timeout'] },
+        stdioCompare: cfg['stdio-compare'],
       });
     },
     (pool) => pool.close(),

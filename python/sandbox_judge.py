@@ -19,7 +19,7 @@ code runs); fds 0 and 1 then point at /dev/null and the tests' prints go to a si
 prints (the program's answer, say) can be read as a protocol message.
 
 Protocol: one JSON line per message; the first line out is {"ready": VERSION}.
-  {"op": "stdio_test", "i", "n", "expected", "observed": the runner's test}  -> {"test": ...}
+  {"op": "stdio_test", "i", "n", "expected", "observed": the runner's test, "compare"?}  -> {"test": ...}
   {"op": "stdio_verdict", "n", "tests": the judge's tests}                  -> {"result": ...}
   {"op": "call" | "assert", ...tests, "test_cpu_s"?, "opened": the runner's reply to "open"}
       -> any number of {"rpc": "<line for the program>", "cpu_s"} each answered by {"reply": runner's reply}
@@ -32,6 +32,7 @@ import builtins
 import io
 import json
 import os
+import re
 import sys
 
 VERSION = 3
@@ -66,8 +67,38 @@ def _floats(lines):
     return [float(x) for x in lines]
 
 
-def stdio_equal(out, expected):
-    """The APPS harness's acceptance rules, in order; the token-set rule line by line (SPEC section 4)."""
+# an expected token that is a decimal with a fraction or an exponent, and any ASCII decimal an output may give
+FRACTIONAL = re.compile(r"-?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|-?[0-9]+[eE][+-]?[0-9]+")
+DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def strict_equal(out, expected):
+    """The default rule (SPEC section 4): non-empty stripped lines, equal in number and in order; on each line
+    the same number of whitespace-separated tokens, pairwise equal as strings, except that where the
+    expected token is a decimal with a fraction or an exponent, an ASCII decimal within 1e-8 + 1e-5·|b|."""
+    o = [line.split() for line in out.split("\n") if line.strip()]
+    e = [line.split() for line in expected.split("\n") if line.strip()]
+    if len(o) != len(e):
+        return False
+    for ol, el in zip(o, e):
+        if len(ol) != len(el):
+            return False
+        for a, b in zip(ol, el):
+            if a == b:
+                continue
+            if not (FRACTIONAL.fullmatch(b) and DECIMAL.fullmatch(a)):
+                return False
+            x, y = float(a), float(b)
+            if not abs(x - y) <= 1e-8 + 1e-5 * abs(y):
+                return False
+    return True
+
+
+def stdio_equal(out, expected, compare="strict"):
+    """`strict` (the default), or `apps`: the APPS harness's acceptance rules, in order, the token-set rule line
+    by line (SPEC section 4), with its documented false passes."""
+    if compare != "apps":
+        return strict_equal(out, expected)
     if out.strip() == expected.strip():
         return True
     o = [line.strip() for line in out.split("\n") if line.strip()]
@@ -132,7 +163,7 @@ def judge_stdio_test(req):
     i, n, t = int(req["i"]), int(req["n"]), req["observed"]
     r = observed_test(t)
     out = base64.b64decode(str(t.get("out_b64", ""))).decode("utf-8", "replace")
-    if r["verdict"] == "pass" and not stdio_equal(out, str(req["expected"])):
+    if r["verdict"] == "pass" and not stdio_equal(out, str(req["expected"]), req.get("compare")):
         r["verdict"], r["error"] = "fail", f"wrong answer on test {i + 1} of {n}"
     return r
 

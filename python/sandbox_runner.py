@@ -904,8 +904,6 @@ def main():
     emit({"ready": VERSION})
     state = {}
     for line in sys.stdin:
-        if not line.strip():
-            continue
         try:
             req = json.loads(line)
             if not isinstance(req, dict):

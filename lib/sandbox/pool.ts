@@ -35,6 +35,9 @@ export interface Limits {
   processes: number;
 }
 
+/** The stdio comparison rules: see docs/sandbox.md. */
+export type StdioCompare = 'strict' | 'apps';
+
 export interface ExecRequest {
   id: string;
   code: string;
@@ -66,6 +69,8 @@ export interface PoolOptions {
   python?: string;
   /** Limits applied to every request unless the request sets its own. */
   limits?: Partial<Limits>;
+  /** How stdio outputs are compared (SPEC §4): `strict` (default) or `apps`, the APPS harness's cascade. */
+  stdioCompare?: StdioCompare;
   /** Folder of a content-addressed verdict cache: a program already run on the same tests and limits is
    *  not run again (a restarted or incremental run redoes no execution). */
   cacheDir?: string;
@@ -147,7 +152,7 @@ class Slot {
     this.judge.kill();
   }
 
-  async execute(req: ExecRequest, limits: Partial<Limits>): Promise<Decided> {
+  async execute(req: ExecRequest, limits: Partial<Limits>, compare: StdioCompare): Promise<Decided> {
     await this.started;
     const t = req.tests;
     const cpu = limits.test_cpu_s ?? DEFAULT_CPU_S;
@@ -181,6 +186,7 @@ class Slot {
               n,
               expected: t.outputs[tests.length] ?? '',
               observed: frame.test,
+              compare,
             },
             JudgeTestMessage,
             left(),
@@ -310,7 +316,7 @@ export class ExecPool {
         fail: reject,
         run: (slot) => {
           slot
-            .execute(req, limits)
+            .execute(req, limits, this.opts.stdioCompare ?? 'strict')
             .then(
               (r) => resolve({ ...r, uid: slot.uid }),
               (err: Error) => {
@@ -335,7 +341,16 @@ export class ExecPool {
     // keyed on the sandbox's version and the limits in force, whether given or the defaults
     const limits = { test_cpu_s: DEFAULT_CPU_S, ...this.opts.limits, ...req.limits };
     const key = createHash('sha256')
-      .update(JSON.stringify([sandboxVersion(), req.code, req.tests, limits, req.test_cpu_s ?? null]))
+      .update(
+        JSON.stringify([
+          sandboxVersion(),
+          this.opts.stdioCompare ?? 'strict',
+          req.code,
+          req.tests,
+          limits,
+          req.test_cpu_s ?? null,
+        ]),
+      )
       .digest('hex');
     const path = join(this.opts.cacheDir, key.slice(0, 2), `${key}.json`);
     const hit = readCached(path);

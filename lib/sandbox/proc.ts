@@ -160,6 +160,12 @@ export class SandboxProc {
     if (!this.dead && !this.failure) this.proc.stdin!.write(JSON.stringify(msg) + '\n');
   }
 
+  /** Sends one raw line as it is (the protocol tests send broken ones); it opens a request like `send`. */
+  sendLine(line: string): void {
+    this.open = true;
+    if (!this.dead && !this.failure) this.proc.stdin!.write(line.replace(/\n/g, ' ') + '\n');
+  }
+
   /** Closes the open request: a message left unread, or any that comes before the next `send`, breaks the protocol. */
   idle(): void {
     this.open = false;

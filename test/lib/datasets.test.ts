@@ -62,10 +62,22 @@ describe('dataset readers', () => {
     writeFileSync(join(dir, 'mbpp.jsonl'), jsonl([mbppRow]));
     const [he] = await collect(readProblems(new RunContext(), join(dir, 'he.jsonl')));
     expect(he!.solutions).to.deep.equal([humanEvalRow.prompt + humanEvalRow.canonical_solution]);
-    expect(he!.tests).to.deep.equal({ kind: 'assert', code: humanEvalRow.test + '\n\ncheck(add)\n' });
+    // the prompt is the trusted context (its helpers are the dataset's); only the entry point is the program's
+    expect(he!.tests).to.deep.equal({
+      kind: 'assert',
+      code: humanEvalRow.test + '\n\ncheck(add)\n',
+      context: humanEvalRow.prompt,
+      entry_points: ['add'],
+    });
     const [mb] = await collect(readProblems(new RunContext(), join(dir, 'mbpp.jsonl')));
     expect(mb).to.deep.include({ problem_id: '11', question: 'Write a function to add.' });
-    expect(mb!.tests).to.deep.equal({ kind: 'assert', code: 'assert add(1, 2) == 3\n' });
+    // the functions the reference defines come from the program; its imports (none here) are the judge's
+    expect(mb!.tests).to.deep.equal({
+      kind: 'assert',
+      code: 'assert add(1, 2) == 3\n',
+      context: '',
+      entry_points: ['add'],
+    });
   });
 
   it('read the APPS folder layout, call-based problems included', async () => {

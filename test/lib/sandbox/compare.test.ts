@@ -15,27 +15,54 @@ const calling = (body: string, tests: Omit<Extract<TestSpec, { kind: 'call' }>, 
   tests: { kind: 'call', ...tests },
 });
 
-describe('sandbox: the comparison rules of the APPS harness', function () {
+describe('sandbox: the comparison rules (strict by default, the APPS harness on request)', function () {
   this.timeout(60_000);
   let pool: ExecPool;
-  before(() => (pool = new ExecPool({ workers: 2 })));
-  after(() => pool.close());
+  let apps: ExecPool;
+  before(() => {
+    pool = new ExecPool({ workers: 2 });
+    apps = new ExecPool({ workers: 1, stdioCompare: 'apps' });
+  });
+  after(() => Promise.all([pool.close(), apps.close()]));
 
-  const cases: [string, string, string, 'pass' | 'fail'][] = [
-    ['surrounding whitespace', '  42 \n\n', '42', 'pass'],
-    ['blank lines and trailing spaces per line', '1 \n\n2\n', '1\n2\n', 'pass'],
-    ['a different answer', '41\n', '42\n', 'fail'],
-    ['floats within 1e-8 + 1e-5·|b|', '0.3333333\n2.0000001\n', '0.333333333\n2\n', 'pass'],
-    ['floats outside the tolerance and apart once rounded', '0.3345\n', '0.3333\n', 'fail'],
-    ['floats outside the tolerance but equal once rounded to 3 places', '0.3334\n', '0.3333\n', 'pass'],
-    ['tokens in another order on a line', '3 2 1\n', '1 2 3\n', 'pass'],
-    ['tokens moved to another line', '1 2\n3\n', '1\n2 3\n', 'fail'],
-    ['floats equal once rounded to 3 places, in token sets', '2.0001 1\n', '1 2\n', 'pass'],
-    ['lines missing', '1\n', '1\n2\n', 'fail'],
+  // [case, printed, expected, strict verdict, apps verdict]
+  const cases: [string, string, string, 'pass' | 'fail', 'pass' | 'fail'][] = [
+    ['surrounding whitespace', '  42 \n\n', '42', 'pass', 'pass'],
+    ['blank lines and trailing spaces per line', '1 \n\n2\n', '1\n2\n', 'pass', 'pass'],
+    ['a different answer', '41\n', '42\n', 'fail', 'fail'],
+    [
+      'a fractional expected answer, within 1e-8 + 1e-5·|b|',
+      '0.3333333\n2.50000001\n',
+      '0.333333333\n2.5\n',
+      'pass',
+      'pass',
+    ],
+    ['an integer expected answer given as a float', '2.0000001\n', '2\n', 'fail', 'pass'],
+    ['floats outside the tolerance and apart once rounded', '0.3345\n', '0.3333\n', 'fail', 'fail'],
+    [
+      'floats outside the tolerance but equal once rounded to 3 places',
+      '0.3334\n',
+      '0.3333\n',
+      'fail',
+      'pass',
+    ],
+    ['tokens in another order on a line', '3 2 1\n', '1 2 3\n', 'fail', 'pass'],
+    ['tokens moved to another line', '1 2\n3\n', '1\n2 3\n', 'fail', 'fail'],
+    ['floats equal once rounded to 3 places, in token sets', '2.0001 1\n', '1 2\n', 'fail', 'pass'],
+    ['lines missing', '1\n', '1\n2\n', 'fail', 'fail'],
+    // the APPS cascade's documented false passes
+    ['an off-by-one integer from 100000 up', '100001\n', '100000\n', 'fail', 'pass'],
+    ['integers past 2^53', '9007199254740992\n', '9007199254740993\n', 'fail', 'pass'],
+    ['a duplicated token', 'YES YES\n', 'YES\n', 'fail', 'pass'],
+    ['an underscore in a number', '1_000\n', '1000\n', 'fail', 'pass'],
+    ['an exponent for an integer', '1e5\n', '100000\n', 'fail', 'pass'],
+    ['Arabic-Indic and full-width digits', '\u0666 \uff16\n', '6 6\n', 'fail', 'pass'],
+    ['a decimal in exponent form where one is expected', '1.5e-3\n', '0.0015\n', 'pass', 'pass'],
   ];
-  for (const [name, printed, expected, verdict] of cases) {
-    it(`stdio: ${name} → ${verdict}`, async () => {
-      expect((await pool.run(printing(printed, expected))).verdict).to.equal(verdict);
+  for (const [name, printed, expected, strict, loose] of cases) {
+    it(`stdio: ${name} → ${strict} (apps: ${loose})`, async () => {
+      expect((await pool.run(printing(printed, expected))).verdict).to.equal(strict);
+      expect((await apps.run(printing(printed, expected))).verdict).to.equal(loose);
     });
   }
 
