@@ -29,11 +29,14 @@ Protocol: one JSON line per message; the first line out is {"ready": VERSION}.
 import ast
 import base64
 import builtins
+import contextlib
 import io
 import json
 import os
 import re
+import signal
 import sys
+import time
 
 VERSION = 3
 
@@ -306,7 +309,9 @@ def decode_graph(rows):
 
 # What the program raises that would steer the judge's control flow if raised as itself (a StopIteration
 # ends the `map` or `zip` a test iterates): these arrive as RuntimeError, as PEP 479 does for generators.
-CONTROL_FLOW = {"StopIteration", "StopAsyncIteration", "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
+# So does AssertionError: inside the program it is the program's error, not a failed assertion of the test.
+CONTROL_FLOW = {"StopIteration", "StopAsyncIteration", "GeneratorExit", "KeyboardInterrupt", "SystemExit",
+                "AssertionError"}
 
 
 def program_exception(name, message):
@@ -316,11 +321,20 @@ def program_exception(name, message):
     return cls(message)
 
 
+class ReadTooLong(BaseException):
+    pass
+
+
+def _over_budget(signum, frame):
+    raise ReadTooLong()
+
+
 class Connection:
     """Requests to the program through Node and the runner, answered in order."""
 
     def __init__(self):
         self.cpu_s = None
+        self.limit_s = 5.0  # the request's test_cpu_s limit, set per request
         self.cpu_ms = 0.0
 
     def ask(self, op, **fields):
@@ -336,12 +350,13 @@ class Connection:
         if reply.get("status") != "ok":
             raise ProgramStopped({"status": str(reply.get("status")), "error": str(reply.get("error", ""))[:500],
                                   "cpu_ms": self.cpu_ms})
-        try:
-            answer = json.loads(reply["reply"])
-            if not isinstance(answer, dict):
-                raise ValueError("not an object")
-        except (KeyError, TypeError, ValueError, RecursionError):
-            raise ProgramStopped(UNREADABLE) from None
+        with self.budget():
+            try:
+                answer = json.loads(reply["reply"])
+                if not isinstance(answer, dict):
+                    raise ValueError("not an object")
+            except (KeyError, TypeError, ValueError, RecursionError):
+                raise ProgramStopped(UNREADABLE) from None
         if "raise" in answer:
             try:
                 name, message = (list(answer["raise"]) + ["", ""])[:2]
@@ -352,10 +367,28 @@ class Connection:
             raise NameError(fields.get("name"))
         if "module" in answer:
             raise NameError(f"{fields.get('name')} is a module of the program, not a name the task asks for")
+        with self.budget():
+            try:
+                return decode(answer["value"])
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
+                raise ProgramStopped(UNREADABLE) from None
+
+    @contextlib.contextmanager
+    def budget(self):
+        """Reading a reply is work the program asked of the judge (a dict of keys that all collide, say):
+        it is charged to the program's CPU and bounded by its limit, past which the test is a timeout."""
+        limit = self.cpu_s or self.limit_s
+        t0 = time.process_time()
+        signal.signal(signal.SIGPROF, _over_budget)
+        signal.setitimer(signal.ITIMER_PROF, limit)
         try:
-            return decode(answer["value"])
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
-            raise ProgramStopped(UNREADABLE) from None
+            yield
+        except ReadTooLong:
+            raise ProgramStopped({"status": "timeout", "error": f"reading the program's reply took the judge more "
+                                  f"than {limit:g} CPU s", "cpu_ms": self.cpu_ms + limit * 1000}) from None
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            self.cpu_ms += (time.process_time() - t0) * 1000
 
 
 UNREADABLE = {"status": "error", "error": "the program's reply was not readable"}
@@ -398,12 +431,24 @@ def to_json(v):
     return v
 
 
+def same(a, b):
+    """Python's == on JSON-shaped data, except that a bool equals only a bool (`True` is not 1)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is bool and type(b) is bool and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return type(a) is not dict and type(a) is not list and a == b
+
+
 def call_equal(result, expected):
-    """SPEC section 4: tuples compare as lists; expected may be wrapped in a one-element list."""
+    """SPEC section 4: tuples compare as lists; expected may be wrapped in a one-element list; exact,
+    and a bool answers only a JSON boolean."""
     result, expected = to_json(result), to_json(expected)
-    if result == expected:
+    if same(result, expected):
         return True
-    return isinstance(expected, list) and len(expected) == 1 and result == expected[0]
+    return isinstance(expected, list) and len(expected) == 1 and same(result, expected[0])
 
 
 def judge_call(req):
@@ -537,6 +582,10 @@ def main():
         req = None
         try:
             req = receive()
+            limits = req.get("limits") if isinstance(req.get("limits"), dict) else {}
+            limit = limits.get("test_cpu_s")
+            ok = isinstance(limit, (int, float)) and not isinstance(limit, bool) and 0 < limit < 1e6
+            CONN.limit_s = float(limit) if ok else 5.0
             res = judge(req)
         except SystemExit:
             raise

@@ -129,7 +129,8 @@ class Slot {
     // a test frame carries at most output_bytes of output, base64-encoded, and a short error
     const maxFrame = Math.ceil((4 * outputBytes) / 3) + (1 << 20);
     this.runner = new SandboxProc(RUNNER, python, uid, ['--as-pid-1'], maxFrame);
-    this.judge = new SandboxProc(JUDGE, python, uid + 1);
+    // the judge hashes the program's data: a random hash seed makes colliding string keys unplannable
+    this.judge = new SandboxProc(JUDGE, python, uid + 1, ['--setenv', 'PYTHONHASHSEED', 'random']);
     let timer: NodeJS.Timeout | undefined;
     this.started = Promise.race([
       Promise.all([this.runner.started, this.judge.started]).then(() => undefined),

@@ -152,6 +152,38 @@ describe('sandbox v3: the channels the judge design opened', function () {
       expect((await pool.run(asserting('list-cheat', cheat, spec))).verdict).to.equal('fail');
     });
 
+    it("a reply whose reading costs the judge more than the program's CPU limit is the program's timeout", async () => {
+      // 30,000 int keys that all hash to 0: building the dict is quadratic, in the judge
+      const colliding = (k: string) =>
+        `import os, time\nM = (1 << 61) - 1\ndef f(x):\n    keys = ",".join("[%d, 0]" % (${k}) for k in range(1, 30001))\n` +
+        '    os.write(4, (\'{"value": {"d": [\' + keys + "]}}\\n").encode())\n    time.sleep(30)\n';
+      const req = (k: string) => ({
+        id: `collide-${k}`,
+        code: colliding(k),
+        tests: { kind: 'call' as const, fn_name: 'f', inputs: [[1]], outputs: [1] },
+        limits: { test_cpu_s: 1 },
+      });
+      const t0 = Date.now();
+      const r = await pool.run(req('k * M'));
+      expect(r.verdict).to.equal('timeout');
+      expect(r.error).to.match(/reading the program's reply/);
+      expect(Date.now() - t0).to.be.below(6000);
+      // its twin, the same size without collisions, is read at once: a wrong answer like any other
+      const twin = await pool.run(req('k'));
+      expect(twin.verdict).to.equal('fail');
+    });
+
+    it("an AssertionError raised inside the program is the program's error, not a failed test", async () => {
+      const r = await pool.run(
+        asserting('own-assert', 'def f(x):\n    assert x < 0\n', { code: 'assert f(1) is None\n' }),
+      );
+      expect(r.verdict).to.equal('error');
+      const ok = await pool.run(
+        asserting('no-assert', 'def f(x):\n    return None\n', { code: 'assert f(1) is None\n' }),
+      );
+      expect(ok.verdict).to.equal('pass');
+    });
+
     it('a module the program names is never imported by the judge', async () => {
       // `this` prints the Zen of Python at import: into the judge's protocol stream, before v3
       for (const code of [

@@ -58,6 +58,9 @@ describe('sandbox: the comparison rules (strict by default, the APPS harness on 
     ['an exponent for an integer', '1e5\n', '100000\n', 'fail', 'pass'],
     ['Arabic-Indic and full-width digits', '\u0666 \uff16\n', '6 6\n', 'fail', 'pass'],
     ['a decimal in exponent form where one is expected', '1.5e-3\n', '0.0015\n', 'pass', 'pass'],
+    ['an answer modulo 1e9+7, off by one', '1000000008\n', '1000000007\n', 'fail', 'pass'],
+    ['a leading zero or plus sign', '04 +4\n', '4 4\n', 'fail', 'pass'],
+    ['an infinite float for a 401-digit integer', '1e999\n', '1' + '0'.repeat(400) + '\n', 'fail', 'pass'],
   ];
   for (const [name, printed, expected, strict, loose] of cases) {
     it(`stdio: ${name} → ${strict} (apps: ${loose})`, async () => {
@@ -109,6 +112,29 @@ describe('sandbox: the comparison rules (strict by default, the APPS harness on 
     expect(r.verdict).to.equal('pass');
     const r2 = await pool.run(calling(code, { fn_name: 'half', inputs: [[3]], outputs: [1.4999999] }));
     expect(r2.verdict).to.equal('fail');
+  });
+
+  it('call: a bool answers only a JSON boolean, in either direction and inside containers', async () => {
+    const returning = (v: string, expected: unknown) =>
+      pool.run(calling(`def f():\n    return ${v}\n`, { fn_name: 'f', inputs: [[]], outputs: [expected] }));
+    const verdicts = await Promise.all([
+      returning('True', 1),
+      returning('1', true),
+      returning('[0, True]', [0, 1]),
+      returning('{"a": False}', { a: 0 }),
+      returning('True', true),
+      returning('[1, False]', [1, false]),
+      returning('2.0', 2),
+    ]);
+    expect(verdicts.map((r) => r.verdict)).to.deep.equal([
+      'fail',
+      'fail',
+      'fail',
+      'fail',
+      'pass',
+      'pass',
+      'pass',
+    ]);
   });
 
   it('assert: passes when the tests run to the end, fails on a false assert, errors on an exception', async () => {
