@@ -8,7 +8,7 @@ import { check } from '../operators/check.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
 import { decontaminate } from '../operators/decontaminate.ts';
 import { trl, trlSchema } from '../operators/trl.ts';
-import { requireBwrap, resolveSandboxPython } from '../lib/sandbox/bwrap.ts';
+import { requireBwrap, resolveSandboxPython, sandboxSite } from '../lib/sandbox/bwrap.ts';
 import { loadTokenizer } from '../lib/generators/onnx.ts';
 import { trainOptions } from '../lib/train/trainer.ts';
 import { RunContext } from '../lib/context.ts';
@@ -31,10 +31,11 @@ export const formatStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>): Step => ({
   op: (ctx) => pipe(solutions(ctx), format(ctx, { lineLength: cfg['line-length'] })),
 });
 
-/** What a step that runs programs needs: bubblewrap that can make namespaces, and a Python to run them. */
+/** What a step that runs programs needs: bubblewrap that can make namespaces, a Python and the programs' packages. */
 export const sandboxNeeds = () => {
   requireBwrap();
   resolveSandboxPython();
+  sandboxSite();
 };
 
 export const labelStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>): Step => ({

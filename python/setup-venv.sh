@@ -20,6 +20,9 @@ if [ ${#args[@]} -gt 0 ] && [ $local_only = 1 ]; then
 fi
 # pip warns about every missing per-package folder of a partial local index: noise, not news
 .venv/bin/pip install --quiet --disable-pip-version-check "${args[@]}" -r python/requirements.txt 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+# the sandboxed programs' own packages (python/programs-requirements.txt), mounted read-only in the sandbox
+.venv/bin/pip install --quiet --disable-pip-version-check --upgrade --target .sandbox-site "${args[@]}" \
+  -r python/programs-requirements.txt 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 .venv/bin/python - <<'EOF'
 import importlib.metadata as m
 names = ["torch", "transformers", "trl", "datasets", "pyarrow"]

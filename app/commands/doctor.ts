@@ -1,5 +1,5 @@
 import { UsageError, type OptionTable } from '../../lib/options.ts';
-import { requireBwrap, resolveSandboxPython } from '../../lib/sandbox/bwrap.ts';
+import { requireBwrap, resolveSandboxPython, sandboxSite } from '../../lib/sandbox/bwrap.ts';
 import { torchPython } from '../../lib/train/trainer.ts';
 import { command } from '../command.ts';
 
@@ -8,6 +8,7 @@ const NEEDS: Record<string, [string, () => string][]> = {
   run: [
     ['bubblewrap (the sandbox)', () => requireBwrap()],
     ['a Python for the sandboxed programs', () => resolveSandboxPython()],
+    ["the sandboxed programs' packages", () => sandboxSite()],
   ],
   train: [['PyTorch ≥ 2.6, transformers, matplotlib (the trainer worker)', () => torchPython()]],
 };

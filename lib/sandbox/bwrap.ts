@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../root.ts';
@@ -17,22 +26,45 @@ export function resolvePython(explicit?: string): string {
   return pythonPath;
 }
 
+const DEBIAN_PYTHON = '/usr/bin/python3';
+
 /**
- * The interpreter for sandboxed programs. The sandbox runs as an unprivileged uid, which must be able to
- * read the interpreter and its standard library; a pyenv install under /root is not, so then Debian's
- * /usr/bin/python3 is used instead.
+ * The interpreter for sandboxed programs, chosen the same way on every machine, never by a silent
+ * fallback: `explicit`, else `$STRUCTFLOW_PYTHON`, else Debian's /usr/bin/python3 (readable by the
+ * sandbox's uid, with python3-numpy and python3-seccomp beside it), else `python3` on the PATH when
+ * other users can read its standard library. `structflow doctor run` says which.
  */
 export function resolveSandboxPython(explicit?: string): string {
-  const python = resolvePython(explicit);
-  if (explicit || process.env.STRUCTFLOW_PYTHON || process.getuid?.() !== 0) return python;
+  if (explicit) return explicit;
+  if (process.env.STRUCTFLOW_PYTHON) return process.env.STRUCTFLOW_PYTHON;
+  if (existsSync(DEBIAN_PYTHON)) return DEBIAN_PYTHON;
+  const python = resolvePython();
   const stdlib = execFileSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'])
     .toString()
     .trim();
-  if (readableByOthers(stdlib)) return python;
-  if (existsSync('/usr/bin/python3')) return '/usr/bin/python3';
+  if (process.getuid?.() !== 0 || readableByOthers(stdlib)) return python;
   throw new Error(
-    `${python}'s standard library (${stdlib}) is not readable by other users; set STRUCTFLOW_PYTHON`,
+    `no Python for the sandbox: ${DEBIAN_PYTHON} is missing and ${python}'s standard library (${stdlib}) is not ` +
+      'readable by other users; apt-get install python3, or set STRUCTFLOW_PYTHON',
   );
+}
+
+/** The programs' own packages (python/programs-requirements.txt), installed by python/setup-venv.sh. */
+export const SANDBOX_SITE = join(ROOT, '.sandbox-site');
+const SITE_MOUNT = '/opt/structflow/site';
+
+/** The programs' packages, as `doctor` reports them; throws with the install command when one is missing. */
+export function sandboxSite(): string {
+  const wanted = readFileSync(join(ROOT, 'python', 'programs-requirements.txt'), 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+  const missing = wanted.filter((name) => !existsSync(join(SANDBOX_SITE, name)));
+  if (missing.length)
+    throw new Error(
+      `${missing.join(', ')} not in ${SANDBOX_SITE}: bash python/setup-venv.sh (npm ci runs it)`,
+    );
+  return `${wanted.join(', ')} in ${SANDBOX_SITE}`;
 }
 
 function readableByOthers(path: string): boolean {
@@ -134,6 +166,8 @@ export function baseArgs(python: string): string[] {
   args.push('--symlink', '../run/lock', '/var/lock', '--mqueue', '/dev/mqueue', '--remount-ro', '/dev');
   args.push('--clearenv', '--chdir', '/tmp');
   for (const [k, v] of Object.entries(SANDBOX_ENV)) args.push('--setenv', k, v);
+  if (existsSync(SANDBOX_SITE))
+    args.push('--ro-bind', SANDBOX_SITE, SITE_MOUNT, '--setenv', 'PYTHONPATH', SITE_MOUNT);
   return args;
 }
 
