@@ -1,16 +1,10 @@
 import { UsageError, type OptionTable } from '../lib/options.ts';
-import type { CommandModule } from './command.ts';
-import { levenshtein } from '../lib/code/levenshtein.ts';
+import { didYouMean, type CommandModule } from './command.ts';
 
-/** "did you mean --epochs?" for an unknown option, from the command's table (at most 3 edits away). */
+/** "did you mean --epochs?" for an unknown option, from the command's table. */
 function suggestion(message: string, table: OptionTable): string {
   const unknown = /Unknown option '--([^']+)'/.exec(message)?.[1];
-  if (!unknown) return '';
-  const [best] = Object.keys(table)
-    .map((flag) => [flag, levenshtein(unknown, flag)] as const)
-    .filter(([, d]) => d <= 3)
-    .sort((a, b) => a[1] - b[1]);
-  return best ? ` Did you mean --${best[0]}?` : '';
+  return unknown ? didYouMean(unknown, Object.keys(table), '--') : '';
 }
 
 // Each command's module (and what it loads: the sandbox, tree-sitter, onnxruntime…) is imported only
@@ -67,7 +61,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[cmd];
   if (!command) {
-    process.stderr.write(`structflow: unknown command "${cmd}"\n\n${OVERVIEW}`);
+    const hint = didYouMean(cmd, Object.keys(COMMANDS));
+    process.stderr.write(`structflow: unknown command "${cmd}".${hint}\n\n${OVERVIEW}`);
     return 2;
   }
   const mod = await command.load();
@@ -80,7 +75,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    const message = (err as Error).message.split('\n')[0]!; // Node's parse errors add lines of advice
+    // Node's parse errors add advice (on placing positionals that start with '-' after '--') to the
+    // reason: a misspelt option is far likelier, so only the reason is kept; the usage line follows
+    const message = (err as Error).message
+      .split('\n')[0]!
+      .replace(/\. To specify a positional argument.*$/, '.');
     const hint = usage ? suggestion(message, mod.options(rest)) : '';
     process.stderr.write(`structflow: ${message}${hint}\n`);
     if (usage) process.stderr.write(`usage: ${mod.USAGE}  (structflow ${cmd} --help for the options)\n`);

@@ -1,4 +1,14 @@
+import { levenshtein } from '../lib/code/levenshtein.ts';
 import { optionHelp, parseOptions, UsageError, type OptionTable, type OptionValues } from '../lib/options.ts';
+
+/** " Did you mean X?" for a mistyped name: the closest of `known`, if at most 3 edits away; else ''. */
+export function didYouMean(word: string, known: readonly string[], prefix = ''): string {
+  const [best] = known
+    .map((k) => [k, levenshtein(word, k)] as const)
+    .filter(([, d]) => d <= 3)
+    .sort((a, b) => a[1] - b[1]);
+  return best ? ` Did you mean ${prefix}${best[0]}?` : '';
+}
 
 /** What app/cli.ts needs of a command module. */
 export interface CommandModule {

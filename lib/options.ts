@@ -63,7 +63,8 @@ export function parseOptions<T extends OptionTable>(
   for (const [flag, spec] of Object.entries(table)) {
     const v = (raw as Record<string, string | boolean | undefined>)[flag];
     if (v === undefined) {
-      if (spec.required) throw new UsageError(`--${flag} is required: ${spec.help.split('\n')[0]}`);
+      // the whole help text: its first line alone may stop mid-sentence (--input's does)
+      if (spec.required) throw new UsageError(`--${flag} is required: ${spec.help.replace(/\n/g, ' ')}`);
       values[flag] = spec.type === 'boolean' ? (spec.default ?? false) : spec.default;
       continue;
     }

@@ -32,15 +32,21 @@ export function isBadRow(r: RowOrError): r is BadRow {
   return 'error' in r;
 }
 
-async function isGzip(path: string): Promise<boolean> {
+/** Up to `n` bytes from the start of a file. */
+async function firstBytes(path: string, n: number): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(buf, 0, 2, 0);
-    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
   }
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  const buf = await firstBytes(path, 2);
+  return buf.length === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -77,6 +83,8 @@ async function* byteLines(path: string): AsyncGenerator<Buffer | { truncated: st
     raw.destroy();
     yield { truncated: (err as Error).message };
     return;
+  } finally {
+    raw.destroy(); // also when a reader stops early (notRowsReason): gunzip's source stays open otherwise
   }
   if (pending.length) yield Buffer.concat(pending);
 }
@@ -226,6 +234,43 @@ function normaliseValue(v: unknown, field = ''): unknown {
     return normaliseRow(v as Record<string, unknown>);
   }
   return v;
+}
+
+/**
+ * Why a file cannot hold dataset rows, from its footer or first line, or undefined where it may: a
+ * .parquet that is not Parquet (a Git LFS pointer, a cut download, another format so named), a JSON-lines
+ * file whose first line is not a JSON object or the start of an array (README.md, a CSV). Arrow files
+ * are left to their reader. Reads one line at most, so it costs nothing on a large input.
+ */
+export async function notRowsReason(path: string): Promise<string | undefined> {
+  // a dataset cloned without git-lfs has these small text files in place of its data files
+  if ((await firstBytes(path, 24)).toString('latin1').startsWith('version https://git-lfs'))
+    return 'it is a Git LFS pointer, not the data (git lfs pull fetches the data)';
+  if (/\.parquet$/i.test(path)) {
+    try {
+      await parquetMetadataAsync(await asyncBufferFromFile(path));
+      return undefined;
+    } catch (err) {
+      return `not a readable Parquet file: ${(err as Error).message}`;
+    }
+  }
+  if (/\.(arrow|arrows|ipc|feather)$/i.test(path)) return undefined;
+  for await (const bytes of byteLines(path)) {
+    if (!Buffer.isBuffer(bytes)) return `the file is cut off (${bytes.truncated})`;
+    const text = decodeUtf8(bytes)?.trim();
+    if (text === undefined) return 'its first line is not UTF-8 text';
+    if (!text) continue;
+    if (text.startsWith('[')) return undefined; // a whole-file JSON array, as readJsonl takes it
+    try {
+      const row = JSON.parse(text) as unknown;
+      if (typeof row === 'object' && row !== null && !Array.isArray(row)) return undefined;
+    } catch {
+      // not JSON: said below
+    }
+    const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    return `its first line is not a JSON object (${JSON.stringify(shown)})`;
+  }
+  return undefined; // empty: no rows, and nothing to misread
 }
 
 /** Rows of any supported file, chosen by extension (gzip is detected from the bytes). */

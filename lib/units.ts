@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { RunContext, StageStats } from './context.ts';
 import { describeZodError } from './schemas.ts';
-import { isBadRow, readRows, type RowOrError } from './sources.ts';
+import { isBadRow, notRowsReason, readRows, type RowOrError } from './sources.ts';
 
 /**
  * One published dataset layout: how to recognise its rows and turn one into a record. A reader of
@@ -79,6 +79,25 @@ export function inputPaths(input: string): string[] {
       .sort();
     return files.length ? files.map((f) => join(p, f)) : [p];
   });
+}
+
+/** What --input takes, for the messages about a file it cannot read. */
+const ACCEPTED = '.jsonl, .jsonl.gz, .json, .parquet or .arrow files, a folder of them, or an APPS folder';
+
+/**
+ * Stops, naming the file and what --input takes, where an input file cannot hold dataset rows
+ * (README.md, a .parquet that is not Parquet): one clear error before the output folder exists instead
+ * of a reject per line. Folders are their reader's to check (the APPS layout). With --input-format, the
+ * first line of a .jsonl file is not checked: it may be a damaged row, one reject like any other, and
+ * the layout needs no detecting from it.
+ */
+export async function checkInputFiles(input: string, format?: string): Promise<void> {
+  for (const path of inputPaths(input)) {
+    if (statSync(path).isDirectory()) continue;
+    if (format && DATA_FILE.test(path) && !/\.parquet$/i.test(path)) continue;
+    const why = await notRowsReason(path);
+    if (why) throw new Error(`${path} is not a dataset file: ${why}; --input takes ${ACCEPTED}`);
+  }
 }
 
 /**

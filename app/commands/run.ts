@@ -1,10 +1,11 @@
 import { optionHelp, parseOptions, recordSettings, UsageError, type OptionTable } from '../../lib/options.ts';
-import { plan } from '../../lib/pipeline.ts';
+import { plan, type Pipeline } from '../../lib/pipeline.ts';
 import { runToShards } from '../../lib/runner.ts';
 import { DEFAULT_ROWS_PER_SHARD, PARQUET_ENGINES } from '../../lib/shards.ts';
-import { countRows, DEFAULT_UNIT_SIZE, inputPaths } from '../../lib/units.ts';
+import { checkInputFiles, countRows, DEFAULT_UNIT_SIZE } from '../../lib/units.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
 import { INPUT_FORMATS, readProblemUnits } from '../../readers/index.ts';
+import { didYouMean } from '../command.ts';
 
 /** The options of every `run`, whatever the pipeline (each pipeline adds its own). */
 export const RUN_OPTIONS = {
@@ -112,14 +113,28 @@ function topReasons(counts: Record<string, { reasons: Record<string, number> }>)
     .join(', ');
 }
 
+/**
+ * The pipeline of `structflow run|slurm NAME`; a usage mistake naming the pipelines when the name is
+ * missing (the first argument is an option) or unknown (with the closest name, for a misspelling).
+ */
+export function pipelineNamed(name: string | undefined): Pipeline {
+  const available = `available: ${Object.keys(PIPELINES).join(', ')}`;
+  if (name === undefined || name.startsWith('-'))
+    throw new UsageError(`the pipeline name is missing: it comes first, before the options; ${available}`);
+  const pipeline = PIPELINES[name];
+  if (!pipeline)
+    throw new UsageError(
+      `unknown pipeline "${name}"; ${available}.${didYouMean(name, Object.keys(PIPELINES))}`,
+    );
+  return pipeline;
+}
+
 /** The options `argv` can take: every run's and its pipeline's. */
 export const options = (argv: string[]) => ({ ...RUN_OPTIONS, ...(PIPELINES[argv[0] ?? '']?.options ?? {}) });
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  const pipeline = name ? PIPELINES[name] : undefined;
-  if (!pipeline)
-    throw new UsageError(`unknown pipeline "${name ?? ''}"; available: ${Object.keys(PIPELINES).join(', ')}`);
+  const pipeline = pipelineNamed(name);
   const table = { ...RUN_OPTIONS, ...pipeline.options };
   const { values: v, positionals } = parseOptions(table, rest);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -132,7 +147,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const until = v.until ?? p.names[p.names.length - 1]!;
   // what is missing is an error before the output folder exists: the input, a tool a step needs
-  inputPaths(v.input);
+  await checkInputFiles(v.input, v['input-format']);
   p.needs();
   const partition = rankOf(v.rank, v.world);
   const rows = v.quiet ? undefined : await countRows(v.input);

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
+import { optionHelp, parseOptions, type OptionTable } from '../../lib/options.ts';
 import { ROOT } from '../../lib/root.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
-import { RUN_OPTIONS } from './run.ts';
+import { pipelineNamed, RUN_OPTIONS } from './run.ts';
 
 export const SLURM_OPTIONS = {
   ranks: { type: 'int', required: true, help: 'ranks: array tasks, each a --rank of --world N' },
@@ -90,9 +90,7 @@ export const options = (argv: string[]) => ({
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  const pipeline = name ? PIPELINES[name] : undefined;
-  if (!pipeline)
-    throw new UsageError(`unknown pipeline "${name ?? ''}"; available: ${Object.keys(PIPELINES).join(', ')}`);
+  const pipeline = pipelineNamed(name);
   const { values: v } = parseOptions({ ...SLURM_OPTIONS, ...RUN_OPTIONS, ...pipeline.options }, rest);
   const { steps } = pipeline.steps(v);
   const last = steps[steps.length - 1]!.name; // the ranks stop before the final step, which the merge runs

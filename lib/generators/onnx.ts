@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import type * as Ort from 'onnxruntime-node';
@@ -14,9 +14,15 @@ export interface OnnxOptions {
   modelDir: string;
 }
 
-/** Load a Hugging Face tokenizer from a model folder with the JS tokenizer library. */
-export function loadTokenizer(modelDir: string): Tokenizer {
-  const json = JSON.parse(readFileSync(join(modelDir, 'tokenizer.json'), 'utf8')) as object;
+/**
+ * Load a Hugging Face tokenizer from a model folder with the JS tokenizer library. A missing folder or
+ * tokenizer.json is named (`what`: the folder's role, as the command line calls it), not a raw ENOENT.
+ */
+export function loadTokenizer(modelDir: string, what = 'model folder'): Tokenizer {
+  if (!existsSync(modelDir)) throw new Error(`${what} not found: ${modelDir}`);
+  const file = join(modelDir, 'tokenizer.json');
+  if (!existsSync(file)) throw new Error(`${what} ${modelDir} has no tokenizer.json`);
+  const json = JSON.parse(readFileSync(file, 'utf8')) as object;
   let config: object = {};
   try {
     config = JSON.parse(readFileSync(join(modelDir, 'tokenizer_config.json'), 'utf8')) as object;

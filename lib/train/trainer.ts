@@ -4,6 +4,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { ROOT } from '../root.ts';
 import { createInterface } from 'node:readline';
+import type { Tokenizer } from '@huggingface/tokenizers';
 import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, shardRows, type Manifest } from '../manifest.ts';
 import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
@@ -170,6 +171,7 @@ export async function train(
   const totalSteps = Math.min(cfg.steps ?? Infinity, Math.ceil(manifest.rows / (batchSize * gradAccum)));
   if (!(totalSteps >= 1)) throw new Error(`${cfg.shards} has no pairs to train on`);
   const opts = trainOptions(cfg);
+  const tokenizer = modelTokenizer(cfg); // before anything is written, like the checks above
   mkdirSync(cfg.out, { recursive: true });
   const positionFile = join(cfg.out, 'checkpoint', 'position.json');
   const skipTo =
@@ -238,7 +240,7 @@ export async function train(
       await Promise.race([once(worker.stdin, 'drain').catch(() => undefined), exited]);
   };
   const counts = { dropped: 0, sent: 0 };
-  for await (const buf of batchFrames(cfg, manifest, opts, skipTo, counts, useRefs)) {
+  for await (const buf of batchFrames(cfg, tokenizer, manifest, opts, skipTo, counts, useRefs)) {
     if (workerDone) break;
     await send(buf);
   }
@@ -291,13 +293,13 @@ function precomputedRefs(manifest: Manifest, opts: TrainOptions, log: (line: str
  */
 async function* batchFrames(
   cfg: TrainConfig,
+  tokenizer: Tokenizer,
   manifest: Manifest,
   opts: TrainOptions,
   skipTo: number,
   counts: { dropped: number; sent: number },
   useRefs: boolean,
 ): AsyncGenerator<Buffer> {
-  const tokenizer = loadTokenizer(cfg.tokenizer ?? cfg.model);
   const batchSize = cfg.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const draws = new FormatDraws(opts.fimRate, opts.seed);
   let position = 0;
@@ -330,6 +332,12 @@ async function* batchFrames(
   }
 }
 
+/** The tokenizer of a training run (--tokenizer, else the model's); a missing model folder is named. */
+function modelTokenizer(cfg: TrainConfig): Tokenizer {
+  if (!existsSync(cfg.model)) throw new Error(`model folder not found: ${cfg.model}`);
+  return cfg.tokenizer ? loadTokenizer(cfg.tokenizer, 'tokenizer folder') : loadTokenizer(cfg.model);
+}
+
 /** Write the batch stream of a run to a file, for `torchrun … python/train_worker.py --input FILE`. */
 export async function exportBatches(
   cfg: TrainConfig,
@@ -337,11 +345,12 @@ export async function exportBatches(
   log: (line: string) => void = () => {},
 ): Promise<{ dropped: number; sent: number }> {
   const opts = trainOptions(cfg);
+  const manifest = readManifest(cfg.shards);
+  const tokenizer = modelTokenizer(cfg); // before the file is made
   const out = createWriteStream(file);
   const counts = { dropped: 0, sent: 0 };
-  const manifest = readManifest(cfg.shards);
   const refs = precomputedRefs(manifest, opts, log);
-  for await (const buf of batchFrames(cfg, manifest, opts, 0, counts, refs))
+  for await (const buf of batchFrames(cfg, tokenizer, manifest, opts, 0, counts, refs))
     if (!out.write(buf)) await once(out, 'drain');
   out.end(Buffer.alloc(4));
   await once(out, 'finish');

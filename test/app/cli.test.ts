@@ -54,6 +54,67 @@ describe('structflow (the compiled CLI)', function () {
     );
   });
 
+  it("a misspelt option, pipeline or command gets one reason and a guess, not Node's advice about '--'", () => {
+    const typo = sf('run', 'structurecoder', '--inptu', 'x', '--out', 'y');
+    expect(typo.status).to.equal(2);
+    expect(typo.stderr.split('\n')[0]).to.equal(
+      "structflow: Unknown option '--inptu'. Did you mean --input?",
+    );
+    expect(typo.stderr).to.not.include('positional argument');
+    expect(typo.stderr.trim().split('\n')).to.have.length(2); // and the usage line
+    const noName = sf('run', '--input', 'x', '--out', 'y');
+    expect(noName.status).to.equal(2);
+    expect(noName.stderr)
+      .to.include('the pipeline name is missing')
+      .and.include('available: structurecoder, targetdpo')
+      .and.not.include('unknown pipeline');
+    const pipeline = sf('run', 'structurcoder', '--input', 'x', '--out', 'y');
+    expect(pipeline.status).to.equal(2);
+    expect(pipeline.stderr)
+      .to.include('unknown pipeline "structurcoder"')
+      .and.include('Did you mean structurecoder?');
+    const command = sf('trian');
+    expect(command.status).to.equal(2);
+    expect(command.stderr).to.include('unknown command "trian". Did you mean train?');
+  });
+
+  it('a missing required option is said in a whole sentence, not cut at the end of its help line', () => {
+    const r = sf('run', 'structurecoder', '--out', tmp());
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.include('or an APPS folder; comma-separated for several\n');
+  });
+
+  it('a missing model folder, or one without tokenizer.json, is named before anything is written', () => {
+    const dir = tmp();
+    const out = join(dir, 'out');
+    const shards = fixturePairShards();
+    const nope = join(dir, 'nope');
+    const r = sf('train', '--shards', shards, '--model', nope, '--out', out);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include(`model folder not found: ${nope}`).and.not.include('ENOENT');
+    const empty = sf('train', '--shards', shards, '--model', dir, '--out', out);
+    expect(empty.stderr).to.include(`model folder ${dir} has no tokenizer.json`);
+    expect(existsSync(out)).to.equal(false);
+  });
+
+  it('an input that is not a dataset file (README.md, a .parquet that is not Parquet) stops before the output folder exists', () => {
+    const dir = tmp();
+    const out = join(dir, 'out');
+    const readme = join(ROOT, 'README.md');
+    const r = sf('run', 'structurecoder', '--input', readme, '--out', out);
+    expect(r.status).to.equal(1);
+    expect(r.stderr)
+      .to.include(`${readme} is not a dataset file: its first line is not a JSON object`)
+      .and.include('--input takes .jsonl, .jsonl.gz, .json, .parquet or .arrow files')
+      .and.not.include('unreadable_row');
+    const fake = join(dir, 'rows.parquet');
+    writeFileSync(fake, readFileSync(join(FIXTURES, 'apps.jsonl')));
+    const p = sf('run', 'structurecoder', '--input', fake, '--out', out);
+    expect(p.status).to.equal(1);
+    expect(p.stderr).to.include(`${fake} is not a dataset file: not a readable Parquet file`);
+    expect(existsSync(out)).to.equal(false);
+  });
+
   it('missing files and broken code are named: no raw ENOENT, no empty output folder left behind', () => {
     const dir = tmp();
     const out = join(dir, 'never');

@@ -1,5 +1,6 @@
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { expect } from 'chai';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunContext } from '../../lib/context.ts';
 import { readProblemUnits as readUnits } from '../../readers/index.ts';
@@ -108,5 +109,53 @@ describe('countRows: the total that progress shows, where it is cheap to know', 
     const gz = join(tmp(), 'a.jsonl.gz');
     writeFileSync(gz, gzipSync('{}\n'));
     expect(await countRows(gz)).to.equal(undefined);
+  });
+});
+
+describe('checkInputFiles: a file that cannot hold dataset rows stops the run before it starts', () => {
+  it('passes real inputs (JSON lines plain and gzip, a JSON array, Parquet, Arrow, an APPS folder)', async () => {
+    const { checkInputFiles } = await import('../../lib/units.ts');
+    const dir = tmp();
+    const gz = join(dir, 'a.jsonl.gz');
+    writeFileSync(gz, gzipSync(row(1) + '\n'));
+    const array = join(dir, 'b.json');
+    writeFileSync(array, '[\n  ' + row(2) + '\n]\n');
+    const arrow = join(dir, 'c.arrow');
+    writeFileSync(arrow, tableToIPC(tableFromArrays({ problem_id: ['p1'] }), 'file'));
+    const apps = join(dir, 'apps', 'train', '0001');
+    mkdirSync(apps, { recursive: true });
+    writeFileSync(join(apps, 'question.txt'), 'Q');
+    const inputs = [join(FIXTURES, 'apps.jsonl'), join(FIXTURES, 'codecontests.parquet'), gz, array, arrow];
+    await checkInputFiles([...inputs, join(dir, 'apps')].join(','));
+  });
+
+  it('names the file and what --input takes: README.md, a CSV, a .parquet that is not Parquet, a Git LFS pointer', async () => {
+    const { checkInputFiles } = await import('../../lib/units.ts');
+    const dir = tmp();
+    const csv = join(dir, 'rows.jsonl');
+    writeFileSync(csv, 'a,b\n1,2\n');
+    const fake = join(dir, 'rows.parquet');
+    writeFileSync(fake, row(1) + '\n');
+    const lfs = join(dir, 'lfs.parquet');
+    writeFileSync(lfs, 'version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n');
+    const readme = join(dir, 'README.md');
+    writeFileSync(readme, '# StructFlow\n\nA dataflow framework.\n');
+    const cases: [string, RegExp][] = [
+      [readme, /its first line is not a JSON object \("# StructFlow"\)/],
+      [csv, /its first line is not a JSON object \("a,b"\)/],
+      [fake, /not a readable Parquet file: /],
+      [lfs, /it is a Git LFS pointer/],
+    ];
+    for (const [path, why] of cases) {
+      const err = await checkInputFiles(path).then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      expect(err, path).to.match(why).and.include(`${path} is not a dataset file: `);
+      expect(err).to.include('--input takes .jsonl, .jsonl.gz, .json, .parquet or .arrow files');
+    }
+    // with --input-format, a damaged first line of a .jsonl is one reject like any other, not a stop
+    await checkInputFiles(csv, 'apps');
+    expect(await checkInputFiles(readme, 'apps').catch((e: Error) => e.message)).to.include('README.md');
   });
 });
