@@ -2,7 +2,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', '.venv/', '.sandbox-site/', '.scratch/', 'coverage/', 'python/', '**/*.py'] },
+  {
+    ignores: [
+      'node_modules/',
+      'out/',
+      'dist/',
+      '.venv/',
+      '.sandbox-site/',
+      '.scratch/',
+      'coverage/',
+      'python/',
+      '**/*.py',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
