@@ -19,7 +19,8 @@ code runs); fds 0 and 1 then point at /dev/null and the tests' prints go to a si
 prints (the program's answer, say) can be read as a protocol message.
 
 Protocol: one JSON line per message; the first line out is {"ready": VERSION}.
-  {"op": "stdio_test", "i", "n", "expected", "observed": the runner's test, "compare"?}  -> {"test": ...}
+  {"op": "stdio_tests", "first", "n", "expected": [...], "observed": the runner's tests, "compare"?}
+      -> {"tests": [...]}, one per observed test
   {"op": "stdio_verdict", "n", "tests": the judge's tests}                  -> {"result": ...}
   {"op": "call" | "assert", ...tests, "test_cpu_s"?, "opened": the runner's reply to "open"}
       -> any number of {"rpc": "<line for the program>", "cpu_s"} each answered by {"reply": runner's reply}
@@ -161,14 +162,17 @@ def observed_test(t):
     return out
 
 
-def judge_stdio_test(req):
-    """One observed stdio test against its expected output."""
-    i, n, t = int(req["i"]), int(req["n"]), req["observed"]
-    r = observed_test(t)
-    out = base64.b64decode(str(t.get("out_b64", ""))).decode("utf-8", "replace")
-    if r["verdict"] == "pass" and not stdio_equal(out, str(req["expected"]), req.get("compare")):
-        r["verdict"], r["error"] = "fail", f"wrong answer on test {i + 1} of {n}"
-    return r
+def judge_stdio_tests(req):
+    """Observed stdio tests (from test `first` on) against their expected outputs."""
+    first, n, compare = int(req["first"]), int(req["n"]), req.get("compare")
+    judged = []
+    for j, (t, expected) in enumerate(zip(req["observed"], req["expected"])):
+        r = observed_test(t)
+        out = base64.b64decode(str(t.get("out_b64", ""))).decode("utf-8", "replace")
+        if r["verdict"] == "pass" and not stdio_equal(out, str(expected), compare):
+            r["verdict"], r["error"] = "fail", f"wrong answer on test {first + j + 1} of {n}"
+        judged.append(r)
+    return judged
 
 
 def judge_stdio_verdict(req):
@@ -551,8 +555,8 @@ def judge_assert(req):
 
 def judge(req):
     op = req.get("op")
-    if op == "stdio_test":
-        return {"test": judge_stdio_test(req)}
+    if op == "stdio_tests":
+        return {"tests": judge_stdio_tests(req)}
     if op == "stdio_verdict":
         return {"result": judge_stdio_verdict(req)}
     if op not in ("call", "assert"):
@@ -594,7 +598,7 @@ def main():
                 err = RuntimeError(err.reply.get("error"))
             kind = req.get("op") if isinstance(req, dict) else None
             error = f"judge: {type(err).__name__}: {str(err)[:300]}"
-            res = {"test": {"verdict": "error", "ms": 0, "cpu_ms": 0, "error": error}} if kind == "stdio_test" else \
+            res = {"tests": [{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": error}]} if kind == "stdio_tests" else \
                 {"result": {"verdict": "error", "error": error, "tests": []}}
         TRUSTED.clear()
         send(res)

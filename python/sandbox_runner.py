@@ -17,7 +17,7 @@ every process of the namespace (namespace_cpu), counted by the runner between bo
 Protocol: one JSON request per line on stdin, one JSON message per line on stdout; the first line out
 is {"ready": VERSION}.
   {"op": "run", "code", "inputs": [...], "limits", "test_cpu_s"?}   stdio
-      -> {"test": {"status", "out_b64", "cpu_ms", "wall_ms", "error"?}} per test run, then
+      -> {"tests": [{"status", "out_b64", "cpu_ms", "wall_ms", "error"?}, ...]} for the tests run, a few a frame, then
          {"status": "done"} or {"status": "compile_error", "error"}
   {"op": "open", "code", "limits"}                      call/assert: one child that serves calls
       -> {"status", "error"?, "cpu_ms"}
@@ -613,8 +613,40 @@ STOP_ERRORS = {
 DISTURBED = "the program disturbed the test harness"
 
 
+FRAME_BYTES = 1 << 20  # base64 output per frame beyond its first test
+
+
+class Frames:
+    """Test results go out a few at a time: a frame holds up to CHUNK tests, and no more output than
+    FRAME_BYTES beyond its first test's, so a program of many small tests costs few messages and no
+    message grows past one test's output limit and a megabyte."""
+
+    def __init__(self, emit):
+        self.emit, self.tests, self.size = emit, [], 0
+
+    def add(self, test):
+        size = len(test["out_b64"])
+        if self.tests and (self.size + size > FRAME_BYTES or len(self.tests) >= CHUNK):
+            self.flush()
+        self.tests.append(test)
+        self.size += size
+
+    def flush(self):
+        if self.tests:
+            self.emit({"tests": self.tests}, flush=False)
+            self.tests, self.size = [], 0
+
+
 def run_stdio(req, emit):
-    """All tests of a stdio program, in children of at most CHUNK tests each; one frame per test."""
+    """All tests of a stdio program, in children of at most CHUNK tests each."""
+    frames = Frames(emit)
+    try:
+        return run_tests(req, frames.add)
+    finally:
+        frames.flush()
+
+
+def run_tests(req, emit):
     lim = limits_of(req)
     inputs = [x if isinstance(x, str) else "" for x in req["inputs"]]
     per_test = req.get("test_cpu_s") if isinstance(req.get("test_cpu_s"), list) else []
@@ -635,12 +667,12 @@ CHUNK = 64  # tests per child: two descriptors each
 class StdioWindow:
     """Test i of a chunk, from the moment its input is offered to the first report for i."""
 
-    def __init__(self, i, data, limit, lim, program):
+    def __init__(self, i, data, limit, lim, program, clock):
         self.i, self.limit = i, limit
         self.pending = memoryview(data)
         self.t0 = time.monotonic()
         self.deadline = min(self.t0 + wall_limit(limit), program["t0"] + lim["program_wall_s"])
-        self.clock = CpuClock()
+        self.clock = clock
         self.program_cpu_s = lim["program_cpu_s"]
         self.out = bytearray()
 
@@ -668,8 +700,10 @@ def run_chunk(code, inputs, limits, lim, program, emit):
 
     control = bytearray()
     try:
+        clock = CpuClock()
         for i in range(n):
-            w = StdioWindow(i, inputs[i].encode("utf-8", "surrogatepass"), limits[i], lim, program)
+            clock.start = clock.last  # where the last test's count ended (read at its boundary)
+            w = StdioWindow(i, inputs[i].encode("utf-8", "surrogatepass"), limits[i], lim, program, clock)
             report = run_window(child, w, control_r, control, in_w[i], out_r[i], cap, program, close)
             if report.get("compile_error") is not None:
                 return {"status": "compile_error", "error": str(report["compile_error"])[:500]}
@@ -685,7 +719,7 @@ def run_chunk(code, inputs, limits, lim, program, emit):
             if test["status"] != "ok":
                 test["error"] = report.get("error") or STOP_ERRORS.get(test["status"]) or DISTURBED
             test["out_b64"] = base64.b64encode(w.out[:cap]).decode("ascii")  # 4/3 of the bytes, whatever they are
-            emit({"test": test})
+            emit(test)
             if test["status"] != "ok":
                 return {"status": "done"}
         return None
@@ -897,9 +931,11 @@ def main():
     reset()
     out = sys.stdout
 
-    def emit(msg):
+    def emit(msg, flush=True):
+        """One message a line; test frames are written unflushed (the request's last message flushes)."""
         out.write(json.dumps(msg) + "\n")
-        out.flush()
+        if flush:
+            out.flush()
 
     emit({"ready": VERSION})
     state = {}

@@ -10,7 +10,7 @@ import { ProcFailure, SandboxProc } from './proc.ts';
 import {
   JudgeMessage,
   JudgeResultMessage,
-  JudgeTestMessage,
+  JudgeTestsMessage,
   PROTOCOL_VERSION,
   RunnerFrame,
   RunnerReply,
@@ -126,8 +126,9 @@ class Slot {
     readonly uid: number,
     outputBytes: number,
   ) {
-    // a test frame carries at most output_bytes of output, base64-encoded, and a short error
-    const maxFrame = Math.ceil((4 * outputBytes) / 3) + (1 << 20);
+    // a frame of tests carries one test's output (at most output_bytes, base64) and at most 1 MiB of
+    // the others' (the runner's FRAME_BYTES), with their short fields
+    const maxFrame = Math.ceil((4 * outputBytes) / 3) + (2 << 20);
     this.runner = new SandboxProc(RUNNER, python, uid, ['--as-pid-1'], maxFrame);
     // the judge hashes the program's data: a random hash seed makes colliding string keys unplannable
     this.judge = new SandboxProc(JUDGE, python, uid + 1, ['--setenv', 'PYTHONHASHSEED', 'random']);
@@ -173,34 +174,33 @@ class Slot {
     const left = () => Math.max(1, deadline - (Date.now() - started));
     const common = { limits, ...(perTest ? { test_cpu_s: perTest } : {}) };
     if (t.kind === 'stdio') {
-      // one frame per test from the runner, each judged as it comes: no message holds every output
+      // the runner's frames are handed to the judge as they come (its replies are read after: the judge
+      // compares while the runner runs the next tests); no message holds every output
       this.runner.send({ op: 'run', code: req.code, inputs: t.inputs, ...common });
-      const tests: JudgedTest[] = [];
+      let sent = 0;
+      let asked = 0;
       for (;;) {
         const frame = await this.runner.next(RunnerFrame, left());
-        if ('test' in frame) {
-          if (tests.length >= n) throw new ProcFailure('the runner sent more tests than it ran', 'protocol');
-          const judged = await this.judge.ask(
-            {
-              op: 'stdio_test',
-              i: tests.length,
-              n,
-              expected: t.outputs[tests.length] ?? '',
-              observed: frame.test,
-              compare,
-            },
-            JudgeTestMessage,
-            left(),
-          );
-          tests.push(judged.test);
+        if ('tests' in frame) {
+          const k = frame.tests.length;
+          if (sent + k > n) throw new ProcFailure('the runner sent more tests than it ran', 'protocol');
+          const expected = t.outputs.slice(sent, sent + k);
+          this.judge.send({ op: 'stdio_tests', first: sent, n, expected, observed: frame.tests, compare });
+          sent += k;
+          asked++;
           continue;
         }
-        if (frame.status === 'compile_error')
+        if (frame.status === 'compile_error') {
+          if (sent) throw new ProcFailure('the runner sent a compile error after tests', 'protocol');
           return { verdict: 'compile_error', error: frame.error ?? '', tests: [] };
+        }
         if (frame.status === 'error') throw new ProcFailure(frame.error ?? 'runner error', 'died');
         this.runner.idle();
         break;
       }
+      const tests: JudgedTest[] = [];
+      for (let i = 0; i < asked; i++) tests.push(...(await this.judge.next(JudgeTestsMessage, left())).tests);
+      this.judge.idle();
       return (await this.judge.ask({ op: 'stdio_verdict', n, tests }, JudgeResultMessage, left())).result;
     }
     const opened = await this.runner.ask({ op: 'open', code: req.code, ...common }, RunnerReply, left());

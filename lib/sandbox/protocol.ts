@@ -22,9 +22,9 @@ export const ObservedTest = z.object({
   error: text.optional(),
 });
 
-/** What the runner sends while it runs a stdio program: one frame per test, then how it ended. */
+/** What the runner sends while it runs a stdio program: the tests it ran, a few a frame, then how it ended. */
 export const RunnerFrame = z.union([
-  z.object({ test: ObservedTest }).strict(),
+  z.object({ tests: z.array(ObservedTest).min(1).max(64) }).strict(),
   z.object({ status: z.enum(['done', 'compile_error', 'error']), error: text.optional() }).strict(),
 ]);
 export type RunnerFrame = z.infer<typeof RunnerFrame>;
@@ -68,5 +68,5 @@ export const JudgeMessage = z.union([
   z.object({ rpc: z.string(), cpu_s: z.number().finite().positive().nullable() }).strict(),
   z.object({ result: JudgeResult }).strict(),
 ]);
-export const JudgeTestMessage = z.object({ test: JudgedTest }).strict();
+export const JudgeTestsMessage = z.object({ tests: z.array(JudgedTest).max(64) }).strict();
 export const JudgeResultMessage = z.object({ result: JudgeResult }).strict();

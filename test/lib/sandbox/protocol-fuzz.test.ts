@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ROOT } from '../../../lib/root.ts';
 import { resolveSandboxPython } from '../../../lib/sandbox/bwrap.ts';
 import { ProcFailure, SandboxProc } from '../../../lib/sandbox/proc.ts';
-import { JudgeMessage, JudgeTestMessage, RunnerFrame } from '../../../lib/sandbox/protocol.ts';
+import { JudgeMessage, JudgeTestsMessage, RunnerFrame } from '../../../lib/sandbox/protocol.ts';
 
 // Random and truncated messages at every hop of the sandbox protocol (Node → runner, Node ↔ judge,
 // process → Node): no process may crash or stop serving, and no verdict may be `pass`.
@@ -20,7 +20,7 @@ const value = fc.jsonValue({ maxDepth: 3 });
 const request = fc.record(
   {
     op: fc.oneof(
-      fc.constantFrom('run', 'open', 'rpc', 'close', 'stdio_test', 'stdio_verdict', 'call', 'assert'),
+      fc.constantFrom('run', 'open', 'rpc', 'close', 'stdio_tests', 'stdio_verdict', 'call', 'assert'),
       value,
     ),
     code: fc.oneof(fc.string({ maxLength: 40 }), value),
@@ -54,13 +54,11 @@ async function start(script: string, extra: string[] = [], maxFrame?: number): P
 /** A stdio run the runner must still serve correctly. */
 async function sane(runner: SandboxProc): Promise<void> {
   runner.send({ op: 'run', code: 'print(int(input()) + 1)\n', inputs: ['41\n'], limits: { test_cpu_s: 2 } });
-  const test = await runner.next(RunnerFrame, 20_000);
+  const frame = await runner.next(RunnerFrame, 20_000);
   const end = await runner.next(RunnerFrame, 20_000);
   runner.idle();
-  expect(test).to.have.property('test');
-  expect(Buffer.from((test as { test: { out_b64: string } }).test.out_b64, 'base64').toString()).to.equal(
-    '42\n',
-  );
+  if (!('tests' in frame)) throw new Error(`no test frame: ${JSON.stringify(frame)}`);
+  expect(Buffer.from(frame.tests[0]!.out_b64, 'base64').toString()).to.equal('42\n');
   expect(end).to.deep.equal({ status: 'done' });
 }
 
@@ -77,7 +75,7 @@ describe('sandbox protocol: fuzzed messages at every hop', function () {
           for (const l of lines) {
             runner.sendLine(l);
             // frames until the one that ends the request (a stdio run sends one per test first)
-            for (let m = await runner.next(Any, 20_000); 'test' in m; m = await runner.next(Any, 20_000));
+            for (let m = await runner.next(Any, 20_000); 'tests' in m; m = await runner.next(Any, 20_000));
             runner.idle();
           }
           await sane(runner);
@@ -148,16 +146,16 @@ describe('sandbox protocol: fuzzed messages at every hop', function () {
             // and the judge still judges
             const ok = await judge.ask(
               {
-                op: 'stdio_test',
-                i: 0,
+                op: 'stdio_tests',
+                first: 0,
                 n: 1,
-                expected: '7',
-                observed: { status: 'ok', out_b64: 'Nwo=', cpu_ms: 1, wall_ms: 1 },
+                expected: ['7'],
+                observed: [{ status: 'ok', out_b64: 'Nwo=', cpu_ms: 1, wall_ms: 1 }],
               },
-              JudgeTestMessage,
+              JudgeTestsMessage,
               20_000,
             );
-            expect(ok.test.verdict).to.equal('pass');
+            expect(ok.tests.map((x) => x.verdict)).to.deep.equal(['pass']);
           },
         ),
         { numRuns: 60, seed: 23 },
