@@ -246,6 +246,8 @@ def encode(v, ref=None):
         return {"c": [v.real, v.imag]}
     if data_classes().get(type(v).__name__) is type(v) and hasattr(v, "__dict__"):
         return ref(v) if ref else {"g": graph(v)}
+    if isinstance(v, type) and getattr(builtins, v.__name__, None) is v:
+        return {"T": v.__name__}  # a builtin type (`candidate(int)`): the program's builtin of that name
     raise TypeError(f"cannot pass {type(v).__name__} to the program")
 
 

@@ -29,6 +29,7 @@ limit was not reached: the machine, not the program, may be slow), `memory` or `
 """
 
 import base64
+import builtins
 import ctypes
 import fcntl
 import gc
@@ -403,6 +404,8 @@ class RemoteObjects:
                 return x.encode("latin-1")
             if tag == "c":
                 return complex(*x)
+            if tag == "T":
+                return getattr(builtins, x)
             if tag == "n":
                 return objs[x]
             if tag == "g":  # the tests' object, rebuilt with the program's class of that name

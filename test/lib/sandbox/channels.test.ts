@@ -184,6 +184,20 @@ describe('sandbox v3: the channels the judge design opened', function () {
       expect(ok.verdict).to.equal('pass');
     });
 
+    it("MBPP's entry points are what the reference defines, even names the header or builtins hold (merge, sum); types pass", async () => {
+      const reference =
+        'def merge(a, b):\n    return sorted(a + b)\n\ndef sum(xs):\n    return -1\n\ndef make(t, v):\n    return t(v)\n';
+      const spec = {
+        code: 'assert merge([3], [1, 2]) == [1, 2, 3]\nassert sum([1, 2]) == -1\nassert make(int, "7") == 7\n',
+        ...referenceNames(reference),
+      };
+      expect(spec.entry_points).to.deep.equal(['merge', 'sum', 'make']);
+      const r = await pool.run(asserting('mbpp-merge', reference, spec));
+      expect(r.verdict, r.error).to.equal('pass');
+      const wrong = reference.replace('return sorted(a + b)', 'return a + b');
+      expect((await pool.run(asserting('mbpp-merge-wrong', wrong, spec))).verdict).to.equal('fail');
+    });
+
     it('a module the program names is never imported by the judge', async () => {
       // `this` prints the Zen of Python at import: into the judge's protocol stream, before v3
       for (const code of [
