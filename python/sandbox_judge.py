@@ -31,6 +31,7 @@ import ast
 import base64
 import builtins
 import contextlib
+import inspect
 import io
 import json
 import os
@@ -309,7 +310,13 @@ def decode_graph(rows):
         objs.append(cls.__new__(cls))
     for obj, (_, attrs) in zip(objs, rows):
         for k, x in attrs:
-            object.__setattr__(obj, str(k), decode(x, objs))
+            k = str(k)
+            # data only: an attribute may not stand in for the class's methods, properties or dunders,
+            # or a trusted method the tests call would run the program's function instead
+            static = inspect.getattr_static(type(obj), k, None)
+            if k.startswith("__") or callable(static) or hasattr(static, "__get__"):
+                raise ValueError(f"{type(obj).__name__}.{k} is not data")
+            object.__setattr__(obj, k, decode(x, objs))
     return objs[0]
 
 

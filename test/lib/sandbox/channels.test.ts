@@ -150,6 +150,25 @@ describe('sandbox v3: the channels the judge design opened', function () {
       const r = await pool.run(asserting('list-right', right, spec));
       expect(r.verdict, r.error).to.equal('pass');
       expect((await pool.run(asserting('list-cheat', cheat, spec))).verdict).to.equal('fail');
+      // an instance attribute standing in for a method of the tests' class is not data
+      const withMethod = context
+        .replace('def list_node', 'def values(node):\n    return node.to_list()\n\ndef list_node')
+        .replace(
+          '        self.next = next\n',
+          '        self.next = next\n\n    def to_list(self):\n        out, p = [], self\n        while p:\n            out.append(p.val)\n            p = p.next\n        return out\n',
+        );
+      const methodSpec = {
+        code: 'assert values(Solution().f()) == [9, 9]\n',
+        context: withMethod,
+        entry_points: ['Solution'],
+      };
+      const forge =
+        withMethod +
+        '\nclass Solution:\n    def f(self):\n        n = ListNode(1)\n        n.to_list = lambda: [9, 9]\n        return n\n';
+      const honest = withMethod + '\nclass Solution:\n    def f(self):\n        return list_node([9, 9])\n';
+      expect((await pool.run(asserting('method-forge', forge, methodSpec))).verdict).to.equal('error');
+      const h = await pool.run(asserting('method-honest', honest, methodSpec));
+      expect(h.verdict, h.error).to.equal('pass');
     });
 
     it("a reply whose reading costs the judge more than the program's CPU limit is the program's timeout", async () => {
