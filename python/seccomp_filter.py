@@ -1,5 +1,5 @@
-"""Writes the sandbox's seccomp filter (classic BPF, as bubblewrap's --seccomp takes it) to the file named
-on the command line, built with Debian's libseccomp binding (python3-seccomp).
+"""Writes the sandbox's seccomp filter (classic BPF, as bubblewrap's --seccomp takes it) to stdout, built
+with Debian's libseccomp binding (python3-seccomp).
 
 Why each rule (docs/sandbox.md has the threat model):
 - The runner is PID 1 of the sandbox and shares its uid with the programs, so every call that may act on
@@ -67,5 +67,5 @@ def build():
 
 
 if __name__ == "__main__":
-    with open(sys.argv[1], "wb") as out:
-        build().export_bpf(out)
+    sys.stdout.flush()
+    build().export_bpf(sys.stdout)  # written to fd 1 directly: nothing else may go there

@@ -1,15 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  realpathSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../root.ts';
 
@@ -84,13 +74,11 @@ export function requireBwrap(): string {
     throw new Error(
       'the sandbox needs bubblewrap (bwrap), which is not installed: apt-get install bubblewrap',
     );
-  const filter = openSync(seccompFilter(), 'r');
   const probe = spawnSync(
     'bwrap',
-    [...baseArgs('/usr/bin/true'), '--seccomp', '3', '--remount-ro', '/', '/usr/bin/true'],
-    { ...sandboxUser(65534), stdio: ['ignore', 'pipe', 'pipe', filter] },
+    [...baseArgs('/usr/bin/true'), '--seccomp', '0', '--remount-ro', '/', '/usr/bin/true'],
+    { ...sandboxUser(65534), input: seccompFilter() },
   );
-  closeSync(filter);
   if (probe.status !== 0)
     throw new Error(
       `bubblewrap cannot create its namespaces on this machine (${probe.stderr.toString().trim()}); ` +
@@ -101,24 +89,22 @@ export function requireBwrap(): string {
 }
 
 const FILTER_PYTHON = '/usr/bin/python3';
-let filterPath: string | undefined;
+let filter: Buffer | undefined;
 
 /**
  * The seccomp filter every sandbox process runs under (python/seccomp_filter.py says what it denies
- * and why), built once per process with Debian's libseccomp binding into a private temporary file.
+ * and why), built once per process with Debian's libseccomp binding; bwrap reads it from a pipe.
  */
-export function seccompFilter(): string {
-  if (filterPath) return filterPath;
-  const path = join(mkdtempSync(join(tmpdir(), 'structflow-seccomp-')), 'filter.bpf');
-  const r = spawnSync(FILTER_PYTHON, [join(ROOT, 'python', 'seccomp_filter.py'), path]);
-  if (r.error || r.status !== 0)
+export function seccompFilter(): Buffer {
+  if (filter) return filter;
+  const r = spawnSync(FILTER_PYTHON, [join(ROOT, 'python', 'seccomp_filter.py')]);
+  if (r.error || r.status !== 0 || !r.stdout.length)
     throw new Error(
       `the sandbox's seccomp filter cannot be built (${(r.error?.message ?? r.stderr.toString().trim().split('\n').pop()) || 'no output'}): ` +
         "it needs Debian's libseccomp binding for /usr/bin/python3: apt-get install python3-seccomp",
     );
-  process.once('exit', () => rmSync(dirname(path), { recursive: true, force: true }));
-  filterPath = path;
-  return path;
+  filter = r.stdout;
+  return filter;
 }
 
 /** As root, the sandbox drops to `uid` before bwrap starts; otherwise it runs as the caller's uid. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import type { z } from 'zod';
 import { baseArgs, sandboxUser, seccompFilter } from './bwrap.ts';
 import { Hello } from './protocol.ts';
@@ -49,7 +50,6 @@ export class SandboxProc {
     private readonly maxFrame = 16 << 20,
   ) {
     const fd = openSync(script, 'r');
-    const filter = openSync(seccompFilter(), 'r');
     const target = `/opt/structflow/${script.split('/').pop()}`;
     this.started = new Promise<void>((resolve, reject) => (this.hello = { resolve, reject }));
     this.started.catch(() => {}); // a caller that never awaits it must not see an unhandled rejection
@@ -70,10 +70,12 @@ export class SandboxProc {
         '-u',
         target,
       ],
-      { stdio: ['pipe', 'pipe', 'pipe', fd, filter], detached: true, ...sandboxUser(uid) },
+      { stdio: ['pipe', 'pipe', 'pipe', fd, 'pipe'], detached: true, ...sandboxUser(uid) },
     );
     closeSync(fd);
-    closeSync(filter);
+    const seccomp = this.proc.stdio[4] as Writable;
+    seccomp.on('error', () => {}); // a bwrap that failed to start: the exit handler reports it
+    seccomp.end(seccompFilter());
     this.proc.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     this.proc.stdout!.on('data', (d: Buffer) => this.onData(d));
     this.proc.stdin!.on('error', () => {}); // a dead process's closed pipe: the exit handler reports it
