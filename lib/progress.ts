@@ -16,21 +16,71 @@ const clock = (s: number) =>
       ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
       : `${Math.round(s)}s`;
 
+/** Records inside a stage now: taken in, neither passed on nor rejected yet. */
+const inFlight = (c: { in: number; passed: number; rejected: number }) => c.in - c.passed - c.rejected;
+
 /**
- * One line: input rows read of the total (with the share and the time left, where the total is known),
- * then the records out of every stage so far and their rate.
+ * The stage the run waits on: the most time spent in its function (summed over records, so a stage
+ * working on many at once counts each), else the most records inside it; undefined before any work.
  */
-export function progressLine(ctx: RunContext): string {
+export function busiestStage(ctx: RunContext): string | undefined {
+  let best: [string, number, number] | undefined;
+  for (const [name, c] of ctx.stages) {
+    const score: [string, number, number] = [name, ctx.metrics.get(name)?.busy_ms ?? 0, inFlight(c)];
+    if (score[1] === 0 && score[2] <= 0) continue;
+    if (!best || score[1] > best[1] || (score[1] === best[1] && score[2] > best[2])) best = score;
+  }
+  return best?.[0];
+}
+
+/**
+ * The parts of the line in what it keeps first when the width is short: rows read of the total (with the
+ * share and the time left, where the total is known), the last stage's output, the rejects, the busiest
+ * stage; on an unbounded line (a log) also every stage's output and rate.
+ */
+function progressParts(ctx: RunContext, note: string, detail: boolean): { text: string; rank: number }[] {
   const secs = (Date.now() - ctx.startedAt) / 1000;
   const read = ctx.stages.get('read')?.in ?? 0;
-  let head = `[${clock(secs)}]`;
+  let head = `[${clock(secs)}] ${read}`;
   if (ctx.total) {
     const rate = read / Math.max(secs, 1e-3);
     const left = rate > 0 ? clock((ctx.total - read) / rate) : '?';
-    head += ` ${read}/${ctx.total} rows (${Math.floor((100 * read) / ctx.total)} %, ETA ${left})`;
+    head += `/${ctx.total} rows (${Math.floor((100 * read) / ctx.total)} %, ETA ${left})`;
+  } else head += ' rows';
+  const stages = [...ctx.stages];
+  const [lastName, last] = stages[stages.length - 1] ?? [];
+  const busiest = busiestStage(ctx);
+  const busy = busiest ? ctx.stages.get(busiest)! : undefined;
+  const parts = [
+    { text: head, rank: 0 },
+    ...(busiest && busy
+      ? [{ text: `busiest ${busiest} (${Math.max(inFlight(busy), 0)} at work)`, rank: 3 }]
+      : []),
+    ...(last && lastName !== 'read' ? [{ text: `${lastName} ${last.out} out`, rank: 1 }] : []),
+    { text: `${ctx.rejectsWritten} rejects`, rank: 2 },
+    ...(note ? [{ text: note, rank: 4 }] : []),
+  ];
+  if (detail) {
+    const each = stages.map(([name, c]) => `${name} ${c.out} (${fmtRate(c.out, secs)}/s)`).join(' · ');
+    parts.push({ text: each, rank: 5 });
   }
-  const parts = [...ctx.stages].map(([name, c]) => `${name} ${c.out} (${fmtRate(c.out, secs)}/s)`);
-  return `${head} ${parts.join(' · ')}`;
+  return parts;
+}
+
+/**
+ * One progress line no longer than `width` (a terminal's): parts that do not fit are left out, the least
+ * telling first, so the line never wraps and the rows of the total are always there.
+ */
+export function progressLine(ctx: RunContext, width = Infinity, note = ''): string {
+  const parts = progressParts(ctx, note.replace(/^ · /, ''), width === Infinity);
+  const sep = ' · ';
+  let kept = parts;
+  for (let rank = 5; rank > 0; rank--) {
+    if (kept.map((p) => p.text).join(sep).length <= width) break;
+    kept = kept.filter((p) => p.rank < rank);
+  }
+  const line = kept.map((p) => p.text).join(sep);
+  return line.length <= width ? line : line.slice(0, Math.max(width - 1, 0)) + '…';
 }
 
 /** Where the run stood when a stage last put a record out: to say what it waits on when nothing comes. */
@@ -81,14 +131,21 @@ export function startProgress(ctx: RunContext, opts: ProgressOptions = {}): () =
   const last = snapshot(ctx, Date.now());
   const timer = setInterval(
     () => {
-      const line = progressLine(ctx) + stallNote(ctx, last);
-      // on a terminal, one line that fits its width
-      stream.write(tty ? `\r\x1b[K${line.slice(0, (stream.columns || 120) - 1)}` : `${line}\n`);
+      const note = stallNote(ctx, last);
+      // on a terminal, one line that fits its width (the last column would wrap on some terminals)
+      stream.write(
+        tty
+          ? `\r\x1b[K${progressLine(ctx, (stream.columns || 120) - 1, note)}`
+          : `${progressLine(ctx, Infinity, note)}\n`,
+      );
     },
     tty ? 1000 : (opts.intervalSeconds ?? 10) * 1000,
   );
   timer.unref();
+  let stopped = false;
   return () => {
+    if (stopped) return;
+    stopped = true;
     clearInterval(timer);
     if (tty) stream.write('\r\x1b[K');
   };

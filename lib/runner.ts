@@ -19,6 +19,8 @@ import {
 
 export const REJECTS_FILE = 'rejects.jsonl';
 
+const logToStderr = (line: string) => process.stderr.write(line + '\n');
+
 /** A slice of the input that the runner works on and commits as a whole (see `InputUnit`). */
 export interface WorkUnit<In> {
   key: string;
@@ -56,6 +58,8 @@ export interface RunOptions<In> extends OutputOptions {
   /** Discard the committed work of an earlier run in `out` made with other settings. */
   overwrite?: boolean;
   progress?: boolean;
+  /** Told after each unit is committed or found committed (what an interrupted run can say it kept). */
+  onUnit?: (units: RunInfo['units']) => void;
   /**
    * What decides the committed records: a run reuses committed units only when these are the same.
    * Leave out what does not change a record (worker counts, cache folders, the final step's settings).
@@ -109,6 +113,7 @@ export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & 
         ctx.absorb(marker.tally);
         wall += marker.tally.wall_ms;
         info.units.reused++;
+        opts.onUnit?.(info.units);
         continue;
       }
       const before = ctx.tally();
@@ -125,19 +130,30 @@ export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & 
       wall += tally.wall_ms;
       store.commit({ key: unit.key, file: unit.file, chunk: unit.chunk, rows, tally });
       info.units.worked++;
+      opts.onUnit?.(info.units);
     }
     info.seconds.units = (Date.now() - t0) / 1000;
     async function* committed() {
       for (const k of keys) yield* store.records<unknown>(k);
     }
     const rejects = keys.map((k) => store.rejectsOf(k)).filter((p): p is string => !!p);
-    const manifest = await finish(ctx, opts, {
-      plan: opts.plan,
-      records: committed(),
-      rejects,
-      info,
-      wall_ms: wall,
-    });
+    const log = opts.log ?? logToStderr;
+    // the summary starts on a line of its own, not after the last progress line
+    const logAfterProgress = (line: string) => {
+      stop();
+      log(line);
+    };
+    const manifest = await finish(
+      ctx,
+      { ...opts, log: logAfterProgress },
+      {
+        plan: opts.plan,
+        records: committed(),
+        rejects,
+        info,
+        wall_ms: wall,
+      },
+    );
     stop();
     return { ...manifest, run: info };
   } finally {
@@ -164,7 +180,7 @@ export interface FinishInput {
  * the shards, the manifest and the report, and the summary on the log.
  */
 export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInput): Promise<Manifest> {
-  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const log = opts.log ?? logToStderr;
   const t1 = Date.now();
   const unitStages = new Set(ctx.stages.keys());
   const rejectsPath = join(opts.out, REJECTS_FILE);

@@ -45,6 +45,8 @@ export interface UnitOptions<R> {
   partition?: { rank: number; world: number };
   /** Rows per unit (default DEFAULT_UNIT_SIZE). */
   unitSize?: number;
+  /** Read only the first `limit` rows of the whole input (all ranks); the rest is never opened. */
+  limit?: number;
 }
 
 /**
@@ -163,8 +165,10 @@ async function* units<R>(
   if (!Number.isInteger(size) || size < 1)
     throw new Error(`unit size must be a positive integer, got ${size}`);
   const ordinal = { next: 0 };
+  const limit = opts.limit ?? Infinity;
   const stats = ctx.stage(READ_STAGE);
   for (const path of paths) {
+    if (ordinal.next >= limit) break;
     const st = statSync(path);
     const isDir = st.isDirectory();
     const named = opts.format ? opts.readers.find((r) => r.name === opts.format) : undefined;
@@ -174,10 +178,10 @@ async function* units<R>(
     const stamp = isDir ? folderStamp(path) : `${st.size}:${st.mtimeMs}`;
     const state: ConvertState<R> = { path, reader: fixed };
     let pending = await it.next();
-    for (let chunk = 0; !pending.done; chunk++) {
+    for (let chunk = 0; !pending.done && ordinal.next < limit; chunk++) {
       let left = size;
       async function* take(): AsyncGenerator<[number, RowOrError]> {
-        while (left > 0 && !pending.done) {
+        while (left > 0 && !pending.done && ordinal.next < limit) {
           const row = pending.value;
           left--;
           pending = await it.next();
@@ -207,6 +211,7 @@ async function* units<R>(
       };
       for await (const _ of take()); // rows the consumer left unread belong to this unit, not the next
     }
+    if (!pending.done) await it.return?.(undefined); // stopped at the limit: let the reader close its file
   }
 }
 

@@ -1,3 +1,4 @@
+import { basename, isAbsolute, relative } from 'node:path';
 import { optionHelp, parseOptions, recordSettings, UsageError, type OptionTable } from '../../lib/options.ts';
 import { plan, type Pipeline } from '../../lib/pipeline.ts';
 import { runToShards } from '../../lib/runner.ts';
@@ -54,6 +55,11 @@ export const RUN_OPTIONS = {
     type: 'int',
     default: DEFAULT_UNIT_SIZE,
     help: 'input rows worked on and committed together. A run started again in the same DIR with the same\nsettings skips committed units: after a crash it loses at most the unit in flight, and new input\nfiles cost only their own units',
+  },
+  limit: {
+    type: 'int',
+    arg: 'N',
+    help: 'work on the first N input rows only (to try a pipeline on a large dataset; the ranks share them)',
   },
   rank: {
     type: 'int',
@@ -129,6 +135,44 @@ export function pipelineNamed(name: string | undefined): Pipeline {
   return pipeline;
 }
 
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The command line that carries on an interrupted `structflow run argv`: the same one, as this process
+ * was started (`structflow` from a bin link, else `node` and the script), less `--overwrite`, which would
+ * now discard the units this run committed.
+ */
+export function resumeCommand(argv: string[], script = process.argv[1] ?? 'structflow'): string {
+  const rel = relative(process.cwd(), script);
+  const program =
+    basename(script) === 'structflow'
+      ? 'structflow'
+      : `node ${shellWord(rel.startsWith('..') || isAbsolute(rel) ? script : rel)}`;
+  const args = ['run', ...argv.filter((a) => a !== '--overwrite')];
+  return [program, ...args.map(shellWord)].join(' ');
+}
+
+/**
+ * What Ctrl-C during a run says before exiting 130: what is kept and the command that goes on from it,
+ * for the alternative is a silent exit that leaves a user wondering whether the hours of work are lost.
+ */
+export function interruptedMessage(
+  units: { reused: number; worked: number } | undefined,
+  out: string,
+  resume: string,
+): string {
+  const kept = units?.reused ?? 0;
+  const now = units?.worked ?? 0;
+  const committed =
+    kept + now === 0
+      ? `nothing committed yet in ${out}`
+      : `${kept + now} unit(s) committed in ${out} (${kept} before this run, ${now} by it)`;
+  return [
+    `structflow: interrupted; ${committed}; the unit in flight is lost.`,
+    `resume (committed units are reused): ${resume}`,
+  ].join('\n');
+}
+
 /** The options `argv` can take: every run's and its pipeline's. */
 export const options = (argv: string[]) => ({ ...RUN_OPTIONS, ...(PIPELINES[argv[0] ?? '']?.options ?? {}) });
 
@@ -150,32 +194,49 @@ export async function main(argv: string[]): Promise<void> {
   await checkInputFiles(v.input, v['input-format']);
   p.needs();
   const partition = rankOf(v.rank, v.world);
-  const rows = v.quiet ? undefined : await countRows(v.input);
-  // with ranks, this rank reads the rows whose position is its rank modulo the world
-  const total =
-    rows === undefined || !partition ? rows : Math.ceil((rows - partition.rank) / partition.world);
-  const m = await runToShards({
-    ...(total !== undefined ? { total } : {}),
-    pipeline: pipeline.name,
-    until,
-    ...(pipeline.report ? { report: pipeline.report } : {}),
-    ...(pipeline.sidecars ? { sidecars: pipeline.sidecars } : {}),
-    plan: p,
-    units: (ctx) =>
-      readProblemUnits(ctx, v.input, {
-        unitSize: v['unit-size'],
-        ...(v['input-format'] ? { format: v['input-format'] } : {}),
-        ...(partition ? { partition } : {}),
-      }),
-    out: v.out,
-    rowsPerShard: v['rows-per-shard'],
-    engine: PARQUET_ENGINES[v['parquet-engine']]!,
-    concurrency: v.concurrency,
-    overwrite: v.overwrite,
-    progress: !v.quiet,
-    settings: { pipeline: pipeline.name, until, partition, ...recordSettings(table, v) },
-    config: { ...v, ...(partition ? { partition } : {}) },
-  });
+  let units: { reused: number; worked: number } | undefined;
+  const interrupted = () => {
+    const tty = process.stderr.isTTY === true;
+    process.stderr.write(
+      `${tty ? '\r\x1b[K' : ''}${interruptedMessage(units, v.out, resumeCommand(argv))}\n`,
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  let m;
+  try {
+    const counted = v.quiet ? undefined : await countRows(v.input);
+    const rows = counted === undefined || v.limit === undefined ? counted : Math.min(counted, v.limit);
+    // with ranks, this rank reads the rows whose position is its rank modulo the world
+    const total =
+      rows === undefined || !partition ? rows : Math.ceil((rows - partition.rank) / partition.world);
+    m = await runToShards({
+      ...(total !== undefined ? { total } : {}),
+      pipeline: pipeline.name,
+      until,
+      ...(pipeline.report ? { report: pipeline.report } : {}),
+      ...(pipeline.sidecars ? { sidecars: pipeline.sidecars } : {}),
+      plan: p,
+      units: (ctx) =>
+        readProblemUnits(ctx, v.input, {
+          unitSize: v['unit-size'],
+          ...(v['input-format'] ? { format: v['input-format'] } : {}),
+          ...(partition ? { partition } : {}),
+          ...(v.limit !== undefined ? { limit: v.limit } : {}),
+        }),
+      out: v.out,
+      rowsPerShard: v['rows-per-shard'],
+      engine: PARQUET_ENGINES[v['parquet-engine']]!,
+      concurrency: v.concurrency,
+      overwrite: v.overwrite,
+      progress: !v.quiet,
+      onUnit: (u) => (units = { ...u }),
+      settings: { pipeline: pipeline.name, until, partition, ...recordSettings(table, v) },
+      config: { ...v, ...(partition ? { partition } : {}) },
+    });
+  } finally {
+    process.off('SIGINT', interrupted);
+  }
   if (m.rows === 0)
     throw new Error(`the run produced no rows: ${topReasons(m.counts)} (see ${v.out}/rejects.jsonl)`);
 }

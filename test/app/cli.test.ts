@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -226,6 +226,65 @@ describe('structflow (the compiled CLI)', function () {
     expect(frames.length).to.be.greaterThan(0); // rewritten in place, once a second
     expect(frames[0]).to.match(/\[\d+s\] \d+\/34 rows \(\d+ %, ETA [\d?]/);
     expect(r.stdout).to.include(`report: ${out}/report.html`);
+    // the progress line is cleared before the summary, which starts a line of its own
+    expect(r.stdout).to.include('\r\x1b[Kstage ');
+  });
+
+  it('--limit N works on the first N input rows, and a rerun with another limit is a change of settings', () => {
+    const out = join(tmp(), 'out');
+    const run = (...extra: string[]) =>
+      sf(
+        'run',
+        'structurecoder',
+        '--input',
+        join(FIXTURES, 'apps.jsonl'),
+        '--out',
+        out,
+        '--until',
+        'format',
+        '--quiet',
+        ...extra,
+      );
+    const three = run('--limit', '3');
+    expect(three.status, three.stderr).to.equal(0);
+    const m = readManifest(out);
+    expect(m.counts.read!.in).to.equal(3);
+    expect(m.config.limit).to.equal(3);
+    const other = run('--limit', '5');
+    expect(other.status).to.equal(1);
+    expect(other.stderr).to.include('differ in limit').and.include('--overwrite');
+    expect(run('--limit', '0').status).to.equal(2); // at least one row
+  });
+
+  it('Ctrl-C (SIGINT) during a run exits 130 saying what was committed and the command that resumes it', async () => {
+    const out = join(tmp(), 'out');
+    const args = [CLI, 'run', 'structurecoder', '--input', join(FIXTURES, 'apps.jsonl'), '--out', out];
+    const child = spawn(process.execPath, [...args, '--until', 'label', '--unit-size', '2', '--overwrite'], {
+      cwd: ROOT,
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const parts = join(out, 'parts');
+    const committed = () =>
+      existsSync(parts) ? readdirSync(parts).filter((f) => f.endsWith('.done.json')) : [];
+    for (let i = 0; i < 600 && committed().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(committed().length, stderr).to.be.greaterThan(0);
+    const exited = once(child, 'exit');
+    child.kill('SIGINT');
+    const [code] = (await exited) as [number | null];
+    expect(code, stderr).to.equal(130);
+    const n = committed().length;
+    expect(n).to.be.lessThan(17); // stopped before the 17 units of the 34 rows were all done
+    expect(stderr).to.include(
+      `structflow: interrupted; ${n} unit(s) committed in ${out} (0 before this run, ${n} by it)`,
+    );
+    const resume = /resume \(committed units are reused\): (.*)/.exec(stderr)?.[1];
+    expect(resume).to.equal(
+      `node bin/structflow.js run structurecoder --input ${join(FIXTURES, 'apps.jsonl')} --out ${out} --until label --unit-size 2`,
+    ); // --overwrite would discard what this run committed
+    const again = spawnSync('bash', ['-c', `${resume} --quiet`], { cwd: ROOT, encoding: 'utf8' });
+    expect(again.status, again.stderr).to.equal(0);
+    expect(again.stderr).to.include(`units: 17 (${n} committed before, ${17 - n} worked now)`);
   });
 
   it('a run that produced nothing exits 1 and says why, instead of a quiet success', () => {

@@ -97,6 +97,30 @@ describe('input units', () => {
     expect(got).to.deep.equal([['p1'], ['p3', 'p5']]);
     expect(units.map((u) => u.first)).to.deep.equal([0, 3]);
   });
+
+  it('with a limit, only the first N rows of the whole input are read, across files and ranks', async () => {
+    const dir = tmp();
+    write(join(dir, 'a.jsonl'), 0, 4);
+    write(join(dir, 'b.jsonl'), 4, 9);
+    write(join(dir, 'c.jsonl'), 9, 12);
+    const ids = async (opts: { limit: number; partition?: { rank: number; world: number } }) => {
+      const ctx = new RunContext();
+      const got: string[][] = [];
+      for await (const u of readUnits(ctx, dir, { unitSize: 3, ...opts }))
+        got.push((await collect(u.problems())).map((p) => p.problem_id));
+      return { got, read: ctx.stages.get('read')!.in };
+    };
+    expect(await ids({ limit: 6 })).to.deep.equal({
+      got: [['p0', 'p1', 'p2'], ['p3'], ['p4', 'p5']],
+      read: 6,
+    });
+    expect(await ids({ limit: 4 })).to.deep.equal({ got: [['p0', 'p1', 'p2'], ['p3']], read: 4 }); // b never opened
+    expect((await ids({ limit: 5, partition: { rank: 1, world: 2 } })).got).to.deep.equal([
+      ['p1'],
+      ['p3'],
+      [],
+    ]); // p4 is rank 0's
+  });
 });
 
 describe('countRows: the total that progress shows, where it is cheap to know', () => {
