@@ -36,6 +36,7 @@ import io
 import json
 import os
 import re
+import resource
 import signal
 import sys
 import time
@@ -74,6 +75,7 @@ def _floats(lines):
 
 # an expected token that is a decimal with a fraction or an exponent, and any ASCII decimal an output may give
 FRACTIONAL = re.compile(r"-?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|-?[0-9]+[eE][+-]?[0-9]+")
+ASCII_SPACE = re.compile(r"[ \t\r\f\v]+")  # tokens split on ASCII whitespace only: U+3000 is not a separator
 DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -81,8 +83,8 @@ def strict_equal(out, expected):
     """The default rule (SPEC section 4): non-empty stripped lines, equal in number and in order; on each line
     the same number of whitespace-separated tokens, pairwise equal as strings, except that where the
     expected token is a decimal with a fraction or an exponent, an ASCII decimal within 1e-8 + 1e-5·|b|."""
-    o = [line.split() for line in out.split("\n") if line.strip()]
-    e = [line.split() for line in expected.split("\n") if line.strip()]
+    o = [ASCII_SPACE.split(line.strip(" \t\r\f\v")) for line in out.split("\n") if line.strip(" \t\r\f\v")]
+    e = [ASCII_SPACE.split(line.strip(" \t\r\f\v")) for line in expected.split("\n") if line.strip(" \t\r\f\v")]
     if len(o) != len(e):
         return False
     for ol, el in zip(o, e):
@@ -334,42 +336,73 @@ def program_exception(name, message):
     return cls(message)
 
 
-class ReadTooLong(BaseException):
-    pass
+class OverBudget(BaseException):
+    """The judge spent more CPU on one test than the program's answers are allowed to cost it."""
 
 
 def _over_budget(signum, frame):
-    raise ReadTooLong()
+    raise OverBudget()
+
+
+JUDGE_FLOOR_S = 2.0  # the judge's own CPU per test is bounded by max(2 × the test's limit, this)
 
 
 class Connection:
-    """Requests to the program through Node and the runner, answered in order."""
+    """Requests to the program through Node and the runner, answered in order. Within a test (see
+    `test`), every request's CPU limit is what is left of the test's: the program's calls in one test
+    share its limit, however many the test makes."""
 
     def __init__(self):
-        self.cpu_s = None
         self.limit_s = 5.0  # the request's test_cpu_s limit, set per request
-        self.cpu_ms = 0.0
+        self.test_limit = None
+        self.program_ms = 0.0  # the program's CPU in the current test
+        self.judge_ms = 0.0  # the judge's own CPU in the last test
+
+    @contextlib.contextmanager
+    def test(self, limit):
+        """One test: the program's CPU over all its calls is held to `limit`, and the judge's own (the
+        test code, reading replies) to max(2 × limit, JUDGE_FLOOR_S), past which the test is a timeout
+        (a cyclic ListNode that the test's helper walks forever, a dict of colliding keys)."""
+        self.test_limit, self.program_ms = limit, 0.0
+        t0 = time.process_time()
+        signal.signal(signal.SIGPROF, _over_budget)
+        signal.setitimer(signal.ITIMER_PROF, max(2 * limit, JUDGE_FLOOR_S))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            self.judge_ms = (time.process_time() - t0) * 1000
+            self.test_limit = None
+
+    def over_budget_test(self):
+        budget = max(2 * (self.test_limit or self.limit_s), JUDGE_FLOOR_S)
+        return {"verdict": "timeout", "ms": 0, "cpu_ms": round(self.program_ms + budget * 1000, 2),
+                "error": f"the tests spent more than {budget:g} CPU s of the judge's on the program's answers"}
 
     def ask(self, op, **fields):
         msg = {"op": op, "data": sorted(data_classes()), **fields}
-        if self.cpu_s is not None:
-            msg["cpu_s"] = self.cpu_s
-        send({"rpc": json.dumps(msg), "cpu_s": self.cpu_s})
+        left = None
+        if self.test_limit is not None:
+            left = max(0.001, self.test_limit - self.program_ms / 1000)
+            msg["cpu_s"] = left
+        send({"rpc": json.dumps(msg), "cpu_s": left})
         reply = receive()["reply"]
         if not isinstance(reply, dict):
             raise ProgramStopped(UNREADABLE)
         cpu = reply.get("cpu_ms")
-        self.cpu_ms += float(cpu) if isinstance(cpu, (int, float)) and not isinstance(cpu, bool) else 0.0
+        self.program_ms += float(cpu) if isinstance(cpu, (int, float)) and not isinstance(cpu, bool) else 0.0
         if reply.get("status") != "ok":
             raise ProgramStopped({"status": str(reply.get("status")), "error": str(reply.get("error", ""))[:500],
-                                  "cpu_ms": self.cpu_ms})
-        with self.budget():
-            try:
-                answer = json.loads(reply["reply"])
-                if not isinstance(answer, dict):
-                    raise ValueError("not an object")
-            except (KeyError, TypeError, ValueError, RecursionError):
-                raise ProgramStopped(UNREADABLE) from None
+                                  "cpu_ms": self.program_ms})
+        if self.test_limit is not None and self.program_ms > (self.test_limit + 0.05) * 1000:
+            raise ProgramStopped({"status": "timeout", "error": "CPU time limit exceeded over the test's calls",
+                                  "cpu_ms": self.program_ms})
+        try:
+            answer = json.loads(reply["reply"])
+            if not isinstance(answer, dict):
+                raise ValueError("not an object")
+        except (KeyError, TypeError, ValueError, RecursionError):
+            raise ProgramStopped(UNREADABLE) from None
         if "raise" in answer:
             try:
                 name, message = (list(answer["raise"]) + ["", ""])[:2]
@@ -380,28 +413,10 @@ class Connection:
             raise NameError(fields.get("name"))
         if "module" in answer:
             raise NameError(f"{fields.get('name')} is a module of the program, not a name the task asks for")
-        with self.budget():
-            try:
-                return decode(answer["value"])
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
-                raise ProgramStopped(UNREADABLE) from None
-
-    @contextlib.contextmanager
-    def budget(self):
-        """Reading a reply is work the program asked of the judge (a dict of keys that all collide, say):
-        it is charged to the program's CPU and bounded by its limit, past which the test is a timeout."""
-        limit = self.cpu_s or self.limit_s
-        t0 = time.process_time()
-        signal.signal(signal.SIGPROF, _over_budget)
-        signal.setitimer(signal.ITIMER_PROF, limit)
         try:
-            yield
-        except ReadTooLong:
-            raise ProgramStopped({"status": "timeout", "error": f"reading the program's reply took the judge more "
-                                  f"than {limit:g} CPU s", "cpu_ms": self.cpu_ms + limit * 1000}) from None
-        finally:
-            signal.setitimer(signal.ITIMER_PROF, 0)
-            self.cpu_ms += (time.process_time() - t0) * 1000
+            return decode(answer["value"])
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
+            raise ProgramStopped(UNREADABLE) from None
 
 
 UNREADABLE = {"status": "error", "error": "the program's reply was not readable"}
@@ -476,20 +491,23 @@ def judge_call(req):
     except NameError as err:
         return verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": f"NameError: {err}"}], n)
     for i, args in enumerate(inputs):
-        CONN.cpu_s = limits[i] if i < len(limits) else None
-        before = CONN.cpu_ms
+        limit = limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
         try:
-            result = target(*args) if isinstance(args, list) else target(args)
-            ok = call_equal(result, outputs[i])
+            with CONN.test(limit):
+                result = target(*args) if isinstance(args, list) else target(args)
+                ok = call_equal(result, outputs[i])
             t = {"verdict": "pass" if ok else "fail", "ms": 0}
             if not ok:
                 t["error"] = f"wrong answer on test {i + 1} of {n}"
+        except OverBudget:
+            tests.append(CONN.over_budget_test())
+            break
         except ProgramStopped as stop:
             tests.append(stopped_test(stop.reply))
             break
         except Exception as err:  # noqa: BLE001 - the program raised: an error verdict
             t = {"verdict": "error", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
-        t["cpu_ms"] = round(CONN.cpu_ms - before, 2)
+        t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2)
         tests.append(t)
         if t["verdict"] == "error":
             break
@@ -526,7 +544,8 @@ class Sink(io.TextIOBase):
 def judge_assert(req):
     """SPEC section 4: the header, then the trusted context, then the entry points from the program
     (every free name the trusted side lacks, when the task names none), then the tests."""
-    CONN.cpu_s = (req.get("test_cpu_s") or [None])[0]
+    given = (req.get("test_cpu_s") or [None])[0]
+    limit = given if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0 else CONN.limit_s
     fail = lambda why: verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": why}], 1)  # noqa: E731
     try:
         tree = ast.parse(req["code"])
@@ -545,20 +564,23 @@ def judge_assert(req):
     names = [str(x) for x in entry] if isinstance(entry, list) else [n for n in free_names(tree) if n not in env]
     t = {"verdict": "pass", "ms": 0}
     try:
-        for name in names:
-            env.pop(name, None)  # the context's stub of an entry point is not the program's
-            try:
-                env[name] = CONN.ask("get", name=name)
-            except NameError:
-                pass  # not the program's either: a NameError when the tests use it, as in Python
-        exec(code, env)
+        with CONN.test(limit):
+            for name in names:
+                env.pop(name, None)  # the context's stub of an entry point is not the program's
+                try:
+                    env[name] = CONN.ask("get", name=name)
+                except NameError:
+                    pass  # not the program's either: a NameError when the tests use it, as in Python
+            exec(code, env)
+    except OverBudget:
+        t = CONN.over_budget_test()
     except ProgramStopped as stop:
         t = stopped_test(stop.reply)
     except AssertionError as err:
         t = {"verdict": "fail", "ms": 0, "error": f"AssertionError: {err}"[:500] if str(err) else "AssertionError"}
     except Exception as err:  # noqa: BLE001
         t = {"verdict": "error", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
-    t["cpu_ms"] = round(CONN.cpu_ms, 2)
+    t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2) if t["verdict"] != "timeout" else t["cpu_ms"]
     return verdict_of([t], 1)
 
 
@@ -581,6 +603,9 @@ def judge(req):
 
 def main():
     global PROTO_IN, PROTO_OUT
+    sys.set_int_max_str_digits(0)  # a big integer answer is data like any other
+    # the program's answers may not cost the judge more memory than a program may use (2 GiB)
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
     PROTO_IN = os.fdopen(os.dup(0), "r", encoding="utf-8")
     PROTO_OUT = os.fdopen(os.dup(1), "w", encoding="utf-8")
     null = os.open(os.devnull, os.O_RDWR)
@@ -591,7 +616,7 @@ def main():
     sys.stdout = Sink()
     send({"ready": VERSION})
     while True:
-        CONN.cpu_s, CONN.cpu_ms = None, 0.0
+        CONN.program_ms = CONN.judge_ms = 0.0
         req = None
         try:
             req = receive()

@@ -929,6 +929,8 @@ def main():
         sys.exit("sandbox_runner.py must run as PID 1 of its own PID namespace (bwrap --unshare-pid --as-pid-1)")
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace, no /proc/1/mem for the programs
     quiet_signals()
+    # no cap on int <-> str digits (Python 3.11's 4300): big-number answers, printed or returned, are data
+    sys.set_int_max_str_digits(0)
     HEADER_CODE = compile(HEADER, "<header>", "exec")
     gc.freeze()  # a child's collector then leaves the runner's objects (and their pages) alone
     reset()

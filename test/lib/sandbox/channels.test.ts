@@ -185,11 +185,62 @@ describe('sandbox v3: the channels the judge design opened', function () {
       const t0 = Date.now();
       const r = await pool.run(req('k * M'));
       expect(r.verdict).to.equal('timeout');
-      expect(r.error).to.match(/reading the program's reply/);
+      expect(r.error).to.match(/CPU s of the judge's on the program's answers/);
       expect(Date.now() - t0).to.be.below(6000);
       // its twin, the same size without collisions, is read at once: a wrong answer like any other
       const twin = await pool.run(req('k'));
       expect(twin.verdict).to.equal('fail');
+    });
+
+    it("a cyclic ListNode that the test's own helper walks forever costs the judge a bounded time: the program's timeout", async () => {
+      const context =
+        'class ListNode:\n    def __init__(self, val=0, next=None):\n        self.val = val\n        self.next = next\n\n' +
+        'def to_list(n):\n    out = []\n    while n:\n        out.append(n.val)\n        n = n.next\n    return out\n';
+      const spec = { code: 'assert to_list(Solution().f()) == [1]\n', context, entry_points: ['Solution'] };
+      const cyclic =
+        context +
+        '\nclass Solution:\n    def f(self):\n        a = ListNode(1)\n        a.next = a\n        return a\n';
+      const t0 = Date.now();
+      const r = await pool.run({ ...asserting('cycle', cyclic, spec), limits: { test_cpu_s: 0.5 } });
+      expect(r.verdict).to.equal('timeout');
+      expect(r.error).to.match(/of the judge's/);
+      expect(Date.now() - t0).to.be.below(6000); // the judge's 2 s floor, not the request's deadline twice
+      const honest = context + '\nclass Solution:\n    def f(self):\n        return ListNode(1)\n';
+      expect(
+        (await pool.run({ ...asserting('no-cycle', honest, spec), limits: { test_cpu_s: 0.5 } })).verdict,
+      ).to.equal('pass');
+    });
+
+    it('the calls of one assert test share its CPU limit: 20 calls of 0.3 s are a timeout at 1 s, 20 short ones pass', async () => {
+      const burn = (s: number) =>
+        `import time\ndef f(x):\n    t = time.process_time()\n    while time.process_time() - t < ${s}:\n        pass\n    return x\n`;
+      const tests = { code: 'for i in range(20):\n    assert f(i) == i\n', entry_points: ['f'] };
+      const slow = await pool.run({
+        ...asserting('many-calls', burn(0.3), tests),
+        limits: { test_cpu_s: 1 },
+      });
+      expect(slow.verdict).to.equal('timeout');
+      const quick = await pool.run({
+        ...asserting('many-quick', burn(0.01), tests),
+        limits: { test_cpu_s: 1 },
+      });
+      expect(quick.verdict, quick.error).to.equal('pass');
+    });
+
+    it('integers past 4,300 digits are answers like any other, returned or printed', async () => {
+      const call = await pool.run({
+        id: 'big-call',
+        code: 'import math\ndef f(n):\n    return math.factorial(n) % 1000 + len(str(math.factorial(n)))\n',
+        tests: { kind: 'call', fn_name: 'f', inputs: [[2000]], outputs: [5736] },
+      });
+      expect(call.verdict, call.error).to.equal('pass');
+      const ret = await pool.run(
+        asserting('big-assert', 'import math\ndef f(n):\n    return math.factorial(n)\n', {
+          code: 'import math\nassert f(2000) == math.factorial(2000)\n',
+          entry_points: ['f'],
+        }),
+      );
+      expect(ret.verdict, ret.error).to.equal('pass');
     });
 
     it("an AssertionError raised inside the program is the program's error, not a failed test", async () => {

@@ -60,6 +60,7 @@ describe('sandbox: the comparison rules (strict by default, the APPS harness on 
     ['a decimal in exponent form where one is expected', '1.5e-3\n', '0.0015\n', 'pass', 'pass'],
     ['an answer modulo 1e9+7, off by one', '1000000008\n', '1000000007\n', 'fail', 'pass'],
     ['a leading zero or plus sign', '04 +4\n', '4 4\n', 'fail', 'pass'],
+    ['an ideographic space (U+3000) between tokens', '1\u30002\n', '1 2\n', 'fail', 'pass'],
     ['an infinite float for a 401-digit integer', '1e999\n', '1' + '0'.repeat(400) + '\n', 'fail', 'pass'],
   ];
   for (const [name, printed, expected, strict, loose] of cases) {
