@@ -204,7 +204,16 @@ class Remote:
         object.__setattr__(self, "_repr", rep)
 
     def __call__(self, *args, **kwargs):
-        return CONN.ask("call", ref=self._ref, args=encode(list(args)), kwargs=encode(list(kwargs.items())))
+        value = CONN.ask("call", ref=self._ref, args=encode(list(args)), kwargs=encode(list(kwargs.items())))
+        after = CONN.answer
+        try:
+            for arg, state in zip(args, after.get("args") or ()):
+                write_back(arg, state)
+            for (_, arg), (_, state) in zip(kwargs.items(), after.get("kwargs") or ()):
+                write_back(arg, state)
+        except (TypeError, ValueError, AttributeError, IndexError, RecursionError):
+            raise ProgramStopped(UNREADABLE) from None
+        return value
 
     def __getattr__(self, name):
         if name.startswith("__"):
@@ -322,6 +331,22 @@ def decode_graph(rows):
     return objs[0]
 
 
+def write_back(arg, state):
+    """The program's changes to a mutable argument, made to the test's own object (as a call in one
+    process would have made them): a list, dict, set or bytearray in place, a data object's attributes."""
+    if state is None:
+        return
+    new = decode(state)
+    if isinstance(arg, (list, bytearray)) and isinstance(new, (list, bytes)):
+        arg[:] = new
+    elif isinstance(arg, (dict, set)) and type(new) is type(arg):
+        arg.clear()
+        arg.update(new)
+    elif data_classes().get(type(arg).__name__) is type(arg) and type(new) is type(arg):
+        vars(arg).clear()
+        vars(arg).update(vars(new))
+
+
 # What the program raises that would steer the judge's control flow if raised as itself (a StopIteration
 # ends the `map` or `zip` a test iterates): these arrive as RuntimeError, as PEP 479 does for generators.
 # So does AssertionError: inside the program it is the program's error, not a failed assertion of the test.
@@ -357,6 +382,7 @@ class Connection:
         self.test_limit = None
         self.program_ms = 0.0  # the program's CPU in the current test
         self.judge_ms = 0.0  # the judge's own CPU in the last test
+        self.answer = {}  # the program's last answer, whole (a call's also holds its arguments after it)
 
     @contextlib.contextmanager
     def test(self, limit):
@@ -403,6 +429,7 @@ class Connection:
                 raise ValueError("not an object")
         except (KeyError, TypeError, ValueError, RecursionError):
             raise ProgramStopped(UNREADABLE) from None
+        self.answer = answer
         if "raise" in answer:
             try:
                 name, message = (list(answer["raise"]) + ["", ""])[:2]

@@ -268,6 +268,27 @@ describe('sandbox v3: the channels the judge design opened', function () {
       expect((await pool.run(asserting('mbpp-merge-wrong', wrong, spec))).verdict).to.equal('fail');
     });
 
+    it("what a call does to its arguments reaches the test's objects, as in one process (in-place problems)", async () => {
+      const context =
+        'class ListNode:\n    def __init__(self, val=0, next=None):\n        self.val = val\n        self.next = next\n\n' +
+        'def list_node(values):\n    head = None\n    for v in reversed(values):\n        head = ListNode(v, head)\n    return head\n';
+      const tests =
+        'nums = [1, 2, 3]\nSolution().rotate(nums)\nassert nums == [3, 1, 2]\n' +
+        'counts = {}\nSolution().tally(counts, "ab")\nassert counts == {"a": 1, "b": 1}\n' +
+        'h = list_node([1, 2])\nSolution().cut(h)\nassert h.next is None and h.val == 1\n';
+      const spec = { code: tests, context, entry_points: ['Solution'] };
+      const right =
+        context +
+        '\nclass Solution:\n    def rotate(self, nums):\n        nums[:] = nums[-1:] + nums[:-1]\n' +
+        '    def tally(self, counts, s):\n        for c in s:\n            counts[c] = counts.get(c, 0) + 1\n' +
+        '    def cut(self, head):\n        head.next = None\n';
+      const r = await pool.run(asserting('in-place', right, spec));
+      expect(r.verdict, r.error).to.equal('pass');
+      // a program that leaves its argument alone fails as it would in one process
+      const lazy = right.replace('nums[:] = nums[-1:] + nums[:-1]', 'nums = nums[-1:] + nums[:-1]');
+      expect((await pool.run(asserting('not-in-place', lazy, spec))).verdict).to.equal('fail');
+    });
+
     it('a module the program names is never imported by the judge', async () => {
       // `this` prints the Zen of Python at import: into the judge's protocol stream, before v3
       for (const code of [
