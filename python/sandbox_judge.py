@@ -382,6 +382,7 @@ class Connection:
         self.test_limit = None
         self.program_ms = 0.0  # the program's CPU in the current test
         self.judge_ms = 0.0  # the judge's own CPU in the last test
+        self.budget_s = JUDGE_FLOOR_S  # the judge's own CPU budget in the current test
         self.answer = {}  # the program's last answer, whole (a call's also holds its arguments after it)
 
     @contextlib.contextmanager
@@ -390,9 +391,10 @@ class Connection:
         test code, reading replies) to max(2 × limit, JUDGE_FLOOR_S), past which the test is a timeout
         (a cyclic ListNode that the test's helper walks forever, a dict of colliding keys)."""
         self.test_limit, self.program_ms = limit, 0.0
+        self.budget_s = max(2 * limit, JUDGE_FLOOR_S)
         t0 = time.process_time()
         signal.signal(signal.SIGPROF, _over_budget)
-        signal.setitimer(signal.ITIMER_PROF, max(2 * limit, JUDGE_FLOOR_S))
+        signal.setitimer(signal.ITIMER_PROF, self.budget_s)
         try:
             yield
         finally:
@@ -401,9 +403,9 @@ class Connection:
             self.test_limit = None
 
     def over_budget_test(self):
-        budget = max(2 * (self.test_limit or self.limit_s), JUDGE_FLOOR_S)
-        return {"verdict": "timeout", "ms": 0, "cpu_ms": round(self.program_ms + budget * 1000, 2),
-                "error": f"the tests spent more than {budget:g} CPU s of the judge's on the program's answers"}
+        """The test that went past the judge's budget (see `test`)."""
+        return {"verdict": "timeout", "ms": 0, "cpu_ms": round(self.program_ms + self.budget_s * 1000, 2),
+                "error": f"the tests spent more than {self.budget_s:g} CPU s of the judge's on the program's answers"}
 
     def ask(self, op, **fields):
         msg = {"op": op, "data": sorted(data_classes()), **fields}

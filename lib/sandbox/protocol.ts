@@ -64,9 +64,9 @@ export const JudgeResult = z
 export type JudgeResult = z.infer<typeof JudgeResult>;
 
 /** What the judge sends during a call/assert test: a request for the program, or the verdict. */
+export const JudgeResultMessage = z.object({ result: JudgeResult }).strict();
 export const JudgeMessage = z.union([
   z.object({ rpc: z.string(), cpu_s: z.number().finite().positive().nullable() }).strict(),
-  z.object({ result: JudgeResult }).strict(),
+  JudgeResultMessage,
 ]);
 export const JudgeTestsMessage = z.object({ tests: z.array(JudgedTest).max(64) }).strict();
-export const JudgeResultMessage = z.object({ result: JudgeResult }).strict();
