@@ -248,6 +248,16 @@ export class StageStats {
   }
 
   /**
+   * An input record the stage had passed (one output) goes to the rejects output after all: what came
+   * later showed it must not go on. The counts stay as if it had been rejected at once.
+   */
+  withdraw(id: string, reason: string, detail?: string): void {
+    this.counters.passed--;
+    this.counters.out--;
+    this.reject(id, reason, detail);
+  }
+
+  /**
    * A rejects line for something that is not one input record of the stage (a problem none of whose
    * solutions passed): it is counted under its reason, not as a rejected input.
    */

@@ -2,13 +2,25 @@ import { z } from 'zod';
 import { notAColumn } from './columns.ts';
 
 /** Tests of a problem, normalised from the APPS, HumanEval and MBPP layouts (SPEC §1). */
+/**
+ * Trusted Python (the user's, from `--checkers`) defining `check(input, output, expected)`: true when `output`
+ * answers `input`. It replaces the comparison, for a problem with several valid answers.
+ */
+const checker = z.string().min(1).optional();
+
 export const TestSpec = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('stdio'), inputs: z.array(z.string()), outputs: z.array(z.string()) }),
+  z.object({
+    kind: z.literal('stdio'),
+    inputs: z.array(z.string()),
+    outputs: z.array(z.string()),
+    checker,
+  }),
   z.object({
     kind: z.literal('call'),
     fn_name: z.string().min(1),
     inputs: z.array(z.unknown()),
     outputs: z.array(z.unknown()),
+    checker,
   }),
   z.object({
     kind: z.literal('assert'),

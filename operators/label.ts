@@ -1,7 +1,7 @@
-import { defer, tap, type OperatorFunction } from 'rxjs';
+import { defer, from, mergeMap, tap, toArray, type OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
-import { FormattedSolution, LabeledSolution } from '../lib/schemas.ts';
+import { FormattedSolution, LabeledSolution, type TestSpec } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
 export interface LabelOptions {
@@ -10,9 +10,16 @@ export interface LabelOptions {
 }
 
 /**
- * The label check (SPEC §2.2): runs every formatted reference solution on its problem's tests in the
- * sandbox. Only `pass` solutions go on; the others are rejected as `verdict_<verdict>` with the first
- * error. A problem none of whose solutions passes also gets a `no_passing_solution` line of its own.
+ * The label check: runs every formatted reference solution on its problem's tests in the sandbox. Only
+ * `pass` solutions go on; the others are rejected as `verdict_<verdict>` with the first error. A problem
+ * none of whose solutions passes also gets a `no_passing_solution` line of its own.
+ *
+ * References are accepted submissions, so one that ran and gave another answer than the expected one
+ * (verdict `fail` on a stdio or call test, where StructFlow compares answers) is evidence that the problem
+ * accepts several answers. No comparison is right for such a problem: a correct candidate printing another
+ * valid answer would become a rejected side. So its passing references are held back as
+ * `multiple_valid_outputs` (naming the reference and the test), and it gives no targets, unless the problem
+ * has a checker (`--checkers`), which judges answers instead of comparing them.
  *
  * @example
  * pipe(format(ctx), label(ctx, { pool: new ExecPool() }), split(ctx))
@@ -23,37 +30,63 @@ export function label(
 ): OperatorFunction<FormattedSolution, LabeledSolution> {
   const id = (s: FormattedSolution) => `${s.problem_id}/${s.solution_index}`;
   const stats = ctx.stage('label');
-  const run = stage(
-    ctx,
-    { name: stats.name, input: FormattedSolution, output: LabeledSolution, id, concurrency: opts.pool.size },
-    () => async (s) => {
-      const r = await opts.pool.run({ id: id(s), code: s.code, tests: s.problem.tests });
-      stats.stat(`verdict_${r.verdict}`);
-      if (r.retried) stats.stat('timeout_reruns');
-      if (r.cached) stats.stat('cache_hits');
-      if (r.verdict !== 'pass')
-        throw new Rejected(`verdict_${r.verdict}`, r.error ?? `${r.verdict} on its tests`);
-      return [{ ...s, verdict: r.verdict, test_results: r.tests }];
-    },
-  );
-  // per subscription (one problem, when run by pullThrough): which problems came in, which got a pass
+  // per subscription (one problem, when run by pullThrough): a problem's passing solutions wait for
+  // its last verdict, since a later reference may show that it has several valid answers
   return (source) =>
     defer(() => {
       const seen = new Set<string>();
-      const passing = new Set<string>();
+      const others = new Map<string, { index: number; why: string }>(); // the first reference that answered otherwise
+      const run = stage(
+        ctx,
+        {
+          name: stats.name,
+          input: FormattedSolution,
+          output: LabeledSolution,
+          id,
+          concurrency: opts.pool.size,
+        },
+        () => async (s) => {
+          const r = await opts.pool.run({ id: id(s), code: s.code, tests: s.problem.tests });
+          stats.stat(`verdict_${r.verdict}`);
+          if (r.retried) stats.stat('timeout_reruns');
+          if (r.cached) stats.stat('cache_hits');
+          if (r.verdict === 'pass') return [{ ...s, verdict: r.verdict, test_results: r.tests }];
+          const known = others.get(s.problem_id);
+          if (
+            r.verdict === 'fail' &&
+            comparesAnswers(s.problem.tests) &&
+            !(known && known.index < s.solution_index)
+          )
+            others.set(s.problem_id, {
+              index: s.solution_index,
+              why: `reference ${s.solution_index} gave another answer: ${r.error ?? 'wrong answer'}`,
+            });
+          throw new Rejected(`verdict_${r.verdict}`, r.error ?? `${r.verdict} on its tests`);
+        },
+      );
       return source.pipe(
         tap((s: FormattedSolution) => seen.add(s.problem_id)),
         run,
-        tap({
-          next: (s) => passing.add(s.problem_id),
-          complete: () => {
-            for (const p of seen) {
-              if (passing.has(p)) continue;
+        toArray(),
+        mergeMap((passed) => {
+          const out: LabeledSolution[] = [];
+          for (const p of seen) {
+            const mine = passed.filter((s) => s.problem_id === p);
+            const other = others.get(p);
+            if (mine.length && other) {
+              stats.stat('problems_multiple_valid_outputs');
+              for (const s of mine) stats.withdraw(id(s), 'multiple_valid_outputs', other.why);
+            } else if (mine.length) out.push(...mine);
+            else {
               stats.stat('problems_without_pass');
               stats.rejectLine(p, 'no_passing_solution', 'no reference solution passed its tests');
             }
-          },
+          }
+          return from(out);
         }),
       );
     });
 }
+
+/** Tests whose answers StructFlow compares (assert tests judge themselves); a checker judges instead. */
+const comparesAnswers = (t: TestSpec) => t.kind !== 'assert' && !t.checker;

@@ -37,6 +37,11 @@ export const SANDBOX_OPTIONS = {
     default: 'strict',
     help: "stdio answers: strict (tokens in order, exact integers, decimals within 1e-5) or apps (the APPS harness's looser cascade)",
   },
+  checkers: {
+    type: 'string',
+    arg: 'DIR',
+    help: 'a folder of <problem_id>.py files defining check(input, output, expected) -> bool: for problems with several valid answers, the judge asks the checker instead of comparing',
+  },
   'test-timeout': {
     type: 'number',
     min: 0.001,

@@ -5,6 +5,7 @@ import type { FinalStep, Step } from '../lib/pipeline.ts';
 import * as S from '../lib/schemas.ts';
 import type { z } from 'zod';
 import { check } from '../operators/check.ts';
+import { checkers } from '../operators/checkers.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
 import { decontaminate } from '../operators/decontaminate.ts';
 import { trl, trlSchema } from '../operators/trl.ts';
@@ -119,4 +120,11 @@ export const decontaminateSteps = (cfg: Cfg<typeof O.DECONTAMINATE_OPTIONS>): St
       op: (ctx) => decontaminate(ctx, { evals: () => evalItems(files), ...opts }),
     },
   ];
+};
+
+/** With `--checkers DIR`, the step that gives problems their checkers; without, none. */
+export const checkersSteps = (cfg: Cfg<typeof O.SANDBOX_OPTIONS>): Step[] => {
+  const dir = cfg.checkers;
+  if (!dir) return [];
+  return [{ name: 'checkers', output: S.Problem, op: (ctx) => checkers(ctx, { dir }) }];
 };

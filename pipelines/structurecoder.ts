@@ -9,6 +9,7 @@ import { STRUCTURECODER_REPORT } from './report.ts';
 import { makeGenerator } from './resources.ts';
 import {
   checkStep,
+  checkersSteps,
   curriculumStep,
   decontaminateSteps,
   fimStep,
@@ -41,6 +42,7 @@ export const structurecoder = definePipeline({
     return {
       steps: [
         ...decontaminateSteps(cfg),
+        ...checkersSteps(cfg),
         formatStep(cfg),
         labelStep(cfg),
         { name: 'split', output: S.Target, op: (ctx) => split(ctx, blocks) },

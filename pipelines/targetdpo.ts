@@ -11,6 +11,7 @@ import { TARGETDPO_REPORT } from './report.ts';
 import { cached, makeGenerator, params, sandbox } from './resources.ts';
 import {
   checkStep,
+  checkersSteps,
   curriculumStep,
   decontaminateSteps,
   fimStep,
@@ -86,6 +87,7 @@ export const targetdpo = definePipeline({
     return {
       steps: [
         ...decontaminateSteps(cfg),
+        ...checkersSteps(cfg),
         formatStep(cfg),
         labelStep(cfg),
         programs,

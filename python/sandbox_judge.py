@@ -19,7 +19,8 @@ code runs); fds 0 and 1 then point at /dev/null and the tests' prints go to a si
 prints (the program's answer, say) can be read as a protocol message.
 
 Protocol: one JSON line per message; the first line out is {"ready": VERSION}.
-  {"op": "stdio_tests", "first", "n", "expected": [...], "observed": the runner's tests, "compare"?}
+  {"op": "stdio_tests", "first", "n", "expected": [...], "observed": the runner's tests, "compare"?,
+   "checker"?, "inputs"?: the tests' inputs, for the checker}
       -> {"tests": [...]}, one per observed test
   {"op": "stdio_verdict", "n", "tests": the judge's tests}                  -> {"result": ...}
   {"op": "call" | "assert", ...tests, "test_cpu_s"?, "opened": the runner's reply to "open"}
@@ -165,15 +166,50 @@ def observed_test(t):
     return out
 
 
+CHECKERS = {}
+
+
+def checker_of(source):
+    """The problem's checker: trusted code (the user's) defining `check(input, output, expected)`, true when
+    `output` answers `input`. It replaces the comparison for a problem with several valid answers."""
+    if source not in CHECKERS:
+        scope = {"__name__": "checker", "__builtins__": builtins}
+        exec(compile(source, "<checker>", "exec"), scope)
+        if not callable(scope.get("check")):
+            raise ValueError("the checker defines no check(input, output, expected)")
+        CHECKERS.clear()  # one problem at a time: the last checker is the one worth keeping
+        CHECKERS[source] = scope["check"]
+    return CHECKERS[source]
+
+
+def checked(check, given, out, expected, where):
+    """None when the checker accepts `out`, else why not. A checker that raises rejects the answer (a
+    malformed output is a wrong answer), and says so."""
+    try:
+        if check(given, out, expected):
+            return None
+        return f"wrong answer on {where} (the checker rejected it)"
+    except Exception as err:  # noqa: BLE001 - the checker is the user's; its failure on this output is a verdict
+        return f"wrong answer on {where} (the checker raised {type(err).__name__}: {str(err)[:200]})"
+
+
 def judge_stdio_tests(req):
-    """Observed stdio tests (from test `first` on) against their expected outputs."""
+    """Observed stdio tests (from test `first` on) against their expected outputs, or by the checker."""
     first, n, compare = int(req["first"]), int(req["n"]), req.get("compare")
+    check = checker_of(req["checker"]) if isinstance(req.get("checker"), str) else None
+    inputs = req.get("inputs") or []
     judged = []
     for j, (t, expected) in enumerate(zip(req["observed"], req["expected"])):
         r = observed_test(t)
         out = base64.b64decode(str(t.get("out_b64", ""))).decode("utf-8", "replace")
-        if r["verdict"] == "pass" and not stdio_equal(out, str(expected), compare):
-            r["verdict"], r["error"] = "fail", f"wrong answer on test {first + j + 1} of {n}"
+        where = f"test {first + j + 1} of {n}"
+        if r["verdict"] == "pass":
+            if check:
+                why = checked(check, str(inputs[j]) if j < len(inputs) else "", out, str(expected), where)
+            else:
+                why = None if stdio_equal(out, str(expected), compare) else f"wrong answer on {where}"
+            if why:
+                r["verdict"], r["error"] = "fail", why
         judged.append(r)
     return judged
 
@@ -512,6 +548,7 @@ def judge_call(req):
     inputs, outputs = req["inputs"], req["outputs"]
     n = len(inputs)
     limits = req.get("test_cpu_s") or []
+    check = checker_of(req["checker"]) if isinstance(req.get("checker"), str) else None
     tests = []
     try:
         target = CONN.ask("target", name=str(req["fn_name"]))
@@ -524,10 +561,14 @@ def judge_call(req):
         try:
             with CONN.test(limit):
                 result = target(*args) if isinstance(args, list) else target(args)
-                ok = call_equal(result, outputs[i])
-            t = {"verdict": "pass" if ok else "fail", "ms": 0}
-            if not ok:
-                t["error"] = f"wrong answer on test {i + 1} of {n}"
+                where = f"test {i + 1} of {n}"
+                if check:
+                    why = checked(check, args, to_json(result), outputs[i], where)
+                else:
+                    why = None if call_equal(result, outputs[i]) else f"wrong answer on {where}"
+            t = {"verdict": "fail" if why else "pass", "ms": 0}
+            if why:
+                t["error"] = why
         except OverBudget:
             tests.append(CONN.over_budget_test())
             break

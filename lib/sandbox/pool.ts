@@ -185,7 +185,9 @@ class Slot {
           const k = frame.tests.length;
           if (sent + k > n) throw new ProcFailure('the runner sent more tests than it ran', 'protocol');
           const expected = t.outputs.slice(sent, sent + k);
-          this.judge.send({ op: 'stdio_tests', first: sent, n, expected, observed: frame.tests, compare });
+          const checker = t.checker ? { checker: t.checker, inputs: t.inputs.slice(sent, sent + k) } : {};
+          const observed = frame.tests;
+          this.judge.send({ op: 'stdio_tests', first: sent, n, expected, observed, compare, ...checker });
           sent += k;
           asked++;
           continue;

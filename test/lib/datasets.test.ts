@@ -144,9 +144,9 @@ describe('dataset readers', () => {
     expect(err?.message).to.match(/columns: foo.*--input-format/);
   });
 
-  it('read the bundled fixtures: 34 APPS-style problems, stdio and call-based', async () => {
+  it('read the bundled fixtures: 35 APPS-style problems, stdio and call-based', async () => {
     const ps = await collect(readProblems(new RunContext(), join(FIXTURES, 'apps.jsonl')));
-    expect(ps).to.have.length(34);
+    expect(ps).to.have.length(35);
     expect(new Set(ps.map((p) => p.tests.kind))).to.deep.equal(new Set(['stdio', 'call']));
     expect(ps.every((p) => p.solutions.length >= 2)).to.equal(true);
   });

@@ -126,7 +126,7 @@ describe('input units', () => {
 describe('countRows: the total that progress shows, where it is cheap to know', () => {
   it('counts JSON lines and Parquet rows, and gives no total for gzip', async () => {
     const { countRows } = await import('../../lib/units.ts');
-    expect(await countRows(join(FIXTURES, 'apps.jsonl'))).to.equal(34);
+    expect(await countRows(join(FIXTURES, 'apps.jsonl'))).to.equal(35);
     expect(
       await countRows(`${join(FIXTURES, 'apps.jsonl')},${join(FIXTURES, 'codecontests.parquet')}`),
     ).to.equal(36);

@@ -69,7 +69,7 @@ describe('scale: ranks, crashes and incremental runs give the single-run output'
     await Promise.all([start(0), start(1)]);
     await Promise.all([start(2), start(3)]);
     const rows = ranks.map((d) => readManifest(d).counts.read!.in);
-    expect(rows.reduce((a, b) => a + b, 0)).to.equal(34); // every problem in exactly one rank
+    expect(rows.reduce((a, b) => a + b, 0)).to.equal(35); // every problem in exactly one rank
     const merged = tmp();
     execFileSync(
       'node',
@@ -93,7 +93,7 @@ describe('scale: ranks, crashes and incremental runs give the single-run output'
     );
     const m = readManifest(out);
     expect(m.config.partition).to.deep.equal({ rank: 1, world: 3 });
-    expect(m.counts.read!.in).to.equal(11); // rows 1, 4, 7, … of 34
+    expect(m.counts.read!.in).to.equal(12); // rows 1, 4, 7, … of 35
   });
 
   /** Starts a run in its own process group and kills the whole group with SIGKILL when `when` resolves. */
@@ -138,7 +138,7 @@ describe('scale: ranks, crashes and incremental runs give the single-run output'
     expect(existsSync(join(out, 'manifest.json'))).to.equal(false);
     run(...args);
     const r = report(out);
-    expect(r.units.total).to.equal(6); // 34 problems, 6 a unit
+    expect(r.units.total).to.equal(6); // 35 problems, 6 a unit
     expect(r.units.reused).to.be.within(1, 5);
     expect(r.units.worked).to.equal(6 - r.units.reused);
     expectSameAs(out, single);

@@ -143,12 +143,29 @@ describe('structflow run structurecoder', function () {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    // the deliberately wrong fixture solutions (third of these problems) fail their tests
+    // the deliberately broken fixture solutions (third of these problems) raise on their tests
     const failed = rejects.filter((r) => r.stage === 'label').map((r) => `${r.id}:${r.reason}`);
     for (const id of ['sf-0002/2', 'sf-0014/2', 'sf-0020/2', 'sf-0025/2', 'sf-0027/2'])
-      expect(failed).to.include(`${id}:verdict_fail`);
+      expect(failed).to.include(`${id}:verdict_error`);
+    // sf-0035 has several valid answers: its second reference prints another pair, so the passing
+    // first one is held back and the problem gives no targets
+    expect(failed).to.include('sf-0035/1:verdict_fail');
+    expect(failed).to.include('sf-0035/0:multiple_valid_outputs');
+    expect(m.counts.label!.stats.problems_multiple_valid_outputs).to.equal(1);
     expect(m.counts.label!.in).to.equal(m.counts.label!.passed + m.counts.label!.rejected);
     expect(m.counts.label!.passed).to.equal(m.rows);
+  });
+
+  it('--checkers: a problem with several valid answers is judged by its checker and goes on', async () => {
+    const out = tmp();
+    const args = ['--input', join(FIXTURES, 'apps.jsonl'), '--out', out, '--until', 'label', '--quiet'];
+    structflow('run', 'structurecoder', ...args, '--checkers', join(FIXTURES, 'checkers'));
+    const m = readManifest(out);
+    expect(m.counts.checkers!.stats.with_checker).to.equal(1);
+    expect(m.counts.label!.stats.problems_multiple_valid_outputs).to.equal(undefined);
+    const rows = await readParquetFile(join(out, m.shards[0]!.file));
+    const sf35 = rows.filter((r) => r.problem_id === 'sf-0035').map((r) => r.solution_index);
+    expect(sf35).to.deep.equal([0, 1]);
   });
 
   it('runs through generate and check: both a right and a wrong candidate for most targets, verdicts from real runs, cached', async () => {

@@ -173,6 +173,60 @@ describe('sandbox: the comparison rules (strict by default, the APPS harness on 
     expect(n.verdict).to.equal('no_tests');
   });
 
+  describe('a checker judges instead of comparing (problems with several valid answers)', () => {
+    // any i < j with a_i + a_j = t; the expected output is one such pair
+    const PAIR = [
+      'def check(input, output, expected):',
+      '    head, values = input.split("\\n")[:2]',
+      '    n, t = map(int, head.split())',
+      '    a = list(map(int, values.split()))',
+      '    i, j = map(int, output.split())',
+      '    return 1 <= i < j <= n and a[i - 1] + a[j - 1] == t',
+      '',
+    ].join('\n');
+    const pairTests = (checker?: string): TestSpec => ({
+      kind: 'stdio',
+      inputs: ['4 6\n1 3 3 5\n', '2 3\n1 2\n'],
+      outputs: ['1 4\n', '1 2\n'],
+      ...(checker ? { checker } : {}),
+    });
+    const printsPair = (first: string) => `print(${JSON.stringify(first)} if input() == "4 6" else "1 2")\n`;
+
+    it('stdio: another valid answer passes with the checker and fails without; a wrong or malformed one fails', async () => {
+      const run = (id: string, code: string, checker?: string) =>
+        pool.run({ id, code, tests: pairTests(checker) });
+      const other = await run('other', printsPair('2 3'), PAIR);
+      expect(other.verdict).to.equal('pass');
+      expect((await run('other, compared', printsPair('2 3'))).verdict).to.equal('fail');
+      expect((await run('expected', printsPair('1 4'), PAIR)).verdict).to.equal('pass');
+      const wrong = await run('wrong', printsPair('1 2'), PAIR);
+      expect(wrong.verdict).to.equal('fail');
+      expect(wrong.error).to.equal('wrong answer on test 1 of 2 (the checker rejected it)');
+      const garbage = await run('garbage', printsPair('2 3 extra'), PAIR);
+      expect(garbage.verdict).to.equal('fail');
+      expect(garbage.error).to.match(/^wrong answer on test 1 of 2 \(the checker raised ValueError/);
+      // a runtime error is still the program's: the checker never sees a crashed test's output
+      const crash = await run('crash', 'print("2 3")\nraise ValueError(input())\n', PAIR);
+      expect(crash.verdict).to.equal('error');
+    });
+
+    it('call: the checker gets the arguments and the returned value as data', async () => {
+      const checker = 'def check(args, output, expected):\n    return sorted(output) == sorted(expected)\n';
+      const code = 'def f(xs):\n    return list(reversed(xs))\n';
+      const tests = { fn_name: 'f', inputs: [[[1, 2, 3]]], outputs: [[1, 2, 3]] };
+      expect((await pool.run(calling(code, { ...tests, checker }))).verdict).to.equal('pass');
+      expect((await pool.run(calling(code, tests))).verdict).to.equal('fail');
+      const bad = await pool.run(calling('def f(xs):\n    return [0]\n', { ...tests, checker }));
+      expect(bad.verdict).to.equal('fail');
+    });
+
+    it('a checker that defines no check() is an error verdict, never a pass', async () => {
+      const r = await pool.run({ id: 'nocheck', code: printsPair('1 4'), tests: pairTests('x = 1\n') });
+      expect(r.verdict).to.equal('error');
+      expect(r.error).to.match(/defines no check/);
+    });
+  });
+
   it('a module-level return ends a stdio program normally, as in the APPS harness', async () => {
     const code = 'n = int(input())\nif n == 0:\n    print("zero")\n    return\nprint("nonzero")\n';
     const r = await pool.run({
