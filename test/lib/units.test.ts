@@ -129,7 +129,7 @@ describe('countRows: the total that progress shows, where it is cheap to know', 
     expect(await countRows(join(FIXTURES, 'apps.jsonl'))).to.equal(35);
     expect(
       await countRows(`${join(FIXTURES, 'apps.jsonl')},${join(FIXTURES, 'codecontests.parquet')}`),
-    ).to.equal(36);
+    ).to.equal(37);
     const gz = join(tmp(), 'a.jsonl.gz');
     writeFileSync(gz, gzipSync('{}\n'));
     expect(await countRows(gz)).to.equal(undefined);
