@@ -1,6 +1,13 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
-import { DEFAULT_FAMILY, convertQuestion, promptFamily, startString } from '../lib/code/prompts.ts';
+import {
+  DEFAULT_FAMILY,
+  chatContext,
+  fimContext,
+  promptFamily,
+  startString,
+  taskOf,
+} from '../lib/code/prompts.ts';
 import { PromptedTarget, Target } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
 
@@ -10,10 +17,11 @@ export interface FimOptions {
 }
 
 /**
- * Builds the prompts of each target (SPEC §2.4): the fill-in-the-middle generation prompt, ending
- * with the start string (indentation + keyword of the block), and the chat prompt. Full targets are
- * generated in chat form only, so their `fim_prompt` is empty and their chat prompt ends with the
- * starter code.
+ * Builds the prompts of each target: the fill-in-the-middle generation prompt (the question as comments,
+ * the prefix, the suffix), ending with the start string (indentation + keyword of the block), and the chat
+ * prompt, the same context the pair is trained in. Full targets are generated in chat form only, so their
+ * `fim_prompt` is empty; their user turn ends with the problem's interface (its starter code), and the
+ * model writes the whole program after the opened code fence.
  *
  * @example
  * pipe(split(ctx), fim(ctx, { family: 'starcoder' }))
@@ -24,35 +32,18 @@ export function fim(ctx: RunContext, opts: FimOptions = {}): OperatorFunction<Ta
     ctx,
     { name: 'fim', input: Target, output: PromptedTarget, id: (t) => t.target_id },
     () => (t) => {
-      const question = t.problem.question;
-      const starter = t.problem.starter_code;
-      const chatHead = family.chat(question) + '```python\n';
-      if (t.kind === 'full') {
-        return [
-          {
-            ...t,
-            question,
-            starter_code: starter,
-            fim_prompt: '',
-            chat_prompt: chatHead + starter,
-            gen_start: '',
-            prompt_family: family.name,
-          },
-        ];
-      }
+      const task = taskOf(t.problem);
+      const common = {
+        ...t,
+        question: task.question,
+        starter_code: task.starter_code,
+        chat_prompt: chatContext(family, task, t.prefix),
+        prompt_family: family.name,
+      };
+      if (t.kind === 'full') return [{ ...common, fim_prompt: '', gen_start: '' }];
       const gen_start = startString(t.middle, t.block_type);
-      const fim_prompt = family.fim(`${convertQuestion(question)}\n\n${t.prefix}`, t.suffix) + gen_start;
-      return [
-        {
-          ...t,
-          question,
-          starter_code: starter,
-          fim_prompt,
-          chat_prompt: chatHead + t.prefix,
-          gen_start,
-          prompt_family: family.name,
-        },
-      ];
+      const fim_prompt = fimContext(family, task, t.prefix, t.suffix, { instruction: false }) + gen_start;
+      return [{ ...common, fim_prompt, gen_start }];
     },
   );
 }

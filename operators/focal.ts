@@ -7,7 +7,7 @@ import { groupAdjacent } from '../lib/group.ts';
 import { editRegions, lineDiff } from '../lib/code/lcs.ts';
 import { levenshtein } from '../lib/code/levenshtein.ts';
 import { lineCount, pairRecord } from '../lib/code/pairs.ts';
-import { chatContext, promptFamily, trainingQuestion } from '../lib/code/prompts.ts';
+import { chatContext, promptFamily, taskOf } from '../lib/code/prompts.ts';
 import { hash32, prng } from '../lib/random.ts';
 import { CheckedCandidate, FocalPair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -107,11 +107,7 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
             rejectedC,
             {
               fim: '',
-              chat: chatContext(
-                promptFamily(t.prompt_family),
-                trainingQuestion(t.question, t.problem.tests.kind),
-                '',
-              ),
+              chat: chatContext(promptFamily(t.prompt_family), taskOf(t.problem), ''),
             },
             levenshtein(chosen, rejected),
           ),

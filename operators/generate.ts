@@ -48,7 +48,7 @@ export function generate(
       const candidates = outs.map((g) => {
         if (!gen.continues) return g;
         const text = full
-          ? fullProgram(t.starter_code, g.text, params.stop)
+          ? fullProgram(g.text, params.stop)
           : keepOneBlock(t.gen_start + cutAtStop(g.text, params.stop), t.block_type);
         return { ...g, text };
       });

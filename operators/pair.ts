@@ -5,13 +5,7 @@ import { groupAdjacent } from '../lib/group.ts';
 import { editRegions } from '../lib/code/lcs.ts';
 import { levenshtein } from '../lib/code/levenshtein.ts';
 import { pairRecord } from '../lib/code/pairs.ts';
-import {
-  DEFAULT_FAMILY,
-  chatContext,
-  convertQuestion,
-  promptFamily,
-  trainingQuestion,
-} from '../lib/code/prompts.ts';
+import { DEFAULT_FAMILY, chatContext, fimContext, promptFamily, taskOf } from '../lib/code/prompts.ts';
 import { CheckedCandidate, Pair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
@@ -67,9 +61,9 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
         throw new Rejected('no_wrong', `none of ${unique.length} distinct candidates failed`);
       const t = group[0]!;
       // the training contexts of SPEC §5, as the trainer builds them: prompt + chosen is the training text
-      const q = trainingQuestion(t.question, t.problem.tests.kind);
-      const fimPrompt = family.fim(`${convertQuestion(q)}\n\n${t.prefix}`, t.suffix);
-      const chatPrompt = chatContext(family, q, t.prefix);
+      const task = taskOf(t.problem);
+      const fimPrompt = fimContext(family, task, t.prefix, t.suffix);
+      const chatPrompt = chatContext(family, task, t.prefix);
       return (mode === 'paper' ? wrong : wrong.slice(0, 1)).map((w) => {
         let best = right[0]!;
         let bestD = levenshtein(w.candidate, best.candidate);

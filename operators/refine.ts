@@ -69,7 +69,7 @@ export function refine(
           target: t,
         });
         if (!g) throw new Rejected('no_candidates', `${gen.name} produced nothing in round ${round}`);
-        const body = fullProgram(t.starter_code, g.text, params.stop);
+        const body = fullProgram(g.text, params.stop);
         const code = body.endsWith('\n') ? body : body + '\n'; // the fence took the last newline
         const r = await opts.pool.run({ id: `${t.target_id}#${round - 1}`, code, tests: t.problem.tests });
         stats.stat(`verdict_${r.verdict}`);

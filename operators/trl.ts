@@ -2,7 +2,7 @@ import type { Tokenizer } from '@huggingface/tokenizers';
 import { z } from 'zod';
 import { columnHints } from '../lib/columns.ts';
 import type { RunContext } from '../lib/context.ts';
-import { trainingQuestion } from '../lib/code/prompts.ts';
+import { taskText } from '../lib/code/prompts.ts';
 import { buildExample, FormatDraws, type TrainOptions } from '../lib/train/examples.ts';
 
 /** A chat message list, stored as Parquet list<struct<role, content>> (what `datasets` reads as messages). */
@@ -25,6 +25,7 @@ export function trlSchema<T extends z.ZodObject>(pairs: T, mode: 'conversational
 type PairLike = {
   question: string;
   test_kind: string;
+  starter_code: string;
   kind: string;
   prefix: string;
   suffix: string;
@@ -65,7 +66,7 @@ export async function* trl<P extends PairLike>(
     c.in++;
     n++;
     if (opts.mode === 'conversational') {
-      const user = [{ role: 'user', content: trainingQuestion(p.question, p.test_kind) }];
+      const user = [{ role: 'user', content: taskText(p, '') }]; // the answer is a whole program
       const side = (middle: string) => [{ role: 'assistant', content: program(p.prefix, middle, p.suffix) }];
       c.passed++;
       c.out++;

@@ -32,11 +32,11 @@ export function cutAtFence(text: string): string {
 }
 
 /**
- * A model's whole program (SPEC §2.5, full targets): the chat prompt ends with the starter code, which the
- * model continues; the program runs to the first stop string or closing code fence.
+ * A model's whole program (full targets): the chat prompt ends with an opened code fence (the interface is
+ * in the user turn), so the program runs to the first stop string or closing code fence.
  */
-export function fullProgram(starter: string, text: string, stop: string[]): string {
-  return cutAtFence(starter + cutAtStop(text, stop));
+export function fullProgram(text: string, stop: string[]): string {
+  return cutAtFence(cutAtStop(text, stop));
 }
 
 /** Cut a model's text at the first stop string. */

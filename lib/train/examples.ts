@@ -1,5 +1,5 @@
 import type { Tokenizer } from '@huggingface/tokenizers';
-import { chatContext, convertQuestion, promptFamily, trainingQuestion } from '../code/prompts.ts';
+import { chatContext, fimContext, promptFamily } from '../code/prompts.ts';
 import { prng } from '../random.ts';
 import { lineRanges, maskOverlapping, tokenSpans } from '../code/token-spans.ts';
 
@@ -24,6 +24,7 @@ export interface PairRow {
   kind: string;
   question: string;
   test_kind: string;
+  starter_code: string;
   prefix: string;
   suffix: string;
   chosen_middle: string;
@@ -69,10 +70,10 @@ export function trainingContext(
   opts: Pick<TrainOptions, 'family' | 'instructionAlways'>,
 ): string {
   const family = promptFamily(opts.family);
-  const q = trainingQuestion(row.question, row.test_kind, opts.instructionAlways);
+  const always = opts.instructionAlways;
   return format === 'fim'
-    ? family.fim(`${convertQuestion(q)}\n\n${row.prefix}`, row.suffix)
-    : chatContext(family, q, row.prefix);
+    ? fimContext(family, row, row.prefix, row.suffix, { always })
+    : chatContext(family, row, row.prefix, always);
 }
 
 /**

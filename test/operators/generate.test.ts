@@ -9,19 +9,19 @@ import { generate } from '../../operators/generate.ts';
 const STARTER = 'class Solution:\n    def twice(self, x):\n';
 
 describe('generate', () => {
-  it('a model continuing a full program after its starter code gives the whole program, starter included', async () => {
+  it('a model answering a full target writes the whole program after the opened fence; it ends at the closing fence', async () => {
     const problem = {
       problem_id: 'p',
       question: 'Double it.',
       starter_code: STARTER,
       tests: { kind: 'call', fn_name: 'twice', inputs: [], outputs: [] },
     } as unknown as Problem;
-    const target = fullTarget(problem, STARTER + '        return 2 * x\n', 'CHAT```python\n' + STARTER);
+    const target = fullTarget(problem, STARTER + '        return 2 * x\n', 'CHAT```python\n');
     const model: Generator = {
       name: 'model',
       model: 'm',
       continues: true,
-      generate: async () => [{ text: '        return 2 * x\n```\nExplanation…', origin: 'model' }],
+      generate: async () => [{ text: STARTER + '        return 2 * x\n```\nExplanation…', origin: 'model' }],
     };
     const [c] = await lastValueFrom(
       of(target).pipe(generate(new RunContext(), { generator: model }), toArray()),

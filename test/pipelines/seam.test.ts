@@ -56,3 +56,45 @@ describe('prompt and completion spell the training text once', function () {
     }
   });
 });
+
+/** A block of three lines (comment marks and indentation aside) that a prompt states twice, if any. */
+function repeatedBlock(prompt: string): string | undefined {
+  const lines = prompt
+    .split('\n')
+    .map((l) => l.replace(/^#\s?/, '').trim())
+    .filter((l) => l && !l.startsWith('```'));
+  const seen = new Set<string>();
+  for (let i = 0; i + 3 <= lines.length; i++) {
+    const block = lines.slice(i, i + 3).join('\n');
+    if (seen.has(block)) return block;
+    seen.add(block);
+  }
+  return undefined;
+}
+
+describe('every prompt of every fixture layout', function () {
+  this.timeout(300_000);
+  // every layout with reference solutions (LiveCodeBench rows are evaluation problems: they have none)
+  const layouts = ['apps.jsonl', 'humaneval.jsonl', 'leetcode.jsonl', 'taco.jsonl', 'codecontests.parquet'];
+
+  it('tells the model the names its tests call, and states no block of text twice', async () => {
+    let withStarter = 0;
+    for (const input of layouts) {
+      const rows = await readShardRows(
+        run('structurecoder', '--input', join(FIXTURES, input), '--until', 'fim'),
+      );
+      expect(rows.length, input).to.be.greaterThan(0);
+      for (const r of rows as Record<string, string>[]) {
+        const id = `${input} ${r.target_id}`;
+        const names = [...r.starter_code!.matchAll(/^\s*(?:def|class)\s+(\w+)/gm)].map((m) => m[1]!);
+        if (names.length) withStarter++;
+        for (const prompt of [r.chat_prompt!, ...(r.kind === 'full' ? [] : [r.fim_prompt!])]) {
+          for (const n of names) expect(prompt, `${id}: ${n}`).to.match(new RegExp(`(def|class)\\s+${n}\\b`));
+          expect(repeatedBlock(prompt), id).to.equal(undefined);
+          expect(prompt, id).to.not.include('user\n\n');
+        }
+      }
+    }
+    expect(withStarter).to.be.greaterThan(10);
+  });
+});

@@ -102,6 +102,7 @@ describe('training examples', () => {
     kind: 'fim',
     question: 'Add.',
     test_kind: 'stdio',
+    starter_code: '',
     prefix: 'a = 1\n',
     suffix: '\nprint(b)\n',
     chosen_middle: 'if a:\n    b = 2',
