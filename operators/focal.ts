@@ -6,7 +6,7 @@ import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
 import { editRegions, lineDiff } from '../lib/code/lcs.ts';
 import { levenshtein } from '../lib/code/levenshtein.ts';
-import { lineCount, pairRecord } from '../lib/code/pairs.ts';
+import { lineCount, pairRecord, verdictTally, type RejectedSides } from '../lib/code/pairs.ts';
 import { chatContext, promptFamily, taskOf } from '../lib/code/prompts.ts';
 import { hash32, prng } from '../lib/random.ts';
 import { CheckedCandidate, FocalPair } from '../lib/schemas.ts';
@@ -28,6 +28,11 @@ export interface FocalOptions {
    * rejected = one of the earlier (failing) versions.
    */
   chosen?: 'reference' | 'final';
+  /**
+   * The verdicts a rejected version may have: `fail,error` (default: wrong answers and runtime errors, as the
+   * paper's failing versions), `fail`, or `fail,error,timeout`. Compile errors never.
+   */
+  rejected?: RejectedSides;
 }
 
 const lines = (code: string) => code.replace(/\n$/, '').split('\n');
@@ -48,6 +53,7 @@ const lines = (code: string) => code.replace(/\n$/, '').split('\n');
 export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<CheckedCandidate, FocalPair> {
   const maxDiff = opts.maxDiffLines ?? 20;
   const maxTokens = opts.maxTokens ?? 2048;
+  const rejectable = new Set((opts.rejected ?? 'fail,error').split(','));
   const run = stage(
     ctx,
     { name: 'focal', input: z.array(CheckedCandidate).min(1), output: FocalPair, id: (g) => g[0]!.target_id },
@@ -61,12 +67,13 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
       const chosenC =
         opts.chosen === 'final' ? last : { candidate: t.middle, candidate_index: 0, origin: 'reference' };
       const chosen = chosenC.candidate;
-      const failing =
-        opts.chosen === 'final'
-          ? group.slice(0, -1).filter((c) => c.candidate !== chosen)
-          : group.filter((c) => c.verdict === 'fail' && c.candidate !== chosen);
+      const earlier = opts.chosen === 'final' ? group.slice(0, -1) : group;
+      const failing = earlier.filter((c) => rejectable.has(c.verdict) && c.candidate !== chosen);
       if (failing.length === 0)
-        throw new Rejected('no_failing_variant', `none of ${group.length} variants failed its tests`);
+        throw new Rejected(
+          'no_failing_variant',
+          `no version is a rejected side (${[...rejectable].join(', ')}): ${verdictTally(earlier)}`,
+        );
       // a variant whose D− holds code: a deleted statement leaves D− empty, and the paper's rejected
       // versions are buggy attempts, not deletions
       const withCode = failing
@@ -95,6 +102,7 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
       stats.observe('dminus_lines', minus.length);
       stats.stat(`chosen_${chosenC.origin}`);
       stats.stat(`rejected_${rejectedC.origin}`);
+      stats.stat(`rejected_verdict_${rejectedC.verdict}`);
       if (editRegions(lines(chosen), lines(rejected)) > 1) stats.stat('multi_region');
       const masked = mask.reduce((n: number, x) => n + x, 0);
       stats.observe('mask_coverage_pct', 5 * Math.floor((100 * masked) / Math.max(1, mask.length) / 5));

@@ -4,7 +4,7 @@ import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
 import { editRegions } from '../lib/code/lcs.ts';
 import { levenshtein } from '../lib/code/levenshtein.ts';
-import { pairRecord } from '../lib/code/pairs.ts';
+import { pairRecord, verdictTally, type RejectedSides } from '../lib/code/pairs.ts';
 import { DEFAULT_FAMILY, chatContext, fimContext, promptFamily, taskOf } from '../lib/code/prompts.ts';
 import { CheckedCandidate, Pair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -18,12 +18,14 @@ export interface PairOptions {
    *  `golden` (model-free candidates, which are edits of the golden middle): the golden middle, when it
    *  passed, so that the two sides differ only by the edit (`no_golden_pass` otherwise). */
   chosen?: 'nearest' | 'golden';
+  /** The verdicts a rejected side may have: `fail` (default, as the reference), or with runtime errors and timeouts. */
+  rejected?: RejectedSides;
 }
 
 /**
- * Preference pairs of a target (SPEC §2.7). Candidates are deduplicated (same text once newlines at
- * both ends are trimmed; the first in generation order stays); right = verdict `pass`, wrong =
- * verdict `fail` (runtime errors, timeouts and compile errors are not used). Each wrong candidate is
+ * Preference pairs of a target. Candidates are deduplicated (same text once newlines at both ends are
+ * trimmed; the first in generation order stays); right = verdict `pass`, wrong = verdict `fail` (by default,
+ * as the reference: runtime errors, timeouts and compile errors are not used; `rejected` admits the first two). Each wrong candidate is
  * paired with the right one at the least Levenshtein distance over code points, the first in
  * generation order on a tie (or with the golden middle: `chosen`). A target without a right or without a
  * wrong candidate is rejected (`no_right` / `no_wrong`). Counters: the origins of both sides
@@ -37,6 +39,7 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
   const mode = opts.mode ?? 'paper';
   const trim = (s: string) => s.replace(/^\n+|\n+$/g, '');
   const family = promptFamily(opts.family ?? DEFAULT_FAMILY);
+  const rejectable = new Set((opts.rejected ?? 'fail').split(','));
   const run = stage(
     ctx,
     { name: 'pair', input: z.array(CheckedCandidate).min(1), output: Pair, id: (g) => g[0]!.target_id },
@@ -52,13 +55,16 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
       const passed = unique.filter((c) => c.verdict === 'pass');
       const right =
         opts.chosen === 'golden' ? passed.filter((c) => trim(c.candidate) === trim(c.middle)) : passed;
-      const wrong = unique.filter((c) => c.verdict === 'fail');
+      const wrong = unique.filter((c) => rejectable.has(c.verdict));
       if (passed.length === 0)
         throw new Rejected('no_right', `none of ${unique.length} distinct candidates passed`);
       if (right.length === 0)
         throw new Rejected('no_golden_pass', 'the golden middle was not a passing candidate');
       if (wrong.length === 0)
-        throw new Rejected('no_wrong', `none of ${unique.length} distinct candidates failed`);
+        throw new Rejected(
+          'no_wrong',
+          `no distinct candidate is a rejected side (${[...rejectable].join(', ')}): ${verdictTally(unique)}`,
+        );
       const t = group[0]!;
       // the training contexts of SPEC §5, as the trainer builds them: prompt + chosen is the training text
       const task = taskOf(t.problem);
@@ -73,6 +79,7 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
         }
         stats.stat(`chosen_${best.origin}`);
         stats.stat(`rejected_${w.origin}`);
+        stats.stat(`rejected_verdict_${w.verdict}`);
         if (editRegions(best.candidate.split('\n'), w.candidate.split('\n')) > 1) stats.stat('multi_region');
         return pairRecord(t, best, w, { fim: fimPrompt, chat: chatPrompt }, bestD);
       });

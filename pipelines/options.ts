@@ -5,7 +5,8 @@ import { DEFAULT_FAMILY, PROMPT_FAMILIES } from '../lib/code/prompts.ts';
 import { DEFAULT_RUN_SIZE } from '../lib/external-sort.ts';
 import { DEFAULT_MAX_CONNECTION_FAILURES } from '../lib/generators/openai.ts';
 import { DEFAULT_PARAMS } from '../lib/generators/types.ts';
-import type { OptionTable } from '../lib/options.ts';
+import type { OptionSpec, OptionTable } from '../lib/options.ts';
+import { REJECTED_SIDES, type RejectedSides } from '../lib/code/pairs.ts';
 import { DEFAULT_CPU_S } from '../lib/sandbox/pool.ts';
 import { DEFAULT_TIME_LIMITS } from '../operators/check.ts';
 import { DEFAULT_EPOCHS } from '../operators/curriculum.ts';
@@ -136,7 +137,21 @@ export const SPLIT_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** `--rejected-sides`: the verdicts a rejected side may have; each pipeline has its own default. */
+const rejectedSides = (def: RejectedSides) =>
+  ({
+    type: 'choice',
+    choices: REJECTED_SIDES,
+    arg: 'V',
+    default: def,
+    help: 'verdicts a rejected side may have: wrong answers (fail), and runtime errors (error) and timeouts',
+  }) as const satisfies OptionSpec;
+
+/** Target-DPO's failing versions are the paper's: wrong answers and runtime errors. */
+export const FOCAL_OPTIONS = { 'rejected-sides': rejectedSides('fail,error') } as const satisfies OptionTable;
+
 export const PAIR_OPTIONS = {
+  'rejected-sides': rejectedSides('fail'),
   'pair-mode': {
     type: 'choice',
     choices: ['paper', 'reference'],

@@ -52,7 +52,13 @@ export const structurecoder = definePipeline({
         {
           name: 'pair',
           output: S.Pair,
-          op: (ctx) => pair(ctx, { mode: cfg['pair-mode'], chosen, family: cfg.family }),
+          op: (ctx) =>
+            pair(ctx, {
+              mode: cfg['pair-mode'],
+              chosen,
+              family: cfg.family,
+              rejected: cfg['rejected-sides'],
+            }),
         },
       ],
       final: curriculumStep(cfg, S.Pair),

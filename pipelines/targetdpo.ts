@@ -38,6 +38,7 @@ export const targetdpo = definePipeline({
     ...O.FORMAT_OPTIONS,
     ...O.SANDBOX_OPTIONS,
     ...O.GENERATION_OPTIONS,
+    ...O.FOCAL_OPTIONS,
     rounds: {
       type: 'int',
       default: DEFAULT_ROUNDS,
@@ -55,7 +56,11 @@ export const targetdpo = definePipeline({
   },
   steps: (cfg, given: { generator?: Generator } = {}) => {
     const gen = given.generator ?? makeGenerator(cfg);
-    const masks = { tokenizer: loadTokenizer(cfg.tokenizer), seed: cfg.seed };
+    const masks = {
+      tokenizer: loadTokenizer(cfg.tokenizer),
+      seed: cfg.seed,
+      rejected: cfg['rejected-sides'],
+    };
     // a model: one refinement chain per problem from the question (a passing reference solution only
     // vouches for the tests); no model: variants of every passing reference solution
     const programs: Step = {

@@ -10,6 +10,28 @@ export interface PairSide {
   error?: string;
 }
 
+/** What may be a pair's rejected side, by verdict: a wrong answer; with more, runtime errors and timeouts too. */
+export const REJECTED_SIDES = ['fail', 'fail,error', 'fail,error,timeout'] as const;
+export type RejectedSides = (typeof REJECTED_SIDES)[number];
+
+const SAID: Record<string, string> = {
+  pass: 'passed',
+  fail: 'answered wrong',
+  error: 'raised',
+  timeout: 'timed out',
+  memory: 'ran out of memory',
+  output_limit: 'printed too much',
+  compile_error: 'did not compile',
+  no_tests: 'had no tests',
+};
+
+/** What the candidates were, for a reject's text: `3 passed, 2 raised`. */
+export function verdictTally(candidates: { verdict: string }[]): string {
+  const n = new Map<string, number>();
+  for (const c of candidates) n.set(c.verdict, (n.get(c.verdict) ?? 0) + 1);
+  return [...n].map(([v, k]) => `${k} ${SAID[v] ?? v}`).join(', ');
+}
+
 /** Lines of a middle (final newlines aside): the curriculum key of SPEC §2.8. */
 export const lineCount = (s: string) => s.replace(/\n+$/, '').split('\n').length;
 

@@ -62,9 +62,32 @@ describe('focal (Target-DPO)', () => {
     expect(tokens.reasons).to.deep.equal({ too_many_tokens: 1 });
     const none = await run([
       [GOLDEN, 'pass'],
-      ['print(1)\n', 'error'],
+      ['print(1)\n', 'timeout'],
+      ['print(1\n', 'compile_error'],
     ]);
     expect(none.reasons).to.deep.equal({ no_failing_variant: 1 });
+  });
+
+  it("a runtime error is a failing version, as in the paper; `rejected: 'fail'` keeps wrong answers only, and the reject says what the versions were", async () => {
+    const raising = GOLDEN.replace('total += i', 'total += j');
+    const timing = GOLDEN.replace('range(n)', 'iter(int, 1)');
+    const list: [string, Verdict][] = [
+      [GOLDEN, 'pass'],
+      [raising, 'error'],
+      [timing, 'timeout'],
+    ];
+    const byDefault = await run(list);
+    expect(byDefault.out.map((p) => [p.rejected_code, p.rejected_verdict])).to.deep.equal([
+      [raising, 'error'],
+    ]);
+    const ctx = new RunContext();
+    const out = await lastValueFrom(
+      of(...variants(list)).pipe(focal(ctx, { tokenizer, rejected: 'fail' }), toArray()),
+    );
+    expect(out).to.deep.equal([]);
+    expect(ctx.counter('focal').reasons).to.deep.equal({ no_failing_variant: 1 });
+    const withTimeouts = await run(list.slice(2), { rejected: 'fail,error,timeout' });
+    expect(withTimeouts.out.map((p) => p.rejected_verdict)).to.deep.equal(['timeout']);
   });
 
   it('never picks a deletion (an empty D−) while another failing variant changes a line', async () => {

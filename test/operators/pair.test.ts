@@ -4,7 +4,9 @@ import { RunContext } from '../../lib/context.ts';
 import type { CheckedCandidate, Verdict } from '../../lib/schemas.ts';
 import { STDIO_INSTRUCTION } from '../../lib/code/prompts.ts';
 import { pair } from '../../operators/pair.ts';
-import { stubProblem } from '../helpers.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stubProblem, tmp } from '../helpers.ts';
 
 const problem = stubProblem();
 
@@ -138,5 +140,36 @@ describe('pair', () => {
     expect(pairs.map((p) => p.target_id)).to.deep.equal(['both']);
     expect(ctx.counter('pair')).to.include({ in: 3, passed: 1, rejected: 2, out: 1 });
     expect(ctx.counter('pair').reasons).to.deep.equal({ no_wrong: 1, no_right: 1 });
+  });
+
+  it('--rejected-sides admits runtime errors; a target with none says what its candidates were', async () => {
+    const list: [string, Verdict][] = [
+      ['if a:\n    b = 2', 'pass'],
+      ['if a:\n    b = x', 'error'],
+      ['if a:\n    b = y', 'error'],
+      ['while a:\n    b = 2', 'timeout'],
+    ];
+    const dir = tmp();
+    const ctx = new RunContext(join(dir, 'rejects.jsonl'));
+    const none = await lastValueFrom(of(...cands('t', list)).pipe(pair(ctx), toArray()));
+    await ctx.dispose();
+    expect(none).to.deep.equal([]);
+    const [r] = readFileSync(join(dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(r).to.include({ reason: 'no_wrong' });
+    expect(r.detail).to.equal(
+      'no distinct candidate is a rejected side (fail): 1 passed, 2 raised, 1 timed out',
+    );
+    const ctx2 = new RunContext();
+    const pairs = await lastValueFrom(
+      of(...cands('t', list)).pipe(pair(ctx2, { rejected: 'fail,error' }), toArray()),
+    );
+    expect(pairs.map((p) => [p.rejected_middle, p.rejected_verdict])).to.deep.equal([
+      ['if a:\n    b = x', 'error'],
+      ['if a:\n    b = y', 'error'],
+    ]);
+    expect(ctx2.counter('pair').stats.rejected_verdict_error).to.equal(2);
   });
 });
