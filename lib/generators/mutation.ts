@@ -140,7 +140,8 @@ export class MutationGenerator implements Generator {
         edits.push(at(op, op.type === 'and' ? 'or' : 'and', 'boolean_swap'));
       } else if (BLOCK_NODES.includes(n.type)) {
         const cond = n.childForFieldName('condition');
-        if (cond && inMiddle(cond))
+        // a `__main__` guard decides whether the program runs, not what it computes: no bug anyone writes
+        if (cond && inMiddle(cond) && !mentionsDunderName(cond))
           edits.push(
             at(
               cond,
@@ -148,10 +149,14 @@ export class MutationGenerator implements Generator {
               rewrites ? 'parenthesize_condition' : 'negate_condition',
             ),
           );
-      } else if (n.type === 'block' && n.namedChildCount >= 2 && !rewrites) {
+      } else if (n.type === 'block' && !rewrites) {
+        // a deletion leaves at least one statement that does something: never a body emptied to nothing,
+        // to `pass` or to its docstring (and deleting a docstring changes nothing the tests see)
+        const working = n.namedChildren.filter(doesSomething);
         for (const [i, st] of n.namedChildren.entries()) {
-          edits.push(lineEdit(middle, st, base, '', 'delete_statement'));
-          if (i < 2 && st.type === 'expression_statement')
+          if (working.length >= 2 && doesSomething(st))
+            edits.push(lineEdit(middle, st, base, '', 'delete_statement'));
+          if (i < 2 && st.type === 'expression_statement' && doesSomething(st))
             edits.push(lineEdit(middle, st, base, 'duplicate', 'duplicate_statement'));
         }
       } else if (
@@ -169,6 +174,20 @@ export class MutationGenerator implements Generator {
     return edits;
   }
 }
+
+/** A statement that computes something: not a comment, a `pass` or a bare string (a docstring). */
+function doesSomething(st: Parser.SyntaxNode): boolean {
+  if (st.type === 'comment' || st.type === 'pass_statement') return false;
+  return !(
+    st.type === 'expression_statement' &&
+    st.namedChildCount === 1 &&
+    st.namedChildren[0]!.type === 'string'
+  );
+}
+
+/** Whether a condition reads `__name__` (the `if __name__ == "__main__":` guard). */
+const mentionsDunderName = (cond: Parser.SyntaxNode) =>
+  cond.descendantsOfType('identifier').some((id) => id.text === '__name__');
 
 /** Delete or duplicate the whole lines of a statement (offsets in the middle). */
 function lineEdit(

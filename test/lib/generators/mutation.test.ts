@@ -125,4 +125,68 @@ describe('mutation generator', function () {
     // prefix and suffix are the context: the mutated text is always the middle's lines
     expect(out.every((g) => g.text.startsWith('for ') || g.text.startsWith('for i'))).to.equal(true);
   });
+
+  it('makes no degenerate bug: never a negated `__main__` guard, never a body left empty, `pass` or a docstring', async () => {
+    const middle =
+      'def main():\n    """Print the sum."""\n    print(sum(a))\n\n\nif __name__ == "__main__":\n    main()\n';
+    const t = {
+      ...targets[0]!,
+      kind: 'full',
+      block_type: 'full',
+      prefix: '',
+      middle: 'a = [1, 2]\n\n\n' + middle,
+      suffix: '',
+      target_id: 'guard',
+    } as PromptedTarget;
+    const out = await new MutationGenerator().generate({
+      prompt: '',
+      start: '',
+      params: { ...DEFAULT_PARAMS, n: 200 },
+      target: t,
+    });
+    expect(out.length).to.be.greaterThan(2); // the constants and the variable still mutate
+    for (const g of out) {
+      expect(g.text, g.origin).to.not.include('not (__name__');
+      expect(g.text, g.origin).to.include('    print(sum(a))'); // the body's one working statement stays
+    }
+    // a body of two working statements may lose one: a plausible missing step
+    const two = {
+      ...t,
+      middle: 'def f(x):\n    """Doc."""\n    y = x + 1\n    return y\n',
+      target_id: 'two',
+    };
+    const del = (
+      await new MutationGenerator().generate({
+        prompt: '',
+        start: '',
+        params: { ...DEFAULT_PARAMS, n: 200 },
+        target: two,
+      })
+    )
+      .filter((g) => g.origin === 'delete_statement')
+      .map((g) => g.text);
+    expect(del).to.have.members([
+      'def f(x):\n    """Doc."""\n    return y\n',
+      'def f(x):\n    """Doc."""\n    y = x + 1\n',
+    ]);
+  });
+
+  it('on every fixture target, no candidate empties a body or negates a `__main__` guard', async () => {
+    const gen = new MutationGenerator();
+    const emptied = /:\n([ \t]+)(?:"""[^]*?"""|pass)\n(?!\1)/; // a header whose body is a docstring or pass
+    for (const t of targets) {
+      const out = await gen.generate({
+        prompt: '',
+        start: '',
+        params: { ...DEFAULT_PARAMS, n: 20 },
+        target: t,
+      });
+      for (const g of out.slice(1)) {
+        expect(g.text, `${t.target_id} ${g.origin}`).to.not.include('not (__name__');
+        const program = t.prefix + g.text + t.suffix + '\n';
+        if (!emptied.test(t.prefix + t.middle + t.suffix + '\n'))
+          expect(emptied.test(program), `${t.target_id} ${g.origin}:\n${g.text}`).to.equal(false);
+      }
+    }
+  });
 });
