@@ -211,9 +211,13 @@ export const FocalPair = Pair.extend({
   /** 1-based lines of D+ (in chosen_code) and D− (in rejected_code). */
   chosen_diff_lines: z.array(z.number().int().positive()),
   rejected_diff_lines: z.array(z.number().int().positive()),
-  /** Per token of rejected_code under the configured tokenizer: 1 where it overlaps a D− line. */
-  rejected_mask: z.array(z.number().int().min(0).max(1)),
-  chosen_tokens: z.number().int().nonnegative(),
-  rejected_tokens: z.number().int().nonnegative(),
+  /**
+   * Per token of rejected_code under the tokenizer the run was given (`--tokenizer`): 1 where it overlaps a D−
+   * line. Null without one: the D− lines are the fact; the trainer masks them with its own tokenizer.
+   */
+  rejected_mask: z.array(z.number().int().min(0).max(1)).nullable(),
+  /** Token counts under the same tokenizer; null without one. */
+  chosen_tokens: z.number().int().nonnegative().nullable(),
+  rejected_tokens: z.number().int().nonnegative().nullable(),
 });
 export type FocalPair = z.infer<typeof FocalPair>;

@@ -14,8 +14,12 @@ import { Rejected, stage } from '../lib/stage.ts';
 import { lineRanges, maskOverlapping, tokenSpans } from '../lib/code/token-spans.ts';
 
 export interface FocalOptions {
-  /** Tokenizer for the token-length filter and the rejected mask. */
-  tokenizer: Tokenizer;
+  /**
+   * The tokenizer of the model to train, for the rejected mask, the token counts and the token-length filter.
+   * Without one a row carries its D− lines only (the trainer masks them with its own tokenizer) and the
+   * token-length filter waits for the trainer, which drops pairs longer than its limit.
+   */
+  tokenizer?: Tokenizer;
   /** Seed of the choice of the rejected version (default 0). */
   seed?: number;
   /** D− longer than this many lines is dropped (default 20). */
@@ -90,23 +94,25 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
       const { plus, minus } = pick;
       if (minus.length > maxDiff)
         throw new Rejected('dminus_too_long', `D− has ${minus.length} lines (> ${maxDiff})`);
-      const cTok = tokenSpans(opts.tokenizer, chosen);
-      const rTok = tokenSpans(opts.tokenizer, rejected);
-      const longest = Math.max(cTok.ids.length, rTok.ids.length);
+      const cTok = opts.tokenizer && tokenSpans(opts.tokenizer, chosen);
+      const rTok = opts.tokenizer && tokenSpans(opts.tokenizer, rejected);
+      const longest = Math.max(cTok?.ids.length ?? 0, rTok?.ids.length ?? 0);
       if (longest > maxTokens) throw new Rejected('too_many_tokens', `${longest} tokens (> ${maxTokens})`);
       if (syntaxLeaves(chosen).join('\u0000') === syntaxLeaves(rejected).join('\u0000')) {
         throw new Rejected('same_syntax_tree', 'the versions differ in comments or formatting only');
       }
       const dMinus = minus.map((i) => i + 1);
-      const mask = maskOverlapping(rTok.spans, lineRanges(rejected, dMinus));
+      const mask = rTok ? maskOverlapping(rTok.spans, lineRanges(rejected, dMinus)) : null;
       stats.observe('dminus_lines', minus.length);
       stats.stat(`chosen_${chosenC.origin}`);
       stats.stat(`rejected_${rejectedC.origin}`);
-      stats.stat(`rejected_verdict_${rejectedC.verdict}`);
+      stats.stat(`pairs_rejecting_${rejectedC.verdict}`);
       if (editRegions(lines(chosen), lines(rejected)) > 1) stats.stat('multi_region');
-      const masked = mask.reduce((n: number, x) => n + x, 0);
-      stats.observe('mask_coverage_pct', 5 * Math.floor((100 * masked) / Math.max(1, mask.length) / 5));
-      stats.observe('rejected_tokens', 64 * Math.floor(rTok.ids.length / 64));
+      if (mask && rTok) {
+        const masked = mask.reduce((n: number, x) => n + x, 0);
+        stats.observe('mask_coverage_pct', 5 * Math.floor((100 * masked) / Math.max(1, mask.length) / 5));
+        stats.observe('rejected_tokens', 64 * Math.floor(rTok.ids.length / 64));
+      } else stats.stat('masks_left_to_the_trainer');
       return [
         {
           ...pairRecord(
@@ -125,8 +131,8 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
           chosen_diff_lines: plus.map((i) => i + 1),
           rejected_diff_lines: dMinus,
           rejected_mask: mask,
-          chosen_tokens: cTok.ids.length,
-          rejected_tokens: rTok.ids.length,
+          chosen_tokens: cTok ? cTok.ids.length : null,
+          rejected_tokens: rTok ? rTok.ids.length : null,
         },
       ];
     },

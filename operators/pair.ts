@@ -79,7 +79,7 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
         }
         stats.stat(`chosen_${best.origin}`);
         stats.stat(`rejected_${w.origin}`);
-        stats.stat(`rejected_verdict_${w.verdict}`);
+        stats.stat(`pairs_rejecting_${w.verdict}`);
         if (editRegions(best.candidate.split('\n'), w.candidate.split('\n')) > 1) stats.stat('multi_region');
         return pairRecord(t, best, w, { fim: fimPrompt, chat: chatPrompt }, bestD);
       });

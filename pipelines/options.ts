@@ -1,6 +1,4 @@
-import { join } from 'node:path';
 import { DEFAULT_LINE_LENGTH } from '../lib/code/format.ts';
-import { ROOT } from '../lib/root.ts';
 import { DEFAULT_FAMILY, PROMPT_FAMILIES } from '../lib/code/prompts.ts';
 import { DEFAULT_RUN_SIZE } from '../lib/external-sort.ts';
 import { DEFAULT_MAX_CONNECTION_FAILURES } from '../lib/generators/openai.ts';
@@ -12,9 +10,6 @@ import { DEFAULT_TIME_LIMITS } from '../operators/check.ts';
 import { DEFAULT_EPOCHS } from '../operators/curriculum.ts';
 import { DEFAULT_NGRAM, DEFAULT_OVERLAP } from '../operators/decontaminate.ts';
 import { DEFAULT_MAX_WORDS } from '../operators/split.ts';
-
-/** The tokenizer a run uses unless told otherwise: the built-in tiny model's. */
-export const TINY_MODEL = join(ROOT, 'fixtures', 'tiny-model');
 
 // Option groups the pipelines share; each pipeline's table spreads the groups it uses.
 
@@ -188,6 +183,6 @@ export const TRL_OPTIONS = {
     type: 'string',
     arg: 'DIR',
     affects: 'final',
-    help: '--trl pretokenized: the tokenizer.json of the model to train (default: --tokenizer, else fixtures/tiny-model)',
+    help: '--trl pretokenized: the tokenizer.json of the model to train (default: --tokenizer; one of them is needed)',
   },
 } as const satisfies OptionTable;

@@ -74,7 +74,11 @@ const FOCAL_PAIRS: PairBrowser = {
       { chosen: nums(row.chosen_diff_lines), rejected: dMinus },
       {
         filters: { 'D− lines': String(dMinus.length) },
-        notes: [`masked tokens (the loss's D− tokens): ${masked} of ${mask.length} rejected tokens`],
+        notes: [
+          row.rejected_mask == null
+            ? 'no token mask (no --tokenizer): the trainer masks the D− lines with its own tokenizer'
+            : `masked tokens (the loss's D− tokens): ${masked} of ${mask.length} rejected tokens`,
+        ],
       },
     );
   },

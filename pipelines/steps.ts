@@ -1,6 +1,6 @@
 import { pipe } from 'rxjs';
 import type { Generator } from '../lib/generators/types.ts';
-import type { OptionTable, OptionValues } from '../lib/options.ts';
+import { UsageError, type OptionTable, type OptionValues } from '../lib/options.ts';
 import type { FinalStep, Step } from '../lib/pipeline.ts';
 import * as S from '../lib/schemas.ts';
 import type { z } from 'zod';
@@ -85,10 +85,12 @@ export const curriculumStep = (
     });
   const mode = cfg.trl;
   if (!mode) return { name: 'curriculum', output: ordered(pairs), run, describe: keyRange };
-  const tokenizer =
-    mode === 'pretokenized'
-      ? loadTokenizer(cfg['trl-tokenizer'] ?? cfg.tokenizer ?? O.TINY_MODEL)
-      : undefined;
+  const tokenizerDir = cfg['trl-tokenizer'] ?? cfg.tokenizer;
+  if (mode === 'pretokenized' && !tokenizerDir)
+    throw new UsageError(
+      '--trl pretokenized needs the tokenizer of the model to train: --trl-tokenizer DIR (a folder with tokenizer.json)',
+    );
+  const tokenizer = mode === 'pretokenized' ? loadTokenizer(tokenizerDir!) : undefined;
   const example = trainOptions({ family: cfg.family }); // the trainer's own examples, with its defaults
   return {
     name: 'curriculum',

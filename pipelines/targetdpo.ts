@@ -47,9 +47,7 @@ export const targetdpo = definePipeline({
     tokenizer: {
       type: 'string',
       arg: 'DIR',
-      default: O.TINY_MODEL,
-      shownDefault: 'fixtures/tiny-model',
-      help: 'the tokenizer.json of the model to train: its masks and the token-length filter',
+      help: "the tokenizer.json of the model to train: rejected token masks, token counts and the 2,048-token filter (without it rows carry the D− lines, which the trainer masks with the model's own tokenizer)",
     },
     ...O.CURRICULUM_OPTIONS,
     ...O.TRL_OPTIONS,
@@ -57,7 +55,7 @@ export const targetdpo = definePipeline({
   steps: (cfg, given: { generator?: Generator } = {}) => {
     const gen = given.generator ?? makeGenerator(cfg);
     const masks = {
-      tokenizer: loadTokenizer(cfg.tokenizer),
+      ...(cfg.tokenizer ? { tokenizer: loadTokenizer(cfg.tokenizer) } : {}),
       seed: cfg.seed,
       rejected: cfg['rejected-sides'],
     };

@@ -229,7 +229,18 @@ describe('run report', function () {
     const out = tmp();
     execFileSync(
       'node',
-      [CLI, 'run', 'targetdpo', '--input', join(FIXTURES, 'apps.jsonl'), '--out', out, '--quiet'],
+      [
+        CLI,
+        'run',
+        'targetdpo',
+        '--input',
+        join(FIXTURES, 'apps.jsonl'),
+        '--out',
+        out,
+        '--quiet',
+        '--tokenizer',
+        join(FIXTURES, 'tiny-model'),
+      ],
       {
         stdio: 'pipe',
       },

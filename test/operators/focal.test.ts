@@ -43,12 +43,23 @@ describe('focal (Target-DPO)', () => {
     expect(p.rejected_code).to.equal(bad);
     const { spans } = tokenSpans(tokenizer, bad);
     const masked = spans
-      .filter((_, i) => p.rejected_mask[i])
+      .filter((_, i) => p.rejected_mask![i])
       .map(([s, e]) => bad.slice(s, e))
       .join('');
     expect(masked).to.include('total -= i');
     expect(masked).to.not.include('print');
-    expect(p.rejected_mask).to.have.length(p.rejected_tokens);
+    expect(p.rejected_mask).to.have.length(p.rejected_tokens!);
+  });
+
+  it('without a tokenizer: the D− lines only, no masks or token counts of a tokenizer nobody named', async () => {
+    const bad = GOLDEN.replace('total += i', 'total -= i');
+    const ctx = new RunContext();
+    const [p] = await lastValueFrom(
+      of(...variants([[bad, 'fail']])).pipe(focal(ctx, { tokenizer: undefined }), toArray()),
+    );
+    expect(p!.rejected_diff_lines).to.deep.equal([4]);
+    expect([p!.rejected_mask, p!.chosen_tokens, p!.rejected_tokens]).to.deep.equal([null, null, null]);
+    expect(ctx.counter('focal').stats.masks_left_to_the_trainer).to.equal(1);
   });
 
   it('drops pairs by each filter, with its reason', async () => {

@@ -170,6 +170,6 @@ describe('pair', () => {
       ['if a:\n    b = x', 'error'],
       ['if a:\n    b = y', 'error'],
     ]);
-    expect(ctx2.counter('pair').stats.rejected_verdict_error).to.equal(2);
+    expect(ctx2.counter('pair').stats.pairs_rejecting_error).to.equal(2);
   });
 });

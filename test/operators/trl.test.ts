@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
@@ -56,7 +56,7 @@ describe('--trl: TRL-native columns in the final output', function () {
   });
 
   it("pretokenized, on the same committed work (a final-step setting): the trainer's context and responses, as token ids", async () => {
-    const m = run('--trl', 'pretokenized');
+    const m = run('--trl', 'pretokenized', '--trl-tokenizer', join(FIXTURES, 'tiny-model'));
     expect(
       (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { units: unknown }).units,
     ).to.deep.equal({
@@ -79,5 +79,21 @@ describe('--trl: TRL-native columns in the final output', function () {
       expect(chosen).to.equal(format === 'fim' ? r.chosen_middle + '<|endoftext|>' : r.chosen_middle);
     }
     expect([...formats].sort()).to.deep.equal(['chat', 'fim']); // the trainer's seeded draw, both formats
+  });
+
+  it('pretokenized names its tokenizer: without one the run stops before it starts, saying so', () => {
+    const r = spawnSync(process.execPath, [
+      CLI,
+      'run',
+      'structurecoder',
+      '--input',
+      input,
+      '--out',
+      tmp(),
+      '--trl',
+      'pretokenized',
+    ]);
+    expect(r.status).to.equal(2);
+    expect(r.stderr.toString()).to.include('--trl pretokenized needs the tokenizer of the model to train');
   });
 });

@@ -26,7 +26,20 @@ describe('structflow run targetdpo', function () {
     const input = join(FIXTURES, 'apps.jsonl');
     execFileSync(
       'node',
-      [CLI, 'run', 'targetdpo', '--input', input, '--out', out, '--test-timeout', '0.5', '--quiet'],
+      [
+        CLI,
+        'run',
+        'targetdpo',
+        '--input',
+        input,
+        '--out',
+        out,
+        '--test-timeout',
+        '0.5',
+        '--quiet',
+        '--tokenizer',
+        join(FIXTURES, 'tiny-model'),
+      ],
       { stdio: 'pipe' },
     );
     const m = readManifest(out);
@@ -87,7 +100,12 @@ describe('structflow run targetdpo', function () {
           return `${c.verdict}/${w.verdict}`;
         }),
       );
-      expect(verdicts.filter((v) => v !== 'pass/fail')).to.deep.equal([]);
+      // a failing version answers wrong or raises (the paper's runtime errors), and says which it did
+      expect(verdicts.filter((v) => v !== 'pass/fail' && v !== 'pass/error')).to.deep.equal([]);
+      expect(verdicts.map((v, i) => `${v.split('/')[1]}=${String(firsts[i]!.rejected_verdict)}`)).to.satisfy(
+        (xs: string[]) => xs.every((x) => x.split('=')[0] === x.split('=')[1]),
+      );
+      expect(new Set(verdicts)).to.deep.equal(new Set(['pass/fail', 'pass/error']));
     } finally {
       await pool.close();
     }
