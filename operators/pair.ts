@@ -4,7 +4,13 @@ import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
 import { editRegions } from '../lib/code/lcs.ts';
 import { levenshtein } from '../lib/code/levenshtein.ts';
-import { pairRecord, verdictTally, type RejectedSides } from '../lib/code/pairs.ts';
+import {
+  curriculumKey,
+  pairRecord,
+  verdictTally,
+  type CurriculumKey,
+  type RejectedSides,
+} from '../lib/code/pairs.ts';
 import { DEFAULT_FAMILY, chatContext, fimContext, promptFamily, taskOf } from '../lib/code/prompts.ts';
 import { CheckedCandidate, Pair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -20,6 +26,8 @@ export interface PairOptions {
   chosen?: 'nearest' | 'golden';
   /** The verdicts a rejected side may have: `fail` (default, as the reference), or with runtime errors and timeouts. */
   rejected?: RejectedSides;
+  /** The curriculum key: `lines` of the golden middle (default) or `depth` of the target block. */
+  curriculumKey?: CurriculumKey;
 }
 
 /**
@@ -70,6 +78,7 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
       const task = taskOf(t.problem);
       const fimPrompt = fimContext(family, task, t.prefix, t.suffix);
       const chatPrompt = chatContext(family, task, t.prefix);
+      const key = curriculumKey(t, opts.curriculumKey ?? 'lines');
       return (mode === 'paper' ? wrong : wrong.slice(0, 1)).map((w) => {
         let best = right[0]!;
         let bestD = levenshtein(w.candidate, best.candidate);
@@ -81,7 +90,10 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
         stats.stat(`rejected_${w.origin}`);
         stats.stat(`pairs_rejecting_${w.verdict}`);
         if (editRegions(best.candidate.split('\n'), w.candidate.split('\n')) > 1) stats.stat('multi_region');
-        return pairRecord(t, best, w, { fim: fimPrompt, chat: chatPrompt }, bestD);
+        return {
+          ...pairRecord(t, best, w, { fim: fimPrompt, chat: chatPrompt }, bestD),
+          curriculum_key: key,
+        };
       });
     },
   );

@@ -4,7 +4,7 @@ import { DEFAULT_RUN_SIZE } from '../lib/external-sort.ts';
 import { DEFAULT_MAX_CONNECTION_FAILURES } from '../lib/generators/openai.ts';
 import { DEFAULT_PARAMS } from '../lib/generators/types.ts';
 import type { OptionSpec, OptionTable } from '../lib/options.ts';
-import { REJECTED_SIDES, type RejectedSides } from '../lib/code/pairs.ts';
+import { CURRICULUM_KEYS, REJECTED_SIDES, type RejectedSides } from '../lib/code/pairs.ts';
 import { DEFAULT_CPU_S } from '../lib/sandbox/pool.ts';
 import { DEFAULT_TIME_LIMITS } from '../operators/check.ts';
 import { DEFAULT_EPOCHS } from '../operators/curriculum.ts';
@@ -145,8 +145,24 @@ const rejectedSides = (def: RejectedSides) =>
 /** Target-DPO's failing versions are the paper's: wrong answers and runtime errors. */
 export const FOCAL_OPTIONS = { 'rejected-sides': rejectedSides('fail,error') } as const satisfies OptionTable;
 
+/** Both pipelines: a cap on any one problem's share of the pairs. */
+export const CAP_OPTIONS = {
+  'max-pairs-per-problem': {
+    type: 'int',
+    arg: 'N',
+    help: 'keep at most N pairs of any one problem, a seeded choice (--seed); default: all, as in the papers',
+  },
+} as const satisfies OptionTable;
+
 export const PAIR_OPTIONS = {
   'rejected-sides': rejectedSides('fail'),
+  'curriculum-key': {
+    type: 'choice',
+    choices: CURRICULUM_KEYS,
+    arg: 'K',
+    default: 'lines',
+    help: "what orders the curriculum: lines of the golden middle (the paper's method and code) or depth of the target block (its contribution list; a whole program counts one deeper than its deepest block)",
+  },
   'pair-mode': {
     type: 'choice',
     choices: ['paper', 'reference'],

@@ -93,12 +93,22 @@ const pairCharts = (pairs: string): ReportSpec => ({
 const VERDICTS: Chart = { id: 'verdicts', title: 'Verdicts per stage', kind: 'verdicts' };
 const PAIRS_PER_KEY: Chart = {
   id: 'pairs-per-key',
-  title: 'Pairs per curriculum bucket (lines of the golden middle)',
+  title: 'Pairs per curriculum bucket (lines of the golden middle, or depth with --curriculum-key depth)',
   kind: 'histogram',
   stage: 'curriculum',
   hist: 'pairs_per_key',
   label: 'pairs',
-  x: 'lines of the golden middle',
+  x: 'curriculum key',
+};
+const PAIRS_PER_PROBLEM: Chart = {
+  id: 'pairs-per-problem',
+  title:
+    'Problems by their number of pairs (how evenly the problems are represented; cap with --max-pairs-per-problem)',
+  kind: 'histogram',
+  stage: 'curriculum',
+  hist: 'pairs_per_problem',
+  label: 'problems',
+  x: 'pairs of the problem',
 };
 const ORIGINS: Chart = {
   id: 'pair-origins',
@@ -130,6 +140,7 @@ export const STRUCTURECODER_REPORT: ReportSpec = {
     },
     VERDICTS,
     PAIRS_PER_KEY,
+    PAIRS_PER_PROBLEM,
     ORIGINS,
   ],
 };
@@ -168,6 +179,7 @@ export const TARGETDPO_REPORT: ReportSpec = {
     },
     VERDICTS,
     PAIRS_PER_KEY,
+    PAIRS_PER_PROBLEM,
     ORIGINS,
   ],
 };

@@ -4,6 +4,7 @@ import { UsageError, type OptionTable, type OptionValues } from '../lib/options.
 import type { FinalStep, Step } from '../lib/pipeline.ts';
 import * as S from '../lib/schemas.ts';
 import type { z } from 'zod';
+import { cap } from '../operators/cap.ts';
 import { check } from '../operators/check.ts';
 import { checkers } from '../operators/checkers.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
@@ -129,4 +130,11 @@ export const checkersSteps = (cfg: Cfg<typeof O.SANDBOX_OPTIONS>): Step[] => {
   const dir = cfg.checkers;
   if (!dir) return [];
   return [{ name: 'checkers', output: S.Problem, op: (ctx) => checkers(ctx, { dir }) }];
+};
+
+/** With `--max-pairs-per-problem N`, the step that caps each problem's pairs; without, none. */
+export const capSteps = (cfg: Cfg<typeof O.CAP_OPTIONS> & { seed: number }, pairs: z.ZodObject): Step[] => {
+  const max = cfg['max-pairs-per-problem'];
+  if (max === undefined) return [];
+  return [{ name: 'cap', output: pairs, op: (ctx) => cap(ctx, { max, seed: cfg.seed }) }];
 };

@@ -8,6 +8,7 @@ import * as O from './options.ts';
 import { STRUCTURECODER_REPORT } from './report.ts';
 import { makeGenerator } from './resources.ts';
 import {
+  capSteps,
   checkStep,
   checkersSteps,
   curriculumStep,
@@ -31,6 +32,7 @@ export const structurecoder = definePipeline({
     ...O.SANDBOX_OPTIONS,
     ...O.GENERATION_OPTIONS,
     ...O.PAIR_OPTIONS,
+    ...O.CAP_OPTIONS,
     ...O.CURRICULUM_OPTIONS,
     ...O.TRL_OPTIONS,
   },
@@ -58,8 +60,10 @@ export const structurecoder = definePipeline({
               chosen,
               family: cfg.family,
               rejected: cfg['rejected-sides'],
+              curriculumKey: cfg['curriculum-key'],
             }),
         },
+        ...capSteps(cfg, S.Pair),
       ],
       final: curriculumStep(cfg, S.Pair),
     };

@@ -10,6 +10,7 @@ import * as O from './options.ts';
 import { TARGETDPO_REPORT } from './report.ts';
 import { cached, makeGenerator, params, sandbox } from './resources.ts';
 import {
+  capSteps,
   checkStep,
   checkersSteps,
   curriculumStep,
@@ -39,6 +40,7 @@ export const targetdpo = definePipeline({
     ...O.SANDBOX_OPTIONS,
     ...O.GENERATION_OPTIONS,
     ...O.FOCAL_OPTIONS,
+    ...O.CAP_OPTIONS,
     rounds: {
       type: 'int',
       default: DEFAULT_ROUNDS,
@@ -96,6 +98,7 @@ export const targetdpo = definePipeline({
         programs,
         fimStep(cfg),
         ...versions,
+        ...capSteps(cfg, S.FocalPair),
       ],
       final: curriculumStep(cfg, S.FocalPair),
     };

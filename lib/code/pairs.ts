@@ -1,4 +1,5 @@
 import type { CheckedCandidate, Pair } from '../schemas.ts';
+import { findBlocks } from './blocks.ts';
 
 /** One side of a pair: the candidate text, its position in generation order, and what made it. */
 export interface PairSide {
@@ -30,6 +31,23 @@ export function verdictTally(candidates: { verdict: string }[]): string {
   const n = new Map<string, number>();
   for (const c of candidates) n.set(c.verdict, (n.get(c.verdict) ?? 0) + 1);
   return [...n].map(([v, k]) => `${k} ${SAID[v] ?? v}`).join(', ');
+}
+
+/** What orders the curriculum: lines of the golden middle (the default), or the target block's depth. */
+export const CURRICULUM_KEYS = ['lines', 'depth'] as const;
+export type CurriculumKey = (typeof CURRICULUM_KEYS)[number];
+
+/**
+ * The curriculum key of a target's pairs. `depth` is the block's height in the block tree (1 for a block with
+ * no block inside); a whole program contains every block, so it counts one more than its deepest block.
+ */
+export function curriculumKey(
+  t: { kind: string; depth: number; middle: string },
+  key: CurriculumKey,
+): number {
+  if (key === 'lines') return lineCount(t.middle);
+  if (t.kind !== 'full') return t.depth;
+  return 1 + Math.max(0, ...findBlocks(t.middle).map((b) => b.depth));
 }
 
 /** Lines of a middle (final newlines aside): the curriculum key of SPEC §2.8. */

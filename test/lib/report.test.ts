@@ -12,6 +12,7 @@ const CHARTS = [
   'block-depth',
   'verdicts',
   'pairs-per-key',
+  'pairs-per-problem',
   'pair-origins',
   'throughput',
   'rejects',
@@ -141,7 +142,7 @@ describe('run report', function () {
     expect(s.histograms.block_depth).to.deep.equal(countBy(targets.map((t) => t.depth as number)));
   });
 
-  it('report.html draws all seven plots in headless Chromium, from its own data, with no request outside the file', async () => {
+  it('report.html draws all eight plots in headless Chromium, from its own data, with no request outside the file', async () => {
     const r = readReport(full);
     const got = await render(browser, full);
     expect(got.errors).to.deep.equal([]);
@@ -220,8 +221,8 @@ describe('run report', function () {
   it('a plot with nothing to show says so instead of drawing empty axes', async () => {
     const got = await render(browser, split);
     expect(got.errors).to.deep.equal([]);
-    expect(got.empty).to.deep.equal(['pairs-per-key', 'pair-origins']); // a run that stops at split has no pairs
-    expect(got.charts).to.equal(CHARTS.length - 2);
+    expect(got.empty).to.deep.equal(['pairs-per-key', 'pairs-per-problem', 'pair-origins']); // a run that stops at split has no pairs
+    expect(got.charts).to.equal(CHARTS.length - 3);
     for (const d of got.drawn) expect(d.painted, d.id).to.be.greaterThan(2_000);
   });
 
