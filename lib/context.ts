@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Reject } from './schemas.ts';
+import type { Reject } from './records.ts';
 
 /** Counters of one stage. Every input is either passed on (it produced at least one output) or rejected. */
 export interface StageCounters {

@@ -134,19 +134,6 @@ export const PromptedTarget = Target.extend({
 export type PromptedTarget = z.infer<typeof PromptedTarget>;
 
 /** What the rejects file holds: one line per record that left the pipeline early. */
-export const Reject = z.object({
-  stage: z.string(),
-  id: z.string(),
-  reason: z.string(),
-  detail: z.string().optional(),
-});
-export type Reject = z.infer<typeof Reject>;
-
-/** Describe a zod error in one line, for reject reasons. */
-export function describeZodError(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
-}
-
 /** A generated candidate for a target (`generate`): the target's columns plus the candidate middle. */
 export const Candidate = PromptedTarget.extend({
   candidate_index: z.number().int().nonnegative(),

@@ -2,7 +2,7 @@ import { defer, from, Observable, type OperatorFunction } from 'rxjs';
 import { concatMap, mergeMap } from 'rxjs/operators';
 import type { z } from 'zod';
 import type { RunContext, StageStats } from './context.ts';
-import { describeZodError } from './schemas.ts';
+import { describeZodError } from './records.ts';
 
 /** Thrown by a stage function to send its input record to the rejects output with a reason. */
 export class Rejected extends Error {

@@ -3,7 +3,7 @@ import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { RunContext, StageStats } from './context.ts';
-import { describeZodError } from './schemas.ts';
+import { describeZodError } from './records.ts';
 import { isBadRow, notRowsReason, readRows, type RowOrError } from './sources.ts';
 
 /**

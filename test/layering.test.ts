@@ -17,7 +17,8 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-const DOMAIN = ['lib/code/', 'lib/sandbox/', 'lib/generators/', 'lib/train/'];
+// the domain's helpers and its records (problems, targets, pairs): the engine imports none of them
+const DOMAIN = ['lib/code/', 'lib/sandbox/', 'lib/generators/', 'lib/train/', 'lib/schemas.ts'];
 const ABOVE_LIB = ['operators/', 'readers/', 'pipelines/', 'app/'];
 
 /** The rule a file breaks by importing `target`, or undefined. */
@@ -39,6 +40,7 @@ describe('layering: lib/ is the engine, and each layer imports only those below 
     const cases: [string, string][] = [
       ['lib/runner.ts', "import { x } from '../pipelines/index.ts';"],
       ['lib/runner.ts', "import { x } from './code/blocks.ts';"],
+      ['lib/stage.ts', "import { x } from './schemas.ts';"],
       ['operators/pair.ts', "import { x } from './split.ts';"],
       ['readers/apps.ts', "import { x } from '../operators/split.ts';"],
       ['pipelines/index.ts', "import { x } from '../app/cli.ts';"],
