@@ -10,6 +10,7 @@ export default tseslint.config(
       '.venv/',
       '.sandbox-site/',
       '.scratch/',
+      'docs/api/',
       'coverage/',
       'python/',
       '**/*.py',

@@ -56,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     const about = cmd === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
-    process.stdout.write(about ? (await about.load()).help(rest.slice(1)) + '\n' : OVERVIEW);
+    process.stdout.write(about ? (await (await about.load()).help(rest.slice(1))) + '\n' : OVERVIEW);
     return 0;
   }
   const command = COMMANDS[cmd];
@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const mod = await command.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(mod.help(rest) + '\n');
+    process.stdout.write((await mod.help(rest)) + '\n');
     return 0;
   }
   try {

@@ -13,7 +13,7 @@ export function didYouMean(word: string, known: readonly string[], prefix = ''):
 /** What app/cli.ts needs of a command module. */
 export interface CommandModule {
   USAGE: string;
-  help: (argv: string[]) => string;
+  help: (argv: string[]) => string | Promise<string>;
   main: (argv: string[]) => Promise<void>;
   /** The options the command line can take (for "did you mean"). */
   options: (argv: string[]) => OptionTable;

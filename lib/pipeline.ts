@@ -44,6 +44,8 @@ export interface Pipeline<T extends OptionTable = OptionTable, G = Record<string
   /** Files written beside the manifest, from it (file name → content): entries for other tools. */
   sidecars?: (m: Manifest) => Record<string, string>;
   steps: (cfg: OptionValues<T>, given?: G) => { steps: Step[]; final?: FinalStep };
+  /** The module it was loaded from (`structflow run ./my-pipeline.ts`): merge and slurm load it again from there. */
+  module?: string;
 }
 
 /** Declares a pipeline (the identity, for the option values' types). */

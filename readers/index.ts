@@ -1,5 +1,5 @@
 import type { RunContext } from '../lib/context.ts';
-import { readAll, readUnits, type InputUnit, type UnitOptions } from '../lib/units.ts';
+import { readAll, readUnits, type InputUnit, type Reader, type UnitOptions } from '../lib/units.ts';
 import { Problem } from '../lib/schemas.ts';
 import { apps } from './apps.ts';
 import { appsDir } from './apps-dir.ts';
@@ -11,10 +11,37 @@ import { mbpp } from './mbpp.ts';
 import { taco } from './taco.ts';
 
 /** Every dataset layout StructFlow reads, in detection order (the first whose `detect` accepts a row). */
-export const READERS = [leetcode, humaneval, mbpp, codecontests, livecodebench, taco, apps, appsDir];
+export const READERS: Reader<Problem>[] = [
+  leetcode,
+  humaneval,
+  mbpp,
+  codecontests,
+  livecodebench,
+  taco,
+  apps,
+  appsDir,
+];
 
 /** `--input-format` values. */
-export const INPUT_FORMATS = READERS.map((r) => r.name);
+export const INPUT_FORMATS: string[] = READERS.map((r) => r.name);
+
+/**
+ * Adds a dataset layout of your own: `--input-format NAME` picks it, and its `detect` is tried before the
+ * built-in readers'. Call it where your pipeline module is loaded (at its top level).
+ *
+ * @example
+ * registerReader({
+ *   name: 'my-layout',
+ *   detect: (row) => 'my_id' in row,
+ *   required: ['my_id', 'statement', 'programs', 'io'],
+ *   convert: (row) => ({ problem_id: String(row.my_id), source: 'my-layout', … }),
+ * });
+ */
+export function registerReader(reader: Reader<Problem>): void {
+  if (INPUT_FORMATS.includes(reader.name)) throw new Error(`a reader named "${reader.name}" exists already`);
+  READERS.unshift(reader);
+  INPUT_FORMATS.push(reader.name);
+}
 
 export type ProblemReadOptions = Omit<UnitOptions<Problem>, 'readers' | 'schema' | 'position'>;
 

@@ -32,6 +32,8 @@ function violation(file: string, target: string): string | undefined {
   if (from.startsWith('readers/') && /^(operators|pipelines|app)\//.test(target))
     return 'a reader imports a stage';
   if (from.startsWith('pipelines/') && target.startsWith('app/')) return 'a pipeline imports the application';
+  if (!from.startsWith('api/') && target.startsWith('api/'))
+    return 'a layer imports the public API, which is above all';
   return undefined;
 }
 
@@ -44,6 +46,7 @@ describe('layering: lib/ is the engine, and each layer imports only those below 
       ['operators/pair.ts', "import { x } from './split.ts';"],
       ['readers/apps.ts', "import { x } from '../operators/split.ts';"],
       ['pipelines/index.ts', "import { x } from '../app/cli.ts';"],
+      ['app/cli.ts', "import { x } from '../api/index.ts';"],
     ];
     for (const [file, src] of cases) {
       const path = join(ROOT, file);
@@ -54,7 +57,7 @@ describe('layering: lib/ is the engine, and each layer imports only those below 
 
   it('no file breaks a rule', () => {
     const found: string[] = [];
-    for (const dir of ['lib', 'operators', 'readers', 'pipelines', 'app']) {
+    for (const dir of ['lib', 'operators', 'readers', 'pipelines', 'app', 'api']) {
       for (const file of tsFiles(dir)) {
         for (const target of importsOf(file)) {
           const v = violation(file, target);
@@ -63,5 +66,17 @@ describe('layering: lib/ is the engine, and each layer imports only those below 
       }
     }
     expect(found).to.deep.equal([]);
+  });
+
+  it('the public API only re-exports: api/ files hold no code of their own', () => {
+    for (const file of tsFiles('api')) {
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[^]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '')
+        .replace(/export (type )?\{[^}]*\} from '[^']+';/g, '')
+        .replace(/export \* as \w+ from '[^']+';/g, '')
+        .trim();
+      expect(code, relative(ROOT, file)).to.equal('');
+    }
   });
 });

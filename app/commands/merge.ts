@@ -9,6 +9,7 @@ import { REPORT_JSON, type Report } from '../../lib/report.ts';
 import { finish } from '../../lib/runner.ts';
 import { clearShards, DEFAULT_ROWS_PER_SHARD } from '../../lib/shards.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
+import { loadPipeline } from '../pipeline-module.ts';
 import { CURRICULUM_OPTIONS } from '../../pipelines/options.ts';
 
 export const MERGE_OPTIONS = {
@@ -70,7 +71,9 @@ export interface MergeOptions {
 export async function mergeRanks(inputs: string[], out: string, opts: MergeOptions = {}): Promise<Manifest> {
   const manifests = inputs.map((d) => readManifest(d));
   const first = manifests[0]!;
-  const pipeline = PIPELINES[first.pipeline];
+  // a pipeline module of the user's is loaded again from where the ranks loaded it
+  const module = first.config.pipeline_module;
+  const pipeline = typeof module === 'string' ? await loadPipeline(module) : PIPELINES[first.pipeline];
   if (!pipeline) throw new Error(`${inputs[0]} was made by an unknown pipeline "${first.pipeline}"`);
   const cfg = { ...parseOptions(pipeline.options, []).values, ...first.config } as Record<string, unknown>;
   if (opts.epochs !== undefined) cfg.epochs = opts.epochs;

@@ -1,12 +1,20 @@
 import { basename, isAbsolute, relative } from 'node:path';
-import { optionHelp, parseOptions, recordSettings, UsageError, type OptionTable } from '../../lib/options.ts';
+import {
+  optionHelp,
+  parseOptions,
+  recordSettings,
+  UsageError,
+  type OptionTable,
+  type OptionValues,
+} from '../../lib/options.ts';
 import { plan, type Pipeline } from '../../lib/pipeline.ts';
 import { runToShards } from '../../lib/runner.ts';
 import { DEFAULT_ROWS_PER_SHARD, PARQUET_ENGINES } from '../../lib/shards.ts';
 import { checkInputFiles, countRows, DEFAULT_UNIT_SIZE } from '../../lib/units.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
 import { INPUT_FORMATS, readProblemUnits } from '../../readers/index.ts';
-import { didYouMean } from '../command.ts';
+import type { Manifest } from '../../lib/manifest.ts';
+import { isModulePath, loadPipeline } from '../pipeline-module.ts';
 
 /** The options of every `run`, whatever the pipeline (each pipeline adds its own). */
 export const RUN_OPTIONS = {
@@ -79,9 +87,10 @@ export const RUN_OPTIONS = {
 
 export const USAGE = 'structflow run PIPELINE --input PATH --out DIR [options]';
 
-export function help(argv: string[]): string {
+export async function help(argv: string[]): Promise<string> {
   const name = argv.find((a) => !a.startsWith('-'));
-  const shown = name && PIPELINES[name] ? [PIPELINES[name]] : Object.values(PIPELINES);
+  const shown =
+    name && (PIPELINES[name] || isModulePath(name)) ? [await loadPipeline(name)] : Object.values(PIPELINES);
   return [
     `Usage: ${USAGE}`,
     `  PIPELINE: ${Object.keys(PIPELINES).join(' | ')}`,
@@ -117,22 +126,6 @@ function topReasons(counts: Record<string, { reasons: Record<string, number> }>)
     .slice(0, 3)
     .map(([r, n]) => `${n} × ${r}`)
     .join(', ');
-}
-
-/**
- * The pipeline of `structflow run|slurm NAME`; a usage mistake naming the pipelines when the name is
- * missing (the first argument is an option) or unknown (with the closest name, for a misspelling).
- */
-export function pipelineNamed(name: string | undefined): Pipeline {
-  const available = `available: ${Object.keys(PIPELINES).join(', ')}`;
-  if (name === undefined || name.startsWith('-'))
-    throw new UsageError(`the pipeline name is missing: it comes first, before the options; ${available}`);
-  const pipeline = PIPELINES[name];
-  if (!pipeline)
-    throw new UsageError(
-      `unknown pipeline "${name}"; ${available}.${didYouMean(name, Object.keys(PIPELINES))}`,
-    );
-  return pipeline;
 }
 
 const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -173,16 +166,40 @@ export function interruptedMessage(
   ].join('\n');
 }
 
-/** The options `argv` can take: every run's and its pipeline's. */
+/** The options `argv` can take: every run's and its pipeline's (a module's are known once it is loaded). */
 export const options = (argv: string[]) => ({ ...RUN_OPTIONS, ...(PIPELINES[argv[0] ?? '']?.options ?? {}) });
 
-export async function main(argv: string[]): Promise<void> {
-  const [name, ...rest] = argv;
-  const pipeline = pipelineNamed(name);
+/** What `runPipeline` takes: `input` and `out`, and any option of the run or the pipeline by flag name. */
+export type RunValues<T extends OptionTable> = { input: string; out: string } & Partial<
+  OptionValues<typeof RUN_OPTIONS & T>
+>;
+
+export interface RunPipelineOptions<G> {
+  /** Objects the pipeline takes instead of what its options would build (a generator of the program's own). */
+  given?: G;
+  /** Called as units are committed: how many were reused from an earlier run and how many worked now. */
+  onUnit?: (units: { reused: number; worked: number }) => void;
+}
+
+/**
+ * Runs a pipeline on a dataset into `out` with everything `structflow run` gives: units committed as they
+ * finish and reused by a run started again with the same settings, ranks (`rank`/`world`, or Slurm's and
+ * Kubernetes' variables), rejects, Parquet shards, the manifest, the report and progress lines (unless
+ * `quiet`). Resolves to the manifest; throws when the run produced no rows, naming the commonest reasons.
+ *
+ * @example
+ * const m = await runPipeline(myPipeline, { input: 'apps.jsonl', out: 'out/mine', quiet: true });
+ * console.log(m.rows, m.shards.map((s) => s.file));
+ */
+export async function runPipeline<T extends OptionTable, G>(
+  pipeline: Pipeline<T, G>,
+  values: RunValues<T>,
+  opts: RunPipelineOptions<G> = {},
+): Promise<Manifest> {
   const table = { ...RUN_OPTIONS, ...pipeline.options };
-  const { values: v, positionals } = parseOptions(table, rest);
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const { steps, final } = pipeline.steps(v);
+  const all = { ...parseOptions(table, ['--input', values.input, '--out', values.out]).values, ...values };
+  const v = all as unknown as OptionValues<typeof RUN_OPTIONS>; // the run's own options, typed
+  const { steps, final } = pipeline.steps(all as unknown as OptionValues<T>, opts.given);
   let p;
   try {
     p = plan(steps, final, v.until);
@@ -194,6 +211,50 @@ export async function main(argv: string[]): Promise<void> {
   await checkInputFiles(v.input, v['input-format']);
   p.needs();
   const partition = rankOf(v.rank, v.world);
+  const counted = v.quiet ? undefined : await countRows(v.input);
+  const rows = counted === undefined || v.limit === undefined ? counted : Math.min(counted, v.limit);
+  // with ranks, this rank reads the rows whose position is its rank modulo the world
+  const total =
+    rows === undefined || !partition ? rows : Math.ceil((rows - partition.rank) / partition.world);
+  const m = await runToShards({
+    ...(total !== undefined ? { total } : {}),
+    pipeline: pipeline.name,
+    until,
+    ...(pipeline.report ? { report: pipeline.report } : {}),
+    ...(pipeline.sidecars ? { sidecars: pipeline.sidecars } : {}),
+    plan: p,
+    units: (ctx) =>
+      readProblemUnits(ctx, v.input, {
+        unitSize: v['unit-size'],
+        ...(v['input-format'] ? { format: v['input-format'] } : {}),
+        ...(partition ? { partition } : {}),
+        ...(v.limit !== undefined ? { limit: v.limit } : {}),
+      }),
+    out: v.out,
+    rowsPerShard: v['rows-per-shard'],
+    engine: PARQUET_ENGINES[v['parquet-engine']]!,
+    concurrency: v.concurrency,
+    overwrite: v.overwrite,
+    progress: !v.quiet,
+    ...(opts.onUnit ? { onUnit: opts.onUnit } : {}),
+    settings: { pipeline: pipeline.name, until, partition, ...recordSettings(table, all as never) },
+    config: {
+      ...all,
+      ...(partition ? { partition } : {}),
+      ...(pipeline.module ? { pipeline_module: pipeline.module } : {}),
+    },
+  });
+  if (m.rows === 0)
+    throw new Error(`the run produced no rows: ${topReasons(m.counts)} (see ${v.out}/rejects.jsonl)`);
+  return m;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  const pipeline = await loadPipeline(name);
+  const table = { ...RUN_OPTIONS, ...pipeline.options };
+  const { values: v, positionals } = parseOptions(table, rest);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   let units: { reused: number; worked: number } | undefined;
   const interrupted = () => {
     const tty = process.stderr.isTTY === true;
@@ -203,40 +264,9 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(130);
   };
   process.once('SIGINT', interrupted);
-  let m;
   try {
-    const counted = v.quiet ? undefined : await countRows(v.input);
-    const rows = counted === undefined || v.limit === undefined ? counted : Math.min(counted, v.limit);
-    // with ranks, this rank reads the rows whose position is its rank modulo the world
-    const total =
-      rows === undefined || !partition ? rows : Math.ceil((rows - partition.rank) / partition.world);
-    m = await runToShards({
-      ...(total !== undefined ? { total } : {}),
-      pipeline: pipeline.name,
-      until,
-      ...(pipeline.report ? { report: pipeline.report } : {}),
-      ...(pipeline.sidecars ? { sidecars: pipeline.sidecars } : {}),
-      plan: p,
-      units: (ctx) =>
-        readProblemUnits(ctx, v.input, {
-          unitSize: v['unit-size'],
-          ...(v['input-format'] ? { format: v['input-format'] } : {}),
-          ...(partition ? { partition } : {}),
-          ...(v.limit !== undefined ? { limit: v.limit } : {}),
-        }),
-      out: v.out,
-      rowsPerShard: v['rows-per-shard'],
-      engine: PARQUET_ENGINES[v['parquet-engine']]!,
-      concurrency: v.concurrency,
-      overwrite: v.overwrite,
-      progress: !v.quiet,
-      onUnit: (u) => (units = { ...u }),
-      settings: { pipeline: pipeline.name, until, partition, ...recordSettings(table, v) },
-      config: { ...v, ...(partition ? { partition } : {}) },
-    });
+    await runPipeline(pipeline, v as RunValues<OptionTable>, { onUnit: (u) => (units = { ...u }) });
   } finally {
     process.off('SIGINT', interrupted);
   }
-  if (m.rows === 0)
-    throw new Error(`the run produced no rows: ${topReasons(m.counts)} (see ${v.out}/rejects.jsonl)`);
 }

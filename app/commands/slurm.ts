@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { optionHelp, parseOptions, type OptionTable } from '../../lib/options.ts';
+import { optionHelp, parseOptions, type OptionTable, type OptionValues } from '../../lib/options.ts';
 import { ROOT } from '../../lib/root.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
-import { pipelineNamed, RUN_OPTIONS } from './run.ts';
+import { isModulePath, loadPipeline } from '../pipeline-module.ts';
+import { RUN_OPTIONS } from './run.ts';
 
 export const SLURM_OPTIONS = {
   ranks: { type: 'int', required: true, help: 'ranks: array tasks, each a --rank of --world N' },
@@ -90,16 +91,18 @@ export const options = (argv: string[]) => ({
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  const pipeline = pipelineNamed(name);
-  const { values: v } = parseOptions({ ...SLURM_OPTIONS, ...RUN_OPTIONS, ...pipeline.options }, rest);
-  const { steps } = pipeline.steps(v);
+  const pipeline = await loadPipeline(name);
+  const parsed = parseOptions({ ...SLURM_OPTIONS, ...RUN_OPTIONS, ...pipeline.options }, rest).values;
+  const v = parsed as unknown as OptionValues<typeof SLURM_OPTIONS & typeof RUN_OPTIONS>;
+  const { steps } = pipeline.steps(parsed);
   const last = steps[steps.length - 1]!.name; // the ranks stop before the final step, which the merge runs
   const out = resolve(v.out);
   const n = v.ranks;
   const dir = join(out, 'slurm');
   mkdirSync(dir, { recursive: true });
   const cli = join(ROOT, 'bin', 'structflow.js');
-  const runArgs = ['run', name!, ...forwarded(rest)].map(sh).join(' ');
+  // a module is named by its absolute path: the ranks may start elsewhere
+  const runArgs = ['run', isModulePath(name!) ? resolve(name!) : name!, ...forwarded(rest)].map(sh).join(' ');
   const max = maxArraySize();
   const arrays: { file: string; offset: number; count: number }[] = [];
   for (let offset = 0, k = 0; offset < n; offset += max, k++) {

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ROOT } from '../root.ts';
 
 let pythonPath: string | undefined;
@@ -41,6 +41,9 @@ export function resolveSandboxPython(explicit?: string): string {
 
 /** The programs' own packages (python/programs-requirements.txt), installed by python/setup-venv.sh. */
 export const SANDBOX_SITE = join(ROOT, '.sandbox-site');
+
+/** The command that makes `.venv` and `.sandbox-site` (`npm ci` runs it in a checkout; an installed package needs it once). */
+export const VENV_INSTALL = `bash ${relative(process.cwd(), join(ROOT, 'python', 'setup-venv.sh')) || join(ROOT, 'python', 'setup-venv.sh')} (npm ci runs it in a checkout)`;
 const SITE_MOUNT = '/opt/structflow/site';
 
 /** The programs' packages, as `doctor` reports them; throws with the install command when one is missing. */
@@ -50,10 +53,7 @@ export function sandboxSite(): string {
     .map((l) => l.replace(/#.*/, '').trim())
     .filter(Boolean);
   const missing = wanted.filter((name) => !existsSync(join(SANDBOX_SITE, name)));
-  if (missing.length)
-    throw new Error(
-      `${missing.join(', ')} not in ${SANDBOX_SITE}: bash python/setup-venv.sh (npm ci runs it)`,
-    );
+  if (missing.length) throw new Error(`${missing.join(', ')} not in ${SANDBOX_SITE}: ${VENV_INSTALL}`);
   return `${wanted.join(', ')} in ${SANDBOX_SITE}`;
 }
 
@@ -79,11 +79,20 @@ export function requireBwrap(): string {
     [...baseArgs('/usr/bin/true'), '--seccomp', '0', '--remount-ro', '/', '/usr/bin/true'],
     { ...sandboxUser(65534), input: seccompFilter() },
   );
-  if (probe.status !== 0)
+  if (probe.status !== 0) {
+    const said = probe.stderr.toString().trim();
+    // a folder the sandbox mounts that its user (another uid) cannot enter: not a namespace problem
+    const path = /Can't find source path (.*): Permission denied/.exec(said)?.[1];
+    if (path)
+      throw new Error(
+        `the sandbox's user cannot read ${path} (bwrap: ${said}): every folder above it must be readable and ` +
+          'searchable by other users (chmod o+rx), since programs run as another uid',
+      );
     throw new Error(
-      `bubblewrap cannot create its namespaces on this machine (${probe.stderr.toString().trim()}); ` +
+      `bubblewrap cannot create its namespaces on this machine (${said}); ` +
         'unprivileged user namespaces must be enabled (sysctl user.max_user_namespaces > 0)',
     );
+  }
   bwrapChecked = v.stdout.toString().trim();
   return bwrapChecked;
 }

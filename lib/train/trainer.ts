@@ -1,3 +1,4 @@
+import { VENV_INSTALL } from '../sandbox/bwrap.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -104,7 +105,7 @@ missing = [n for n in ("torch", "transformers", "matplotlib") if u.find_spec(n) 
 old = not missing and tuple(int(x) for x in m.version("torch").split(".")[:2]) < (2, 6)
 sys.exit(f"missing {', '.join(missing)}" if missing else "torch < 2.6 (no FSDP2)" if old else print(sys.executable))
 `;
-export const VENV_INSTALL = 'bash python/setup-venv.sh (npm ci runs it)';
+export { VENV_INSTALL };
 const found = new Map<string, string>();
 
 /**
