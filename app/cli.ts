@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "combine the ranks' outputs of a run into one",
     load: () => import('./commands/merge.ts'),
   },
+  eval: {
+    summary: "measure a model: pass@k on a benchmark's problems, run in the sandbox",
+    load: () => import('./commands/eval.ts'),
+  },
   train: {
     summary: 'train on the shards in curriculum order (DPO, Target-DPO, Target-RPO)',
     load: () => import('./commands/train.ts'),

@@ -45,7 +45,12 @@ function typeOf(s: z.ZodType, name: string): ColumnType {
     const e = s.element as z.ZodType;
     return e instanceof z.ZodNumber && e.isInt ? 'int32_list' : 'json';
   }
-  if (s instanceof z.ZodObject || s instanceof z.ZodUnknown || s instanceof z.ZodDiscriminatedUnion)
+  if (
+    s instanceof z.ZodObject ||
+    s instanceof z.ZodRecord ||
+    s instanceof z.ZodUnknown ||
+    s instanceof z.ZodDiscriminatedUnion
+  )
     return 'json';
   throw new Error(`field ${name}: no column type for a ${s._zod.def.type} (give it a columnHints entry)`);
 }

@@ -134,6 +134,22 @@ export const PromptedTarget = Target.extend({
 export type PromptedTarget = z.infer<typeof PromptedTarget>;
 
 /** What the rejects file holds: one line per record that left the pipeline early. */
+/** One problem's evaluation (`score`): its samples, their verdicts, and how many passed. */
+export const ProblemScore = z.object({
+  problem_id: z.string(),
+  problem_index: z.number().int().nonnegative(),
+  source: z.string(),
+  difficulty: z.string(),
+  /** Samples drawn, and how many of them passed every test. */
+  n: z.number().int().nonnegative(),
+  correct: z.number().int().nonnegative(),
+  /** Samples by verdict. */
+  verdicts: z.record(z.string(), z.number().int()),
+  /** Each sample's program, verdict and first error, in generation order. */
+  samples: z.array(z.object({ program: z.string(), verdict: z.string(), error: z.string() })),
+});
+export type ProblemScore = z.infer<typeof ProblemScore>;
+
 /** A generated candidate for a target (`generate`): the target's columns plus the candidate middle. */
 export const Candidate = PromptedTarget.extend({
   candidate_index: z.number().int().nonnegative(),

@@ -1,7 +1,7 @@
 import { VENV_INSTALL } from '../sandbox/bwrap.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../root.ts';
 import { createInterface } from 'node:readline';
@@ -54,6 +54,8 @@ export interface TrainConfig extends Partial<TrainOptions> {
   gradientCheckpointing?: boolean;
   /** Continue from `out/checkpoint` at the exact next pair. */
   resume?: boolean;
+  /** Train again into an `out` that holds a finished training of the same length (otherwise it is kept). */
+  overwrite?: boolean;
   /** Tokenizer folder (default: the model folder). */
   tokenizer?: string;
   /** Append every pair index the worker receives to this file (for tests of the order). */
@@ -73,6 +75,10 @@ export interface StepMetrics {
 
 export interface TrainSummary {
   steps: StepMetrics[];
+  /** Pairs the optimizer steps trained on (what was sent ahead of the last step is not counted). */
+  trained: number;
+  /** Whether `out` held this very training, finished, and nothing was done. */
+  kept?: boolean;
   dropped: number;
   sent: number;
   checksum: string;
@@ -167,12 +173,23 @@ export async function train(
 ): Promise<TrainSummary> {
   const python = torchPython(cfg.python); // before anything is written: a missing venv is the first thing said
   const manifest = readManifest(cfg.shards);
+  cfg = { ...cfg, ...lossFor(manifest, cfg) };
   const batchSize = cfg.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const gradAccum = cfg.gradAccum ?? TRAIN_DEFAULTS.gradAccum;
   const totalSteps = Math.min(cfg.steps ?? Infinity, Math.ceil(manifest.rows / (batchSize * gradAccum)));
   if (!(totalSteps >= 1)) throw new Error(`${cfg.shards} has no pairs to train on`);
   const opts = trainOptions(cfg);
   const tokenizer = modelTokenizer(cfg); // before anything is written, like the checks above
+  const finished = join(cfg.out, 'trained.json');
+  if (!cfg.resume && !cfg.overwrite && existsSync(finished)) {
+    const before = JSON.parse(readFileSync(finished, 'utf8')) as TrainSummary & { total_steps: number };
+    if (before.total_steps === totalSteps) {
+      log(
+        `${cfg.out} holds this training, finished (${before.steps.length} steps on ${before.trained} pairs): kept; --overwrite trains again`,
+      );
+      return { ...before, kept: true };
+    }
+  }
   mkdirSync(cfg.out, { recursive: true });
   const positionFile = join(cfg.out, 'checkpoint', 'position.json');
   const skipTo =
@@ -256,14 +273,16 @@ export async function train(
     throw new Error(
       `the trainer worker failed (exit ${code}): ${stderr.trim().split('\n').slice(-5).join('\n')}`,
     );
+  const trained = Math.min(sent, steps.length * batchSize * gradAccum);
   log(
-    `trained ${steps.length} step(s); ${sent} pair(s) sent, ${dropped} dropped as longer than ${opts.maxLen} tokens`,
+    `trained ${steps.length} step(s) on ${trained} pair(s) (${cfg.loss}, preset ${cfg.preset}); ${dropped} dropped as longer than ${opts.maxLen} tokens`,
   );
   const png = join(cfg.out, 'metrics.png');
   const plot = spawnSync(python, [PLOT, join(cfg.out, 'metrics.jsonl'), png]);
   if (plot.status !== 0) log(`no plot (${plot.stderr.toString().trim().split('\n').pop()})`);
-  return {
+  const summary: TrainSummary = {
     steps,
+    trained,
     dropped,
     sent,
     checksum: done?.param_checksum ?? '',
@@ -272,6 +291,28 @@ export async function train(
     paramBytes: done?.param_bytes_per_rank ?? 0,
     ...(plot.status === 0 ? { plot: png } : {}),
   };
+  writeFileSync(finished, JSON.stringify({ ...summary, total_steps: totalSteps }) + '\n');
+  return summary;
+}
+
+/**
+ * The loss and preset of a training: as told, else from the pipeline that made the shards (Target-DPO shards
+ * train with the Target-DPO loss and its beta). A focal loss needs the D− lines of Target-DPO shards: asking
+ * for it on others is an error, never a quiet fallback to every rejected token.
+ */
+export function lossFor(
+  manifest: Manifest,
+  cfg: Pick<TrainConfig, 'loss' | 'preset' | 'shards'>,
+): Required<Pick<TrainConfig, 'loss' | 'preset'>> {
+  const focalShards = manifest.pipeline === 'targetdpo';
+  const loss = cfg.loss ?? (focalShards ? 'target-dpo' : TRAIN_DEFAULTS.loss);
+  const preset = cfg.preset ?? (focalShards ? 'targetdpo' : TRAIN_DEFAULTS.preset);
+  const hasSpans = manifest.schema.some((c) => c.name === 'rejected_diff_lines');
+  if (loss !== 'dpo' && !hasSpans)
+    throw new Error(
+      `--loss ${loss} trains on the rejected side's D− lines, which ${cfg.shards} does not have (made by ${manifest.pipeline}): use Target-DPO shards, or --loss dpo`,
+    );
+  return { loss, preset };
 }
 
 /**

@@ -6,7 +6,7 @@ import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { STDIO_INSTRUCTION } from '../../lib/code/prompts.ts';
 import { buildExample, FormatDraws, type PairRow } from '../../lib/train/examples.ts';
-import { torchPython, train } from '../../lib/train/trainer.ts';
+import { lossFor, torchPython, train } from '../../lib/train/trainer.ts';
 import { FIXTURES, fixturePairShards, tmp } from '../helpers.ts';
 
 const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
@@ -34,6 +34,40 @@ describe('train', function () {
     expect(mean(last.map((s) => s.margin))).to.be.above(mean(first.map((s) => s.margin)));
     expect(r.plot).to.equal(join(out, 'metrics.png'));
     expect(readFileSync(join(out, 'metrics.png')).subarray(1, 4).toString()).to.equal('PNG');
+  });
+
+  it('counts the pairs it trained on, keeps a finished training of the same length, and trains again when asked', async () => {
+    const out = tmp();
+    const lines: string[] = [];
+    const r = await train({ shards, model: MODEL, out, steps: 3, batchSize: 4 }, (l) => lines.push(l));
+    expect(r.trained).to.equal(12); // 3 steps of 4 pairs, whatever the prefetch sent
+    expect(r.sent).to.be.at.least(12);
+    expect(lines.at(-1)).to.match(/^trained 3 step\(s\) on 12 pair\(s\) \(dpo, preset structurecoder\)/);
+    const again: string[] = [];
+    const kept = await train({ shards, model: MODEL, out, steps: 3, batchSize: 4 }, (l) => again.push(l));
+    expect(kept).to.include({ kept: true, trained: 12 });
+    expect(again).to.have.length(1);
+    expect(again[0]).to.include('kept; --overwrite trains again');
+    const redone = await train({ shards, model: MODEL, out, steps: 3, batchSize: 4, overwrite: true }, quiet);
+    expect(redone.kept).to.equal(undefined);
+    expect(redone.checksum).to.equal(r.checksum); // the same training, done again
+  });
+
+  it('takes the loss and preset from the pipeline that made the shards; a focal loss without D− lines is an error', () => {
+    const m = (pipeline: string, spans: boolean) =>
+      ({ pipeline, schema: spans ? [{ name: 'rejected_diff_lines', type: 'int32_list' }] : [] }) as never;
+    expect(lossFor(m('targetdpo', true), { shards: 'td' })).to.deep.equal({
+      loss: 'target-dpo',
+      preset: 'targetdpo',
+    });
+    expect(lossFor(m('structurecoder', false), { shards: 'sc' })).to.deep.equal({
+      loss: 'dpo',
+      preset: 'structurecoder',
+    });
+    expect(lossFor(m('targetdpo', true), { shards: 'td', loss: 'dpo' })).to.include({ loss: 'dpo' });
+    expect(() => lossFor(m('structurecoder', false), { shards: 'sc', loss: 'target-rpo' })).to.throw(
+      /--loss target-rpo trains on the rejected side's D− lines, which sc does not have/,
+    );
   });
 
   it('feeds the worker the pairs in manifest order, never shuffled', async () => {

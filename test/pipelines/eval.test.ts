@@ -1,0 +1,147 @@
+import { expect } from 'chai';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { summarize } from '../../app/commands/eval.ts';
+import { runPipeline } from '../../app/commands/run.ts';
+import { passAtK } from '../../lib/code/pass-at-k.ts';
+import type { Generator } from '../../lib/generators/types.ts';
+import { readManifest, shardRows } from '../../lib/manifest.ts';
+import { ExecPool } from '../../lib/sandbox/pool.ts';
+import type { ProblemScore } from '../../lib/schemas.ts';
+import { evaluation } from '../../pipelines/eval.ts';
+import { FIXTURES, tmp } from '../helpers.ts';
+
+const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
+
+/** pass@k by counting: the share of k-subsets of the samples that hold a correct one. */
+function counted(n: number, c: number, k: number): number {
+  let hit = 0;
+  let all = 0;
+  for (let mask = 0; mask < 1 << n; mask++) {
+    let bits = 0;
+    for (let i = 0; i < n; i++) if (mask & (1 << i)) bits++;
+    if (bits !== k) continue;
+    all++;
+    if (mask & ((1 << c) - 1)) hit++; // the first c samples are the correct ones
+  }
+  return hit / all;
+}
+
+async function rowsOf(out: string): Promise<ProblemScore[]> {
+  const rows: ProblemScore[] = [];
+  for await (const r of shardRows<ProblemScore>(out, readManifest(out))) rows.push(r);
+  return rows;
+}
+
+describe('eval: pass@k of a model, from samples run in the sandbox', function () {
+  this.timeout(300_000);
+
+  it('the estimator equals the count over every k-subset, and says when k > n', () => {
+    expect(passAtK(5, 2, 1)).to.be.closeTo(0.4, 1e-12);
+    expect(passAtK(5, 2, 2)).to.be.closeTo(0.7, 1e-12); // 1 − C(3,2)/C(5,2) = 1 − 3/10
+    for (let n = 1; n <= 7; n++)
+      for (let c = 0; c <= n; c++)
+        for (let k = 1; k <= n; k++)
+          expect(passAtK(n, c, k), `${n} ${c} ${k}`).to.be.closeTo(counted(n, c, k), 1e-12);
+    expect(passAtK(200, 3, 100)).to.be.within(0, 1); // no overflow of C(200, 100)
+    expect(() => passAtK(2, 1, 3)).to.throw(/at least 3 samples/);
+  });
+
+  it('samples, verdicts and counts that check out again, and pass@k overall and per difficulty', async () => {
+    // half of the samples are the reference solution, half print a constant: pass@1 is ½ exactly
+    const model: Generator = {
+      name: 'half-right',
+      model: 'stub',
+      continues: true,
+      generate: async (req) =>
+        [req.target.problem.solutions[0]!, 'print(1)\n'].map((text) => ({ text, origin: 'model' })),
+    };
+    const input = join(tmp(), 'eight.jsonl');
+    writeFileSync(
+      input,
+      readFileSync(join(FIXTURES, 'apps.jsonl'), 'utf8').split('\n').slice(0, 8).join('\n') + '\n',
+    );
+    const out = tmp();
+    await runPipeline(evaluation, { input, out, quiet: true, n: 2 }, { given: { generator: model } });
+    const rows = await rowsOf(out);
+    expect(rows.map((r) => [r.n, r.correct])).to.deep.equal(Array.from({ length: 8 }, () => [2, 1]));
+    const s = summarize(rows, [1, 2]);
+    expect(s).to.deep.include({ problems: 8, samples_per_problem: 2, 'pass@1': 0.5, 'pass@2': 1 });
+    expect(Object.keys(s.by_difficulty).length).to.be.greaterThan(0);
+    // every verdict again, from a pool of its own
+    const pool = new ExecPool({ workers: 2 });
+    try {
+      const { readProblems } = await import('../../readers/index.ts');
+      const { RunContext } = await import('../../lib/context.ts');
+      const tests = new Map<string, unknown>();
+      for await (const p of readProblems(new RunContext(), input)) tests.set(p.problem_id, p.tests);
+      for (const r of rows)
+        // a json column comes back as its text
+        for (const [i, sample] of (
+          JSON.parse(r.samples as unknown as string) as ProblemScore['samples']
+        ).entries()) {
+          const again = await pool.run({
+            id: `${r.problem_id}#${i}`,
+            code: sample.program,
+            tests: tests.get(r.problem_id) as never,
+          });
+          expect(again.verdict, `${r.problem_id} #${i}`).to.equal(sample.verdict);
+        }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('through the CLI with a local model: killed with SIGKILL and started again, the same samples and numbers', async () => {
+    const args = (out: string) => [
+      CLI,
+      'eval',
+      '--input',
+      join(FIXTURES, 'apps.jsonl'),
+      '--out',
+      out,
+      '--model-dir',
+      join(FIXTURES, 'tiny-model'),
+      '--max-tokens',
+      '32',
+      '--n',
+      '2',
+      '--temperature',
+      '0.8',
+      '--k',
+      '1,2',
+      '--unit-size',
+      '2',
+      '--quiet',
+    ];
+    const whole = tmp();
+    execFileSync('node', args(whole), { stdio: 'pipe' });
+    const out = tmp();
+    const child = spawn('node', args(out), { detached: true, stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r).on('error', r));
+    const parts = join(out, 'parts');
+    for (let i = 0; i < 2400; i++) {
+      if (existsSync(parts) && readdirSync(parts).some((f) => f.endsWith('.done.json'))) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // it had finished already
+    }
+    await exited;
+    execFileSync('node', args(out), { stdio: 'pipe' });
+    const shas = (d: string) => readManifest(d).shards.map((s) => s.sha256);
+    expect(shas(out)).to.deep.equal(shas(whole));
+    const result = (d: string) => {
+      const { model: _m, ...r } = JSON.parse(readFileSync(join(d, 'eval.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      return r;
+    };
+    expect(result(out)).to.deep.equal(result(whole));
+    expect(result(whole)).to.include({ problems: 35, samples_per_problem: 2 });
+  });
+});
