@@ -7,7 +7,7 @@
  * between equally long subsequences the middle snake found first, searching diagonals from −D to D,
  * wins. The result always has the maximum length.
  */
-export function lcsPairs<T>(a: readonly T[], b: readonly T[]): [number, number][] {
+export function lcsPairs<T>(a: ArrayLike<T>, b: ArrayLike<T>): [number, number][] {
   const out: [number, number][] = [];
   const size = a.length + b.length + 2;
   const vf = new Int32Array(2 * size + 1);
@@ -16,8 +16,8 @@ export function lcsPairs<T>(a: readonly T[], b: readonly T[]): [number, number][
   const rec = (aLo: number, aHi: number, bLo: number, bHi: number): void => {
     const prefix: [number, number][] = [];
     while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) prefix.push([aLo++, bLo++]);
-    const suffix: [number, number][] = [];
-    while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) suffix.unshift([--aHi, --bHi]);
+    const suffix: [number, number][] = []; // collected backwards
+    while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) suffix.push([--aHi, --bHi]);
     out.push(...prefix);
     if (aLo < aHi && bLo < bHi) {
       const [x, y, u, v] = middleSnake(aLo, aHi, bLo, bHi);
@@ -25,7 +25,7 @@ export function lcsPairs<T>(a: readonly T[], b: readonly T[]): [number, number][
       for (let k = 0; k < u - x; k++) out.push([aLo + x + k, bLo + y + k]);
       rec(aLo + u, aHi, bLo + v, bHi);
     }
-    out.push(...suffix);
+    for (let k = suffix.length - 1; k >= 0; k--) out.push(suffix[k]!);
   };
 
   // the middle snake of a[aLo:aHi] vs b[bLo:bHi], as offsets (x, y) → (u, v) inside them
@@ -88,13 +88,27 @@ export function lineDiff(
   chosen: readonly string[],
   rejected: readonly string[],
 ): { plus: number[]; minus: number[] } {
-  const pairs = lcsPairs(chosen, rejected);
-  const inC = new Set(pairs.map((p) => p[0]));
-  const inR = new Set(pairs.map((p) => p[1]));
-  return {
-    plus: chosen.map((_, i) => i).filter((i) => !inC.has(i)),
-    minus: rejected.map((_, i) => i).filter((i) => !inR.has(i)),
+  // lines as small integers: the search compares numbers, not strings
+  const ids = new Map<string, number>();
+  const intern = (lines: readonly string[]) =>
+    Int32Array.from(lines, (l) => {
+      let id = ids.get(l);
+      if (id === undefined) ids.set(l, (id = ids.size));
+      return id;
+    });
+  const pairs = lcsPairs(intern(chosen), intern(rejected));
+  const inC = new Uint8Array(chosen.length);
+  const inR = new Uint8Array(rejected.length);
+  for (const [i, j] of pairs) {
+    inC[i] = 1;
+    inR[j] = 1;
+  }
+  const outside = (kept: Uint8Array) => {
+    const idx: number[] = [];
+    for (let i = 0; i < kept.length; i++) if (!kept[i]) idx.push(i);
+    return idx;
   };
+  return { plus: outside(inC), minus: outside(inR) };
 }
 
 /** Separate places where two line lists differ: runs of lines outside one LCS, on either side. */
