@@ -122,6 +122,7 @@ def main():
     a.add_argument("--parallel", choices=["ddp", "fsdp"], default="ddp", help="with torchrun: replicate (ddp) or shard (fsdp) the model")
     a.add_argument("--precision", choices=["fp32", "bf16"], default="fp32", help="bf16: bf16 compute over fp32 master weights")
     a.add_argument("--gradient-checkpointing", action="store_true", help="recompute each decoder layer in the backward pass")
+    a.add_argument("--export", help="write the trained model here at the end, as a standard folder (python/export_model.py)")
     a.add_argument("--reference", choices=["model", "precomputed"], default="model",
                    help="precomputed: every pair carries reference log-probs, so no reference model is loaded")
     args = a.parse_args()
@@ -227,6 +228,10 @@ def main():
             if step >= args.total_steps:
                 break
     final = save_checkpoint(ckpt, policy, opt, sched, step, position, rank, world)
+    if rank == 0 and args.export:
+        import export_model
+
+        export_model.export(args.model, final, args.export)
     if rank == 0:
         h = hashlib.sha256()
         for name, t in sorted(final.items()):

@@ -65,6 +65,8 @@ export interface TrainConfig extends Partial<TrainOptions> {
 
 export interface StepMetrics {
   step: number;
+  /** Pairs this optimizer step trained on. */
+  pairs: number;
   loss: number;
   margin: number;
   accuracy: number;
@@ -79,6 +81,8 @@ export interface TrainSummary {
   trained: number;
   /** Whether `out` held this very training, finished, and nothing was done. */
   kept?: boolean;
+  /** The trained model as a standard folder (`OUT/model`): safetensors for a Hugging Face model, model.onnx for the tiny one. */
+  model: string;
   dropped: number;
   sent: number;
   checksum: string;
@@ -226,6 +230,7 @@ export async function train(
     ...(useRefs ? ['--reference', 'precomputed'] : []),
     ...(cfg.resume ? ['--resume'] : []),
     ...(cfg.logOrder ? ['--log-order', cfg.logOrder] : []),
+    ...['--export', join(cfg.out, 'model')],
   ];
   const worker = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -273,15 +278,19 @@ export async function train(
     throw new Error(
       `the trainer worker failed (exit ${code}): ${stderr.trim().split('\n').slice(-5).join('\n')}`,
     );
-  const trained = Math.min(sent, steps.length * batchSize * gradAccum);
+  const trained = steps.reduce((n, s) => n + s.pairs, 0);
   log(
     `trained ${steps.length} step(s) on ${trained} pair(s) (${cfg.loss}, preset ${cfg.preset}); ${dropped} dropped as longer than ${opts.maxLen} tokens`,
+  );
+  log(
+    `model → ${join(cfg.out, 'model')} (a standard folder: from_pretrained, vLLM, or --generator onnx for the tiny model)`,
   );
   const png = join(cfg.out, 'metrics.png');
   const plot = spawnSync(python, [PLOT, join(cfg.out, 'metrics.jsonl'), png]);
   if (plot.status !== 0) log(`no plot (${plot.stderr.toString().trim().split('\n').pop()})`);
   const summary: TrainSummary = {
     steps,
+    model: join(cfg.out, 'model'),
     trained,
     dropped,
     sent,

@@ -224,7 +224,7 @@ describe('structflow (the compiled CLI)', function () {
     expect(r.status, r.stderr).to.equal(0);
     const frames = r.stdout.split('\r').filter((f) => f.includes(' rows ('));
     expect(frames.length).to.be.greaterThan(0); // rewritten in place, once a second
-    expect(frames[0]).to.match(/\[\d+s\] \d+\/34 rows \(\d+ %, ETA [\d?]/);
+    expect(frames[0]).to.match(/\[\d+s\] \d+\/35 rows \(\d+ %, ETA [\d?]/);
     expect(r.stdout).to.include(`report: ${out}/report.html`);
     // the progress line is cleared before the summary, which starts a line of its own
     expect(r.stdout).to.include('\r\x1b[Kstage ');
@@ -284,7 +284,7 @@ describe('structflow (the compiled CLI)', function () {
     ); // --overwrite would discard what this run committed
     const again = spawnSync('bash', ['-c', `${resume} --quiet`], { cwd: ROOT, encoding: 'utf8' });
     expect(again.status, again.stderr).to.equal(0);
-    expect(again.stderr).to.include(`units: 17 (${n} committed before, ${17 - n} worked now)`);
+    expect(again.stderr).to.include(`units: 18 (${n} committed before, ${18 - n} worked now)`);
   });
 
   it('a run that produced nothing exits 1 and says why, instead of a quiet success', () => {

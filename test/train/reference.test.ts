@@ -26,7 +26,7 @@ function smallShards(): string {
     [
       join(FIXTURES, '..', 'bin', 'structflow.js'),
       ...['run', 'structurecoder', '--input', input, '--out', join(dir, 'pre')],
-      ...['--test-timeout', '0.5', '--quiet', '--trl', 'pretokenized'],
+      ...['--test-timeout', '0.5', '--quiet', '--trl', 'pretokenized', '--trl-tokenizer', MODEL],
     ],
     { stdio: 'pipe' },
   );

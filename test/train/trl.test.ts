@@ -29,6 +29,7 @@ describe("TRL's DPOTrainer on the shards (python/structflow_trl.py)", function (
         join(ROOT, 'bin', 'structflow.js'),
         ...['run', 'structurecoder', '--input', join(FIXTURES, 'apps.jsonl'), '--out', shards],
         ...['--test-timeout', '0.5', '--quiet', '--trl', 'pretokenized', '--rows-per-shard', '3'],
+        ...['--trl-tokenizer', join(FIXTURES, 'tiny-model')],
       ],
       { stdio: 'pipe' },
     );

@@ -15,7 +15,12 @@ import { FIXTURES } from '../../helpers.ts';
 const MODEL = join(FIXTURES, 'tiny-model');
 
 async function target(): Promise<PromptedTarget> {
-  const problem = { problem_id: 'p', question: 'Sum the numbers.', starter_code: '' } as Problem;
+  const problem = {
+    problem_id: 'p',
+    question: 'Sum the numbers.',
+    starter_code: '',
+    tests: { kind: 'stdio', inputs: [], outputs: [] },
+  } as unknown as Problem;
   const t = {
     problem,
     problem_id: 'p',
