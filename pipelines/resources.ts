@@ -30,7 +30,7 @@ export function sandbox(ctx: RunContext, cfg: SandboxCfg): ExecPool {
     () => {
       const dir = cacheDir(ctx, cfg);
       return new ExecPool({
-        ...(dir ? { cacheDir: join(dir, 'verdicts') } : {}),
+        ...(dir ? { cacheDir: dir } : {}), // one store per folder: its generations and verdicts tables
         ...(cfg.workers ? { workers: cfg.workers } : {}),
         limits: { test_cpu_s: cfg['test-timeout'] },
         stdioCompare: cfg['stdio-compare'],

@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { Store, type Table } from '../store.ts';
 import type { Generation, GenerationRequest, Generator } from './types.ts';
 
 /**
- * Content-addressed cache of generations on disk, keyed by (generator, model, params, prompt, start):
- * a rerun or an incremental run never asks the generator again for what it already has.
- * Entries are written under a temporary name and renamed, so a crash never leaves half an entry.
+ * Content-addressed cache of generations, keyed by (generator, model, params, prompt, start): a rerun or an
+ * incremental run never asks the generator again for what it already has. It is the `generations` table of
+ * the folder's store (lib/store.ts): committed atomically, so a crash never leaves half an entry.
  */
 export class GenerationCache {
   hits = 0;
   misses = 0;
+  private readonly table: Table;
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    this.table = Store.open(dir).table('generations');
   }
 
   static key(gen: Generator, req: GenerationRequest): string {
@@ -26,26 +26,15 @@ export class GenerationCache {
       .digest('hex');
   }
 
-  private path(key: string): string {
-    return join(this.dir, key.slice(0, 2), `${key}.json`);
-  }
-
   get(key: string): Generation[] | undefined {
-    try {
-      const v = JSON.parse(readFileSync(this.path(key), 'utf8')) as Generation[];
-      this.hits++;
-      return v;
-    } catch {
-      this.misses++;
-      return undefined;
-    }
+    const v = this.table.get(key);
+    if (v === undefined) this.misses++;
+    else this.hits++;
+    return v === undefined ? undefined : (JSON.parse(v) as Generation[]);
   }
 
   put(key: string, value: Generation[]): void {
-    const p = this.path(key);
-    mkdirSync(join(this.dir, key.slice(0, 2)), { recursive: true });
-    writeFileSync(`${p}.tmp`, JSON.stringify(value));
-    renameSync(`${p}.tmp`, p);
+    this.table.put(key, JSON.stringify(value));
   }
 
   /** The generator with this cache in front of it. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { Store, type Table } from '../store.ts';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ROOT } from '../root.ts';
 import { z } from 'zod';
 import { TestResult, Verdict, type TestSpec } from '../schemas.ts';
@@ -71,8 +72,8 @@ export interface PoolOptions {
   limits?: Partial<Limits>;
   /** How stdio outputs are compared (SPEC §4): `strict` (default) or `apps`, the APPS harness's cascade. */
   stdioCompare?: StdioCompare;
-  /** Folder of a content-addressed verdict cache: a program already run on the same tests and limits is
-   *  not run again (a restarted or incremental run redoes no execution). */
+  /** Folder of the store (lib/store.ts) whose `verdicts` table caches verdicts by content: a program already
+   *  run on the same tests and limits is not run again (a restarted or incremental run redoes no execution). */
   cacheDir?: string;
 }
 
@@ -233,10 +234,11 @@ const CachedResult = z.object({
   retried: z.boolean().optional(),
 });
 
-/** A cached verdict, or undefined when there is none or the file is not one (torn, or not ours). */
-function readCached(path: string): ExecResult | undefined {
+/** A cached verdict, or undefined when there is none or the entry is not one (not ours, or of an older shape). */
+function readCached(text: string | undefined): ExecResult | undefined {
+  if (text === undefined) return undefined;
   try {
-    const r = CachedResult.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    const r = CachedResult.safeParse(JSON.parse(text));
     return r.success ? r.data : undefined;
   } catch {
     return undefined;
@@ -256,6 +258,7 @@ export class ExecPool {
   private queue: { run: (slot: Slot) => void; fail: (e: Error) => void }[] = [];
   private closed = false;
   private failedStarts = 0;
+  private verdicts?: Table;
   private broken?: Error;
   readonly size: number;
   readonly python: string;
@@ -355,8 +358,8 @@ export class ExecPool {
         ]),
       )
       .digest('hex');
-    const path = join(this.opts.cacheDir, key.slice(0, 2), `${key}.json`);
-    const hit = readCached(path);
+    const verdicts = (this.verdicts ??= Store.open(this.opts.cacheDir).table('verdicts'));
+    const hit = readCached(verdicts.get(key));
     if (hit) {
       this.stats.cache_hits++;
       return { ...hit, id: req.id, cached: true };
@@ -364,9 +367,7 @@ export class ExecPool {
     const r = await this.execute(req);
     if (r.decided) {
       // only a verdict the judge decided (or no_tests), stored without `cached`: a hit sets it
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(`${path}.tmp`, JSON.stringify(strip(r)));
-      renameSync(`${path}.tmp`, path);
+      verdicts.put(key, JSON.stringify(strip(r)));
     }
     return { ...strip(r), cached: false };
   }
