@@ -38,7 +38,8 @@ export class Store {
   /** A named table of string keys and string values. */
   table(name: string): Table {
     let t = this.tables.get(name);
-    if (!t) this.tables.set(name, (t = new Table(this.root.openDB<string, string>({ name, encoding: 'string' }))));
+    if (!t)
+      this.tables.set(name, (t = new Table(this.root.openDB<string, string>({ name, encoding: 'string' }))));
     return t;
   }
 
