@@ -23,6 +23,7 @@ export {
   CheckedCandidate,
   Pair,
   FocalPair,
+  ProblemScore,
   Verdict,
   TestResult,
   BlockType,
@@ -53,6 +54,10 @@ export { generate } from '../operators/generate.ts';
 export { check } from '../operators/check.ts';
 export { pair } from '../operators/pair.ts';
 export { cap } from '../operators/cap.ts';
+export { task } from '../operators/task.ts';
+export { score } from '../operators/score.ts';
+export { window } from '../operators/window.ts';
+export type { WindowOptions } from '../operators/window.ts';
 export { focal } from '../operators/focal.ts';
 export { refine } from '../operators/refine.ts';
 export { decontaminate } from '../operators/decontaminate.ts';
@@ -62,6 +67,8 @@ export { trl } from '../operators/trl.ts';
 // the built-in pipelines, their shared steps and option groups
 export { structurecoder } from '../pipelines/structurecoder.ts';
 export { targetdpo } from '../pipelines/targetdpo.ts';
+export { evaluation } from '../pipelines/eval.ts';
+export { passAtK } from '../lib/code/pass-at-k.ts';
 export {
   formatStep,
   labelStep,

@@ -43,6 +43,8 @@ export const Problem = z.object({
   starter_code: z.string(),
   difficulty: z.string().optional(),
   url: z.string().optional(),
+  /** When the problem was published (ISO date), where the dataset says: evaluation windows against contamination. */
+  released: z.string().optional(),
   /** Position of the row in the whole input (all ranks): the order a merge restores. */
   problem_index: z.number().int().nonnegative().optional(),
 });

@@ -1,3 +1,4 @@
+import type { RunContext } from '../lib/context.ts';
 import { definePipeline } from '../lib/pipeline.ts';
 import type { Generator } from '../lib/generators/types.ts';
 import { DEFAULT_PARAMS } from '../lib/generators/types.ts';
@@ -7,6 +8,7 @@ import { check } from '../operators/check.ts';
 import { generate } from '../operators/generate.ts';
 import { score } from '../operators/score.ts';
 import { task } from '../operators/task.ts';
+import { window } from '../operators/window.ts';
 import * as O from './options.ts';
 import { cached, makeGenerator, sandbox } from './resources.ts';
 import { checkersSteps, decontaminateSteps, fimStep, sandboxNeeds } from './steps.ts';
@@ -38,6 +40,12 @@ export const evaluation = definePipeline({
       help: 'sampling temperature (0: greedy, the usual pass@1; the papers sample pass@k at 0.8 with --n ≥ k)',
     },
     'max-tokens': { type: 'int', default: DEFAULT_PARAMS.max_tokens, help: 'new tokens per sample at most' },
+    since: {
+      type: 'string',
+      arg: 'YYYY-MM-DD',
+      help: "only problems released on or after this date (LiveCodeBench's window against contamination: after the model's training cutoff)",
+    },
+    before: { type: 'string', arg: 'YYYY-MM-DD', help: 'only problems released before this date' },
     ...O.SANDBOX_OPTIONS,
     ...O.DECONTAMINATE_OPTIONS,
   },
@@ -50,6 +58,19 @@ export const evaluation = definePipeline({
       steps: [
         ...decontaminateSteps(cfg),
         ...checkersSteps(cfg),
+        ...(cfg.since || cfg.before
+          ? [
+              {
+                name: 'window',
+                output: S.Problem,
+                op: (ctx: RunContext) =>
+                  window(ctx, {
+                    ...(cfg.since ? { since: cfg.since } : {}),
+                    ...(cfg.before ? { before: cfg.before } : {}),
+                  }),
+              },
+            ]
+          : []),
         { name: 'task', output: S.Target, op: (ctx) => task(ctx) },
         fimStep({ ...cfg, 'line-length': O.FORMAT_OPTIONS['line-length'].default }),
         {

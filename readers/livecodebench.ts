@@ -65,6 +65,7 @@ export const livecodebench: Reader<Problem> = {
       tests: tests(all, meta.func_name),
       starter_code: String(row.starter_code ?? ''),
       ...(row.difficulty ? { difficulty: String(row.difficulty) } : {}),
+      ...(row.contest_date ? { released: String(row.contest_date).slice(0, 10) } : {}),
     };
   },
 };

@@ -93,6 +93,34 @@ describe('eval: pass@k of a model, from samples run in the sandbox', function ()
     }
   });
 
+  it("LiveCodeBench's date window: problems outside it, or without a date, are rejected with the reason", async () => {
+    const model: Generator = {
+      name: 'constant',
+      model: 'stub',
+      continues: true,
+      generate: async () => [{ text: 'print(1)\n', origin: 'model' }],
+    };
+    const out = tmp();
+    const input = join(FIXTURES, 'livecodebench.jsonl');
+    await runPipeline(
+      evaluation,
+      { input, out, quiet: true, since: '2024-08-02' },
+      { given: { generator: model } },
+    );
+    const m = readManifest(out);
+    expect(m.counts.window).to.include({ in: 2, passed: 1, rejected: 1 });
+    expect(m.counts.window!.reasons).to.deep.equal({ outside_window: 1 });
+    expect((await rowsOf(out)).map((r) => r.problem_id)).to.have.length(1);
+    const he = tmp();
+    const undated = join(FIXTURES, 'humaneval.jsonl');
+    await runPipeline(
+      evaluation,
+      { input: undated, out: he, quiet: true, before: '2025-01-01' },
+      { given: { generator: model } },
+    ).catch((e: Error) => expect(e.message).to.include('no_release_date'));
+    expect(readManifest(he).counts.window!.reasons).to.deep.equal({ no_release_date: 4 });
+  });
+
   it('through the CLI with a local model: killed with SIGKILL and started again, the same samples and numbers', async () => {
     const args = (out: string) => [
       CLI,
