@@ -17,6 +17,7 @@ import {
 /** `messages`: a chat message list, list<struct<role, content>> (what Hugging Face `datasets` reads as messages). */
 export type ColumnType = 'string' | 'int32' | 'float64' | 'bool' | 'json' | 'int32_list' | 'messages';
 
+/** A Parquet column of the shards: its name, type and whether it may be null. */
 export interface Column<R> {
   name: string;
   type: ColumnType;

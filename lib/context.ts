@@ -90,6 +90,7 @@ export class RunContext {
 
   readonly metrics = new Map<string, StageMetrics>();
 
+  /** The counters of a stage (made on first use): records in, passed, rejected, out, named stats. */
   counter(stage: string): StageCounters {
     let c = this.stages.get(stage);
     if (!c) {
@@ -116,6 +117,7 @@ export class RunContext {
     this.metric(stage).busy_ms += ms;
   }
 
+  /** Add `n` to the named counter `name` of a stage. */
   stat(stage: string, name: string, n = 1): void {
     const s = this.counter(stage).stats;
     s[name] = (s[name] ?? 0) + n;
@@ -175,6 +177,7 @@ export class RunContext {
     this.close();
   }
 
+  /** Close the rejects file (the run's resources are released by `dispose`). */
   close(): void {
     if (this.rejectsFd !== undefined) closeSync(this.rejectsFd);
     this.rejectsFd = undefined;

@@ -61,6 +61,7 @@ export async function* shardRows<R = Record<string, unknown>>(dir: string, m: Ma
   }
 }
 
+/** The manifest of an output folder; throws naming the folder when there is none. */
 export function readManifest(dir: string): Manifest {
   const path = join(dir, MANIFEST);
   if (!existsSync(path))

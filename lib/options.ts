@@ -29,6 +29,7 @@ export interface OptionSpec {
   required?: boolean;
 }
 
+/** A command's options by flag name: the one place each option is declared. */
 export type OptionTable = Record<string, OptionSpec>;
 
 type Base<S extends OptionSpec> = S['type'] extends 'boolean'

@@ -11,6 +11,7 @@ import { parseOptions, type OptionTable, type OptionValues } from './options.ts'
 export interface Step {
   name: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step's types are its operator's business
+  /** The step's operator, made per run from its context. */
   op: (ctx: RunContext) => OperatorFunction<any, any>;
   output: z.ZodObject;
   /** Checks that what the step needs is on this machine (throws with the install command), before a run starts. */
@@ -24,6 +25,7 @@ export interface Step {
 export interface FinalStep {
   name: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as for Step
+  /** Runs over every record of the per-record steps, yielding the output rows. */
   run: (ctx: RunContext, records: AsyncIterable<any>) => AsyncIterable<any>;
   output: z.ZodObject;
   /** Extra manifest fields of a shard, from its rows (a key range, say). */
@@ -43,6 +45,7 @@ export interface Pipeline<T extends OptionTable = OptionTable, G = Record<string
   report?: ReportSpec;
   /** Files written beside the manifest, from it (file name → content): entries for other tools. */
   sidecars?: (m: Manifest) => Record<string, string>;
+  /** The steps (and the final step) from the option values; `given` replaces what the options would build. */
   steps: (cfg: OptionValues<T>, given?: G) => { steps: Step[]; final?: FinalStep };
   /** The module it was loaded from (`structflow run ./my-pipeline.ts`): merge and slurm load it again from there. */
   module?: string;
@@ -56,6 +59,7 @@ export interface Plan {
   names: string[];
   /** Checks the kept steps' needs: call before the run starts, so a missing tool is not found hours in. */
   needs: () => void;
+  /** The kept steps, composed into one operator. */
   op: (ctx: RunContext) => OperatorFunction<unknown, unknown>;
   final?: FinalStep;
   columns: Column<unknown>[];

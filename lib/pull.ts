@@ -1,5 +1,6 @@
 import { of, type OperatorFunction, type Subscription } from 'rxjs';
 
+/** How `pullThrough` pulls its source. */
 export interface PullOptions {
   /** Source records in flight at once (each runs through the operator on its own). Default 1. */
   concurrency?: number;

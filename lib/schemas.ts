@@ -8,6 +8,7 @@ import { notAColumn } from './columns.ts';
  */
 const checker = z.string().min(1).optional();
 
+/** How a problem is judged: stdio (inputs and expected outputs), call (a function's name, arguments and results) or assert (test code). */
 export const TestSpec = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('stdio'),
@@ -33,6 +34,7 @@ export const TestSpec = z.discriminatedUnion('kind', [
 ]);
 export type TestSpec = z.infer<typeof TestSpec>;
 
+/** A problem as every reader makes it: question, reference solutions, tests, starter code. */
 export const Problem = z.object({
   problem_id: z.string().min(1),
   /** The reader that made it (its `--input-format` name). */
@@ -72,6 +74,7 @@ export type RawSolution = z.infer<typeof RawSolution>;
 export const FormattedSolution = RawSolution.extend({ formatted: notAColumn(z.literal(true)) });
 export type FormattedSolution = z.infer<typeof FormattedSolution>;
 
+/** A program's verdict on its tests. */
 export const Verdict = z.enum([
   'pass',
   'fail',
@@ -102,6 +105,7 @@ export const LabeledSolution = FormattedSolution.extend({
 });
 export type LabeledSolution = z.infer<typeof LabeledSolution>;
 
+/** A target's kind of block: a statement the splitter cuts out, or the whole program (`full`). */
 export const BlockType = z.enum(['if', 'for', 'while', 'def', 'full']);
 export type BlockType = z.infer<typeof BlockType>;
 

@@ -21,6 +21,7 @@ const lite = lazy<typeof Lite>('parquetjs-lite');
 /** Writes one Arrow table as one Parquet file. */
 export interface ParquetEngine {
   name: string;
+  /** Writes `rows` of `columns` to `path` as one Parquet file. */
   write(table: Table, path: string, columns: Column<unknown>[]): Promise<void>;
 }
 
@@ -86,11 +87,13 @@ export const parquetLite: ParquetEngine = {
   },
 };
 
+/** The Parquet writers by `--parquet-engine` name. */
 export const PARQUET_ENGINES: Record<string, ParquetEngine> = {
   'parquet-wasm': parquetWasm,
   'parquetjs-lite': parquetLite,
 };
 
+/** One written shard, as the manifest lists it. */
 export interface ShardInfo {
   file: string;
   rows: number;
@@ -99,6 +102,7 @@ export interface ShardInfo {
   [extra: string]: unknown;
 }
 
+/** Where shards go and what they hold: the folder, the columns, rows per shard, the writer. */
 export interface ShardOptions<R> {
   dir: string;
   columns: Column<R>[];

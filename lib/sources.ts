@@ -26,6 +26,7 @@ export interface BadRow {
   error: string;
 }
 
+/** A row of a data file, or what made it unreadable (with its position). */
 export type RowOrError = SourceRow | BadRow;
 
 export function isBadRow(r: RowOrError): r is BadRow {

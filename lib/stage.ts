@@ -23,6 +23,7 @@ export class Fatal extends Error {}
 /** Per-record work of a stage: zero outputs is not allowed, reject with a reason instead. */
 export type StageFn<In, Out> = (record: In) => Out[] | Promise<Out[]>;
 
+/** What `stage()` needs to know of a stage: its name, the schemas of its input and output, and a record's id. */
 export interface StageSpec<In, Out> {
   /** Name used in counters, progress and the rejects file. */
   name: string;

@@ -32,6 +32,7 @@ export const READ_STAGE = 'read';
 /** Rows per input unit unless told otherwise: the work that a crash can cost, and the grain of restarts. */
 export const DEFAULT_UNIT_SIZE = 256;
 
+/** How input rows become records in units: the readers, the record schema, the unit size, a rank's share, a limit. */
 export interface UnitOptions<R> {
   /** The layouts the input may be in, in detection order. */
   readers: readonly Reader<R>[];

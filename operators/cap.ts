@@ -3,6 +3,7 @@ import { groupAdjacent } from '../lib/group.ts';
 import type { RunContext } from '../lib/context.ts';
 import { hash32, prng, shuffle } from '../lib/random.ts';
 
+/** Options of `cap`. */
 export interface CapOptions {
   /** Pairs a problem keeps at most. */
   max: number;

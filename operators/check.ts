@@ -16,6 +16,7 @@ export interface TimeLimits {
  *  instead of its 4 s of wall time, because CPU time does not grow when the machine is loaded. */
 export const DEFAULT_TIME_LIMITS: TimeLimits = { factor: 4, floor_s: 0.5 };
 
+/** Options of `check`. */
 export interface CheckOptions {
   pool: ExecPool;
   timeLimits?: TimeLimits;

@@ -5,6 +5,7 @@ import type { RunContext } from '../lib/context.ts';
 import { Problem } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
+/** Options of `checkers`. */
 export interface CheckersOptions {
   /** A folder holding `<problem_id>.py` (an id with `/` is a path under it: `HumanEval/3.py`). */
   dir: string;

@@ -4,6 +4,7 @@ import { externalSort, type ExternalSortOptions } from '../lib/external-sort.ts'
 import { prng } from '../lib/random.ts';
 import type { Pair } from '../lib/schemas.ts';
 
+/** Options of `curriculum`. */
 export interface CurriculumOptions extends ExternalSortOptions {
   /** Copies of every bucket (default 3). */
   epochs?: number;

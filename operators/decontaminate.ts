@@ -15,6 +15,7 @@ export interface EvalItem {
   texts: string[];
 }
 
+/** Options of `decontaminate`. */
 export interface DecontaminateOptions {
   /** The evaluation items, read once, at the first problem. */
   evals: () => AsyncIterable<EvalItem>;

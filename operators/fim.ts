@@ -11,6 +11,7 @@ import {
 import { PromptedTarget, Target } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
 
+/** Options of `fim`. */
 export interface FimOptions {
   /** Token set of the model family: qwen (default), starcoder, deepseek or codellama. */
   family?: string;

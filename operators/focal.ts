@@ -13,6 +13,7 @@ import { CheckedCandidate, FocalPair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 import { lineRanges, maskOverlapping, tokenSpans } from '../lib/code/token-spans.ts';
 
+/** Options of `focal`. */
 export interface FocalOptions {
   /**
    * The tokenizer of the model to train, for the rejected mask, the token counts and the token-length filter.

@@ -4,6 +4,7 @@ import { DEFAULT_LINE_LENGTH, FormatError, formatPython } from '../lib/code/form
 import { FormattedSolution, RawSolution } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
+/** Options of `format`. */
 export interface FormatOptions {
   /** Line length of the Black style. Default 88, as the reference. */
   lineLength?: number;

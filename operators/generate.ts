@@ -5,6 +5,7 @@ import { DEFAULT_PARAMS, type GenerationParams, type Generator } from '../lib/ge
 import { Candidate, PromptedTarget } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
+/** Options of `generate`. */
 export interface GenerateOptions {
   generator: Generator;
   /** Sampling parameters; defaults of SPEC §2.5 (n 5, temperature 0.7, top_p 0.95, 512 tokens). */

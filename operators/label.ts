@@ -4,6 +4,7 @@ import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { FormattedSolution, LabeledSolution, type TestSpec } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
+/** Options of `label`. */
 export interface LabelOptions {
   /** The sandbox that runs the programs. */
   pool: ExecPool;

@@ -15,6 +15,7 @@ import { DEFAULT_FAMILY, chatContext, fimContext, promptFamily, taskOf } from '.
 import { CheckedCandidate, Pair } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
+/** Options of `pair`. */
 export interface PairOptions {
   /** `paper` (default): every wrong candidate with its nearest right one. `reference`: one pair per target. */
   mode?: 'paper' | 'reference';

@@ -7,6 +7,7 @@ import { promptFamily } from '../lib/code/prompts.ts';
 import { CheckedCandidate, PromptedTarget } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
+/** Options of `refine`. */
 export interface RefineOptions {
   /** A model backend (it continues prompts); the mutation generator has nothing to refine. */
   generator: Generator;
@@ -16,6 +17,9 @@ export interface RefineOptions {
   /** Versions at most, the first included (SPEC §3: 5). */
   rounds?: number;
 }
+
+/** Versions per refinement chain at most (SPEC §3). */
+export const DEFAULT_ROUNDS = 5;
 
 /** What the model is told of a failed version: the verdict and the first error, never the expected output. */
 export function feedback(verdict: string, error: string): string {
@@ -35,9 +39,6 @@ export function feedback(verdict: string, error: string): string {
  * @example
  * pipe(fim(ctx), refine(ctx, { generator: openai, pool }), focal(ctx, { tokenizer, chosen: 'final' }))
  */
-/** Versions per refinement chain at most (SPEC §3). */
-export const DEFAULT_ROUNDS = 5;
-
 export function refine(
   ctx: RunContext,
   opts: RefineOptions,

@@ -4,6 +4,7 @@ import type { RunContext } from '../lib/context.ts';
 import { FormattedSolution, Target, type LabeledSolution } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
+/** Options of `split`. */
 export interface SplitOptions {
   /** Reference quirk (SPEC §2.3): a `def` whose name contains `_` is not a target. Default true. */
   skipUnderscoreDefs?: boolean;
@@ -17,6 +18,9 @@ export interface SplitOptions {
   blocks?: boolean;
 }
 
+/** Solutions with more words than this give no block targets (the reference's cut). */
+export const DEFAULT_MAX_WORDS = 2048;
+
 /**
  * Splits each (passing, formatted) solution into fill-in-the-middle targets, one per if/for/while/def
  * block (SPEC §2.3), after removing comments with the syntax tree. The first solution of each problem
@@ -28,9 +32,6 @@ export interface SplitOptions {
  * @example
  * pipe(format(ctx), split(ctx, { skipUnderscoreDefs: true }), fim(ctx))
  */
-/** Solutions with more words than this give no block targets (the reference's cut). */
-export const DEFAULT_MAX_WORDS = 2048;
-
 export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunction<FormattedSolution, Target> {
   const {
     skipUnderscoreDefs = true,

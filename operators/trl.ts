@@ -34,6 +34,7 @@ type PairLike = {
   rejected_diff_lines?: number[];
 };
 
+/** Options of `trl`. */
 export interface TrlOptions {
   mode: 'conversational' | 'pretokenized';
   /** pretokenized: the tokenizer and the example options of the model to train (the trainer's seam). */

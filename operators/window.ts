@@ -3,6 +3,7 @@ import type { RunContext } from '../lib/context.ts';
 import { Problem } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
+/** Options of `window`. */
 export interface WindowOptions {
   /** Keep problems released on or after this ISO date (`2024-08-01`). */
   since?: string;

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_WORDS } from '../operators/split.ts';
 
 // Option groups the pipelines share; each pipeline's table spreads the groups it uses.
 
+/** Formatting and the prompt token set. */
 export const FORMAT_OPTIONS = {
   'line-length': { type: 'int', default: DEFAULT_LINE_LENGTH, help: 'Black line length' },
   family: {
@@ -24,6 +25,7 @@ export const FORMAT_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** The sandbox: workers, comparison rule, checkers, time limits. */
 export const SANDBOX_OPTIONS = {
   workers: { type: 'int', help: 'sandbox worker processes (default: one per core)', affects: 'nothing' },
   'stdio-compare': {
@@ -61,6 +63,7 @@ export const SANDBOX_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** Where candidates come from and how they are sampled and cached. */
 export const GENERATION_OPTIONS = {
   generator: {
     type: 'choice',
@@ -103,6 +106,7 @@ export const GENERATION_OPTIONS = {
   'no-cache': { type: 'boolean', affects: 'nothing', help: 'run without the caches' },
 } as const satisfies OptionTable;
 
+/** The curriculum's copies, seed and sort memory. */
 export const CURRICULUM_OPTIONS = {
   epochs: {
     type: 'int',
@@ -124,6 +128,7 @@ export const CURRICULUM_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** The splitter's limits and the reference's underscore-def quirk. */
 export const SPLIT_OPTIONS = {
   'max-words': { type: 'int', default: DEFAULT_MAX_WORDS, help: 'skip block targets of longer solutions' },
   'keep-underscore-defs': {
@@ -154,6 +159,7 @@ export const CAP_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** Which candidates are paired, how, and what orders the curriculum. */
 export const PAIR_OPTIONS = {
   'rejected-sides': rejectedSides('fail'),
   'curriculum-key': {
@@ -172,6 +178,7 @@ export const PAIR_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** Decontamination against evaluation sets. */
 export const DECONTAMINATE_OPTIONS = {
   decontaminate: {
     type: 'string',
@@ -187,6 +194,7 @@ export const DECONTAMINATE_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** TRL-native columns in the final output. */
 export const TRL_OPTIONS = {
   trl: {
     type: 'choice',

@@ -116,6 +116,7 @@ const ORIGINS: Chart = {
   kind: 'origins',
 };
 
+/** What a StructureCoder report shows: block sizes and depths, verdicts, the curriculum, the pairs' origins. */
 export const STRUCTURECODER_REPORT: ReportSpec = {
   ...pairCharts('pair'),
   browse: BLOCK_PAIRS,

@@ -27,6 +27,7 @@ import { cached, params, sandbox } from './resources.ts';
 
 type Cfg<T extends OptionTable> = OptionValues<T>;
 
+/** The `format` step: one record per reference solution, Black-style formatted (`--line-length`). */
 export const formatStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>): Step => ({
   name: 'format',
   output: S.FormattedSolution,
@@ -40,6 +41,7 @@ export const sandboxNeeds = () => {
   sandboxSite();
 };
 
+/** The `label` step: reference solutions run on their tests in the run's sandbox; only passing ones go on. */
 export const labelStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>): Step => ({
   name: 'label',
   needs: sandboxNeeds,
@@ -47,18 +49,21 @@ export const labelStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATIO
   op: (ctx) => label(ctx, { pool: sandbox(ctx, cfg) }),
 });
 
+/** The `fim` step: each target's generation and training prompts in the `--family` token set. */
 export const fimStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>): Step => ({
   name: 'fim',
   output: S.PromptedTarget,
   op: (ctx) => fim(ctx, { family: cfg.family }),
 });
 
+/** The `generate` step: `--n` candidates per target from `gen`, through the run's generation cache. */
 export const generateStep = (cfg: Cfg<typeof O.GENERATION_OPTIONS>, gen: Generator): Step => ({
   name: 'generate',
   output: S.Candidate,
   op: (ctx) => generate(ctx, { generator: cached(ctx, cfg, gen), params: params(cfg) }),
 });
 
+/** The `check` step: each candidate run on its tests, its time limit from its reference's time. */
 export const checkStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>): Step => ({
   name: 'check',
   output: S.CheckedCandidate,

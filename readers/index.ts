@@ -43,6 +43,7 @@ export function registerReader(reader: Reader<Problem>): void {
   INPUT_FORMATS.push(reader.name);
 }
 
+/** How problems are read: unit size, `--input-format`, a rank's share, a limit. */
 export type ProblemReadOptions = Omit<UnitOptions<Problem>, 'readers' | 'schema' | 'position'>;
 
 const problems = (opts: ProblemReadOptions): UnitOptions<Problem> => ({

@@ -54,6 +54,7 @@ function readReportIfAny(dir: string): Report | undefined {
 
 const countsOnly = (m: Manifest): Tally => ({ ...emptyTally(), counts: m.counts, rejects: m.rejects.rows });
 
+/** Settings of the merge's final step that may differ from the ranks' (the curriculum's copies, seed and run size). */
 export interface MergeOptions {
   epochs?: number;
   seed?: number;

@@ -174,6 +174,7 @@ export type RunValues<T extends OptionTable> = { input: string; out: string } & 
   OptionValues<typeof RUN_OPTIONS & T>
 >;
 
+/** What `runPipeline` takes beside the option values. */
 export interface RunPipelineOptions<G> {
   /** Objects the pipeline takes instead of what its options would build (a generator of the program's own). */
   given?: G;

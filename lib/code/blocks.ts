@@ -4,6 +4,7 @@ import { lazy } from '../lazy.ts';
 const TreeSitter = lazy<typeof Parser>('tree-sitter');
 const python = lazy<unknown>('tree-sitter-python');
 
+/** A block the splitter makes a target of. */
 export type BlockKind = 'if' | 'for' | 'while' | 'def';
 
 /** A block target of SPEC §2.3: 1-based inclusive lines of the comment-free code. */
@@ -15,6 +16,7 @@ export interface Block {
   depth: number;
 }
 
+/** What the splitter skips. */
 export interface SplitOptions {
   /** Reference quirk: a `def` whose name contains `_` is not a target (its inner blocks still are). */
   skipUnderscoreDefs?: boolean;

@@ -32,6 +32,7 @@ const AUG_SWAP: Record<string, string> = { '+=': '-=', '-=': '+=', '*=': '+=', '
 const NON_COMMUTATIVE = new Set(['-', '/', '//', '%']);
 const BLOCK_NODES = ['if_statement', 'elif_clause', 'while_statement'];
 
+/** Options of the mutation generator. */
 export interface MutationOptions {
   /** Also a behaviour-preserving rewrite of the golden middle (added parentheses, a flipped comparison, an
    *  expanded `+=`) as a candidate: it exercises the check, and is never a chosen side. Default false. */
@@ -52,6 +53,7 @@ export class MutationGenerator implements Generator {
 
   constructor(private readonly opts: MutationOptions = {}) {}
 
+  /** The golden middle, then up to `n - 1` distinct mutations of it that parse. */
   async generate(req: GenerationRequest): Promise<Generation[]> {
     const t = req.target;
     const rand = prng(hash32(t.target_id, req.params.seed));

@@ -8,6 +8,7 @@ import type { Generation, GenerationRequest, Generator } from './types.ts';
 
 const ort = lazy<typeof import('onnxruntime-node')>('onnxruntime-node');
 
+/** The local model folder and its limits. */
 export interface OnnxOptions {
   /** A folder with `model.onnx` (input `input_ids` [batch, seq] → `logits` [batch, seq, vocab]),
    *  `tokenizer.json`, and optionally `tokenizer_config.json` and `config.json` (`max_positions`). */
@@ -95,6 +96,7 @@ export class OnnxGenerator implements Generator {
     return { tokenizer: this.tokenizer, session: this.session };
   }
 
+  /** `n` samples of the prompt, each decoded token by token with temperature and top-p. */
   async generate(req: GenerationRequest): Promise<Generation[]> {
     const { tokenizer, session: pending } = this.load();
     const session = await pending;

@@ -4,6 +4,7 @@ import type { Generation, GenerationRequest, Generator } from './types.ts';
 /** Connection failures in a row that make a server unreachable, unless told otherwise. */
 export const DEFAULT_MAX_CONNECTION_FAILURES = 10;
 
+/** Where the server is and how hard to try it. */
 export interface OpenAIOptions {
   /** Server address, with or without the trailing `/v1` (vLLM, SGLang, TGI, llama.cpp server…). */
   baseUrl: string;
@@ -82,6 +83,7 @@ export class OpenAIGenerator implements Generator {
     this.waiting.shift()?.();
   }
 
+  /** `n` samples of the prompt from the server, post-processed by the generate stage. */
   async generate(req: GenerationRequest): Promise<Generation[]> {
     const attempts = this.opts.attempts ?? 6;
     const body = JSON.stringify({

@@ -19,6 +19,7 @@ export const DEFAULT_PARAMS: GenerationParams = {
   seed: 0,
 };
 
+/** What a generator is asked for. */
 export interface GenerationRequest {
   /** The prompt to continue: the FIM prompt (ending with the start string) or the chat prompt. */
   prompt: string;
@@ -29,6 +30,7 @@ export interface GenerationRequest {
   target: PromptedTarget;
 }
 
+/** One candidate. */
 export interface Generation {
   /** For a model: the continuation after the prompt. For a model-free generator: the whole middle. */
   text: string;
@@ -50,5 +52,6 @@ export interface Generator {
   /** Model name for the cache key and the records. */
   model: string;
   continues: boolean;
+  /** Candidates for one request: continuations of the prompt, or whole middles for a model-free generator. */
   generate(req: GenerationRequest): Promise<Generation[]>;
 }

@@ -39,6 +39,7 @@ export interface Limits {
 /** The stdio comparison rules: see docs/sandbox.md. */
 export type StdioCompare = 'strict' | 'apps';
 
+/** One program to run on its tests. */
 export interface ExecRequest {
   id: string;
   code: string;
@@ -48,6 +49,7 @@ export interface ExecRequest {
   test_cpu_s?: number[];
 }
 
+/** A program's verdict, its tests' results and what the run cost. */
 export interface ExecResult {
   id: string;
   verdict: Verdict;
@@ -63,6 +65,7 @@ export interface ExecResult {
   cached?: boolean;
 }
 
+/** How many slots, the limits, the comparison rule and the verdict cache. */
 export interface PoolOptions {
   /** Sandbox slots, each a runner and a judge (default: one per core). */
   workers?: number;
@@ -429,6 +432,7 @@ export class ExecPool {
     return this.slots.flatMap((s) => [s.runner.proc.pid!, s.judge.proc.pid!]);
   }
 
+  /** Stops every slot's runner and judge; queued programs fail. */
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.fail(new Error('the execution pool is closed'));

@@ -26,6 +26,7 @@ export const TRAIN_DEFAULTS = {
   precision: 'fp32',
 } as const;
 
+/** A training: the shards, the model, the output folder, and the loss and schedule settings. */
 export interface TrainConfig extends Partial<TrainOptions> {
   /** Output folder of a pipeline run: manifest.json and its shards. */
   shards: string;
@@ -63,6 +64,7 @@ export interface TrainConfig extends Partial<TrainOptions> {
   python?: string;
 }
 
+/** One optimizer step's figures, as the worker reports them. */
 export interface StepMetrics {
   step: number;
   /** Pairs this optimizer step trained on. */
@@ -75,6 +77,7 @@ export interface StepMetrics {
   position: number;
 }
 
+/** What a training did. */
 export interface TrainSummary {
   steps: StepMetrics[];
   /** Pairs the optimizer steps trained on (what was sent ahead of the last step is not counted). */
