@@ -10,8 +10,8 @@ import { parseOptions, type OptionTable, type OptionValues } from './options.ts'
 /** One per-record step of a pipeline: a name (`--until` stops after it), its operator, what it emits. */
 export interface Step {
   name: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step's types are its operator's business
   /** The step's operator, made per run from its context. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step's types are its operator's business
   op: (ctx: RunContext) => OperatorFunction<any, any>;
   output: z.ZodObject;
   /** Checks that what the step needs is on this machine (throws with the install command), before a run starts. */
@@ -24,8 +24,8 @@ export interface Step {
  */
 export interface FinalStep {
   name: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as for Step
   /** Runs over every record of the per-record steps, yielding the output rows. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as for Step
   run: (ctx: RunContext, records: AsyncIterable<any>) => AsyncIterable<any>;
   output: z.ZodObject;
   /** Extra manifest fields of a shard, from its rows (a key range, say). */
