@@ -28,10 +28,10 @@ describe('structflow (the compiled CLI)', function () {
     expect(sf('help').stdout).to.include('ref-logps');
   });
 
-  it("the README's option block is what `structflow run --help` prints", () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  it("docs/cli.md's option block is what `structflow run --help` prints", () => {
+    const readme = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
     const block = /<!-- help:run -->\n```\n([\s\S]*?)```\n<!-- \/help -->/.exec(readme);
-    expect(block, 'the help:run block in README.md').to.not.equal(null);
+    expect(block, 'the help:run block in docs/cli.md').to.not.equal(null);
     expect(block![1]).to.equal(sf('run', '--help').stdout);
   });
 
