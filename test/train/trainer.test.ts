@@ -42,7 +42,12 @@ describe('train', function () {
     const r = await train({ shards, model: MODEL, out, steps: 3, batchSize: 4 }, (l) => lines.push(l));
     expect(r.trained).to.equal(12); // 3 steps of 4 pairs, whatever the prefetch sent
     expect(r.sent).to.be.at.least(12);
-    expect(lines.at(-1)).to.match(/^trained 3 step\(s\) on 12 pair\(s\) \(dpo, preset structurecoder\)/);
+    expect(lines.find((l) => l.startsWith('trained'))).to.match(
+      /^trained 3 step\(s\) on 12 pair\(s\) \(dpo, preset structurecoder\)/,
+    );
+    expect(lines).to.include(
+      `model → ${join(out, 'model')} (a standard folder: from_pretrained, vLLM, or --generator onnx for the tiny model)`,
+    );
     const again: string[] = [];
     const kept = await train({ shards, model: MODEL, out, steps: 3, batchSize: 4 }, (l) => again.push(l));
     expect(kept).to.include({ kept: true, trained: 12 });
