@@ -50,15 +50,21 @@ export async function* curriculum<P extends Pair = Pair>(
   const c = stats.counters;
   type Keyed = { k: number; e: number; r: number; p: P };
   async function* copies(): AsyncGenerator<Keyed> {
-    const perProblem = new Map<string, number>(); // one number per problem: small beside the pairs
+    // a problem's pairs arrive together (in input order, merged ranks included): counting runs keeps memory flat
+    let problem: string | undefined;
+    let run = 0;
     for await (const p of pairs) {
       c.in++;
       c.passed++;
       stats.observe('pairs_per_key', p.curriculum_key);
-      perProblem.set(p.problem_id, (perProblem.get(p.problem_id) ?? 0) + 1);
+      if (p.problem_id !== problem) {
+        if (run) stats.observe('pairs_per_problem', run);
+        [problem, run] = [p.problem_id, 0];
+      }
+      run++;
       for (let e = 0; e < epochs; e++) yield { k: p.curriculum_key, e, r: Math.floor(rand() * 2 ** 32), p };
     }
-    for (const n of perProblem.values()) stats.observe('pairs_per_problem', n);
+    if (run) stats.observe('pairs_per_problem', run);
   }
   const sortOpts = {
     ...opts,
