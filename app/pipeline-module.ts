@@ -6,6 +6,8 @@ import type { Pipeline } from '../lib/pipeline.ts';
 import { PIPELINES } from '../pipelines/index.ts';
 import { didYouMean } from './command.ts';
 
+let tsxRegistered = false;
+
 /** Whether a `run`/`slurm` argument names a pipeline module (a path) rather than a built-in pipeline. */
 export const isModulePath = (name: string) => /[/\\]/.test(name) || /\.(m?[jt]s|cts|cjs)$/.test(name);
 
@@ -32,7 +34,10 @@ export async function loadPipeline(name: string | undefined): Promise<Pipeline> 
   const url = pathToFileURL(file).href;
   // tsx's loader, registered for this process (not tsImport's private namespace): the module and this
   // package then share one instance of each module, so a reader it registers is the CLI's reader too
-  if (/\.[mc]?ts$/.test(file)) (await import('tsx/esm/api')).register();
+  if (/\.[mc]?ts$/.test(file) && !tsxRegistered) {
+    (await import('tsx/esm/api')).register();
+    tsxRegistered = true; // once per process: each register() adds another loader
+  }
   const mod = (await import(url)) as { default?: unknown };
   const p = mod.default as Partial<Pipeline> | undefined;
   if (!p || typeof p.name !== 'string' || typeof p.steps !== 'function' || typeof p.options !== 'object')

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,4 +150,28 @@ export function venvPython(): string {
   const py = new URL('../.venv/bin/python', import.meta.url).pathname;
   if (!existsSync(py)) throw new Error(`${py} is missing: run bash python/setup-venv.sh (npm ci does)`);
   return py;
+}
+
+/**
+ * Starts `node ARGS` in its own process group and kills the group with SIGKILL once the run in `out` has
+ * committed its first unit (or at `ms`, whichever comes first, or when it ends by itself).
+ */
+export async function killAfterFirstUnit(
+  args: string[],
+  out: string,
+  opts: { cwd?: string; ms?: number } = {},
+) {
+  const child = spawn('node', args, { cwd: opts.cwd, detached: true, stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r).on('error', r));
+  const parts = join(out, 'parts');
+  for (let waited = 0; waited < (opts.ms ?? 60_000); waited += 25) {
+    if (existsSync(parts) && readdirSync(parts).some((f) => f.endsWith('.done.json'))) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // it had finished already
+  }
+  await exited;
 }

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '../../lib/manifest.ts';
 import { ROOT } from '../../lib/root.ts';
-import { tmp } from '../helpers.ts';
+import { killAfterFirstUnit, tmp } from '../helpers.ts';
 
 const EXAMPLE = join(ROOT, 'examples', 'custom-pipeline');
 
@@ -98,19 +98,7 @@ describe('examples/custom-pipeline: a project of its own on the packed package',
       '--unit-size',
       '1',
     ];
-    const child = spawn('node', [cli, ...args], { cwd: dir, detached: true, stdio: 'ignore' });
-    const exited = new Promise((r) => child.on('exit', r).on('error', r));
-    const parts = join(out, 'parts');
-    for (let i = 0; i < 1200; i++) {
-      if (existsSync(parts) && readdirSync(parts).some((f) => f.endsWith('.done.json'))) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // it had finished already
-    }
-    await exited;
+    await killAfterFirstUnit([cli, ...args], out, { cwd: dir, ms: 30_000 });
     const again = spawnSync('node', [cli, ...args], { cwd: dir });
     expect(again.status).to.equal(0);
     expect(again.stderr.toString() + again.stdout.toString()).to.match(

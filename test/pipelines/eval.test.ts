@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarize } from '../../app/commands/eval.ts';
 import { runPipeline } from '../../app/commands/run.ts';
@@ -10,7 +10,7 @@ import { readManifest, shardRows } from '../../lib/manifest.ts';
 import { ExecPool } from '../../lib/sandbox/pool.ts';
 import type { ProblemScore } from '../../lib/schemas.ts';
 import { evaluation } from '../../pipelines/eval.ts';
-import { FIXTURES, tmp } from '../helpers.ts';
+import { FIXTURES, killAfterFirstUnit, tmp } from '../helpers.ts';
 
 const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
 
@@ -146,19 +146,7 @@ describe('eval: pass@k of a model, from samples run in the sandbox', function ()
     const whole = tmp();
     execFileSync('node', args(whole), { stdio: 'pipe' });
     const out = tmp();
-    const child = spawn('node', args(out), { detached: true, stdio: 'ignore' });
-    const exited = new Promise((r) => child.on('exit', r).on('error', r));
-    const parts = join(out, 'parts');
-    for (let i = 0; i < 2400; i++) {
-      if (existsSync(parts) && readdirSync(parts).some((f) => f.endsWith('.done.json'))) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // it had finished already
-    }
-    await exited;
+    await killAfterFirstUnit(args(out), out);
     execFileSync('node', args(out), { stdio: 'pipe' });
     const shas = (d: string) => readManifest(d).shards.map((s) => s.sha256);
     expect(shas(out)).to.deep.equal(shas(whole));

@@ -34,6 +34,10 @@ function cpythonParses(programs: string[]): boolean[] {
     .map((l) => l === '1');
 }
 
+/** The mutation generator's candidates for `target` (at most `n`, seed 0). */
+const mutate = (target: PromptedTarget, n = 200) =>
+  new MutationGenerator().generate({ prompt: '', start: '', params: { ...DEFAULT_PARAMS, n }, target });
+
 describe('mutation generator', function () {
   this.timeout(60_000);
   let targets: PromptedTarget[];
@@ -92,12 +96,7 @@ describe('mutation generator', function () {
       suffix,
       target_id: 't',
     } as PromptedTarget;
-    const out = await new MutationGenerator().generate({
-      prompt: '',
-      start: '',
-      params: { ...DEFAULT_PARAMS, n: 200 },
-      target: t,
-    });
+    const out = await mutate(t);
     const by = new Map(out.map((g) => [g.origin, g.text]));
     for (const o of [
       'comparison_swap',
@@ -138,12 +137,7 @@ describe('mutation generator', function () {
       suffix: '',
       target_id: 'guard',
     } as PromptedTarget;
-    const out = await new MutationGenerator().generate({
-      prompt: '',
-      start: '',
-      params: { ...DEFAULT_PARAMS, n: 200 },
-      target: t,
-    });
+    const out = await mutate(t);
     expect(out.length).to.be.greaterThan(2); // the constants and the variable still mutate
     for (const g of out) {
       expect(g.text, g.origin).to.not.include('not (__name__');
@@ -155,16 +149,7 @@ describe('mutation generator', function () {
       middle: 'def f(x):\n    """Doc."""\n    y = x + 1\n    return y\n',
       target_id: 'two',
     };
-    const del = (
-      await new MutationGenerator().generate({
-        prompt: '',
-        start: '',
-        params: { ...DEFAULT_PARAMS, n: 200 },
-        target: two,
-      })
-    )
-      .filter((g) => g.origin === 'delete_statement')
-      .map((g) => g.text);
+    const del = (await mutate(two)).filter((g) => g.origin === 'delete_statement').map((g) => g.text);
     expect(del).to.have.members([
       'def f(x):\n    """Doc."""\n    return y\n',
       'def f(x):\n    """Doc."""\n    y = x + 1\n',
@@ -172,15 +157,9 @@ describe('mutation generator', function () {
   });
 
   it('on every fixture target, no candidate empties a body or negates a `__main__` guard', async () => {
-    const gen = new MutationGenerator();
     const emptied = /:\n([ \t]+)(?:"""[^]*?"""|pass)\n(?!\1)/; // a header whose body is a docstring or pass
     for (const t of targets) {
-      const out = await gen.generate({
-        prompt: '',
-        start: '',
-        params: { ...DEFAULT_PARAMS, n: 20 },
-        target: t,
-      });
+      const out = await mutate(t, 20);
       for (const g of out.slice(1)) {
         expect(g.text, `${t.target_id} ${g.origin}`).to.not.include('not (__name__');
         const program = t.prefix + g.text + t.suffix + '\n';
