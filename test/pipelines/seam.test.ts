@@ -75,7 +75,14 @@ function repeatedBlock(prompt: string): string | undefined {
 describe('every prompt of every fixture layout', function () {
   this.timeout(300_000);
   // every layout with reference solutions (LiveCodeBench rows are evaluation problems: they have none)
-  const layouts = ['apps.jsonl', 'humaneval.jsonl', 'leetcode.jsonl', 'taco.jsonl', 'codecontests.parquet'];
+  const layouts = [
+    'apps.jsonl',
+    'humaneval.jsonl',
+    'leetcode.jsonl',
+    'mbpp.jsonl',
+    'taco.jsonl',
+    'codecontests.parquet',
+  ];
 
   it('tells the model the names its tests call, and states no block of text twice', async () => {
     let withStarter = 0;

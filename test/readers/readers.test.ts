@@ -115,6 +115,68 @@ describe('readers of the datasets people train on, in their published layouts', 
     expect(rows.map((r) => r.verdict)).to.deep.equal(['pass', 'pass']);
   });
 
+  it('MBPP (full and "sanitized" configs): setup code or test imports, then the asserts; names from the reference', async () => {
+    const [a, b, c] = await collect(readProblems(new RunContext(), join(FIXTURES, 'mbpp.jsonl')));
+    const code = (p: typeof a) => (p!.tests.kind === 'assert' ? p!.tests.code : '');
+    expect([a, b, c].map((p) => [p!.problem_id, p!.source])).to.deep.equal([
+      ['90001', 'mbpp'],
+      ['90002', 'mbpp'],
+      ['90003', 'mbpp'],
+    ]);
+    // challenge_test_list is not part of the tests
+    expect(a!.tests).to.deep.equal({
+      kind: 'assert',
+      code: 'assert count_runs([1, 1, 2, 2, 2, 1]) == 3\nassert count_runs([]) == 0\nassert count_runs([7]) == 1\n',
+      context: '',
+      entry_points: ['count_runs'],
+    });
+    // test_setup_code comes first; the module the reference imports is the judge's
+    expect(b!.tests).to.deep.include({ context: 'import math', entry_points: ['hypotenuse'] });
+    expect(code(b)).to.match(/^import math\nassert math\.isclose\(hypotenuse\(3, 4\), 5\.0\)\n/);
+    // the sanitized config: prompt is the question, test_imports the setup
+    expect(c!.question).to.match(/^Write a function to return the sum of the decimal digits/);
+    expect(c!.tests).to.deep.include({ context: '', entry_points: ['digit_sum'] });
+    expect(code(c)).to.match(/^import math\nassert digit_sum\(9875\) == 29\n/);
+    expect(code(c)).to.include('assert digit_sum(math.factorial(5)) == 3\n');
+  });
+
+  it('MBPP: every reference passes its asserts in the sandbox, and a function answering 0 passes none', async () => {
+    const { m, rows } = await labelled('mbpp.jsonl');
+    expect(m.counts.read).to.include({ in: 3, passed: 3 });
+    expect(rows.map((r) => [r.problem_id, r.verdict])).to.deep.equal([
+      ['90001', 'pass'],
+      ['90002', 'pass'],
+      ['90003', 'pass'],
+    ]);
+    const dir = tmp();
+    const wrong = readFileSync(join(FIXTURES, 'mbpp.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const row = JSON.parse(line) as { code: string };
+        const name = /^def (\w+)/m.exec(row.code)![1]!;
+        return JSON.stringify({ ...row, code: `def ${name}(*args):\n    return 0\n` });
+      });
+    writeFileSync(join(dir, 'mbpp.jsonl'), wrong.join('\n') + '\n');
+    const out = join(dir, 'out');
+    const args = [
+      'run',
+      'structurecoder',
+      '--input',
+      join(dir, 'mbpp.jsonl'),
+      '--out',
+      out,
+      '--until',
+      'label',
+    ];
+    const run = spawnSync('node', [CLI, ...args, '--quiet'], { encoding: 'utf8' });
+    expect(run.status).to.equal(1);
+    expect(readManifest(out).counts.label!.reasons).to.deep.equal({
+      verdict_fail: 3,
+      no_passing_solution: 3,
+    });
+  });
+
   it('a row missing a required field is a named reject, per layout', async () => {
     const dir = tmp();
     const path = join(dir, 'apps.jsonl');
