@@ -95,7 +95,7 @@ export { OnnxGenerator, loadTokenizer } from '../lib/generators/onnx.ts';
 export type { Generator, Generation, GenerationRequest, GenerationParams } from '../lib/generators/types.ts';
 export { ExecPool } from '../lib/sandbox/pool.ts';
 export type { ExecRequest, ExecResult, PoolOptions, Limits, StdioCompare } from '../lib/sandbox/pool.ts';
-export { findBlocks, stripComments } from '../lib/code/blocks.ts';
+export { findBlocks, splitBlocks, stripComments } from '../lib/code/blocks.ts';
 export type { Block, BlockKind, SplitOptions as BlockOptions } from '../lib/code/blocks.ts';
 export { formatPython } from '../lib/code/format.ts';
 export { levenshtein } from '../lib/code/levenshtein.ts';

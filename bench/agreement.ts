@@ -2,7 +2,7 @@
 // code, same targets, line ranges and depths), after our formatter. Works on any input `run` reads.
 // Usage: npx tsx bench/agreement.ts --input PATH [--input-format F]
 import { execFileSync } from 'node:child_process';
-import { findBlocks, stripComments } from '../lib/code/blocks.ts';
+import { splitBlocks } from '../lib/code/blocks.ts';
 import { RunContext } from '../lib/context.ts';
 import { readProblems } from '../readers/index.ts';
 import { formatPython } from '../lib/code/format.ts';
@@ -43,14 +43,13 @@ items.forEach((it, i) => {
   if (r.error) return;
   compared++;
   try {
-    const code = stripComments(it.code);
-    const ours = findBlocks(code, { skipUnderscoreDefs: true }).map((b) => [
-      b.type,
-      b.start_line,
-      b.end_line,
-      b.depth,
-    ]);
-    if (code === r.code && JSON.stringify(ours) === JSON.stringify(r.blocks)) agree++;
+    const { code, blocks } = splitBlocks(it.code, { skipUnderscoreDefs: true });
+    const ours = blocks.map((b) => [b.type, b.start_line, b.end_line, b.depth]);
+    if (
+      code === (r.code?.endsWith('\n') ? r.code : `${r.code}\n`) &&
+      JSON.stringify(ours) === JSON.stringify(r.blocks)
+    )
+      agree++;
     else disagree.push(it.id);
   } catch (err) {
     disagree.push(`${it.id} (${(err as Error).message})`);

@@ -1,12 +1,13 @@
 import type { OperatorFunction } from 'rxjs';
-import { countWords, cutLines, findBlocks, PythonSyntaxError, stripComments } from '../lib/code/blocks.ts';
+import { countWords, cutLines, PythonSyntaxError, splitBlocks, type Block } from '../lib/code/blocks.ts';
 import type { RunContext } from '../lib/context.ts';
 import { FormattedSolution, Target, type LabeledSolution } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
 /** Options of `split`. */
 export interface SplitOptions {
-  /** Reference quirk (SPEC §2.3): a `def` whose name contains `_` is not a target. Default true. */
+  /** The reference code's quirk: a `def` whose name contains `_` is not a target (its inner blocks are).
+   *  Default true. */
   skipUnderscoreDefs?: boolean;
   /** Solutions with more whitespace-separated words than this give no block targets. Default 2048. */
   maxWords?: number;
@@ -23,7 +24,7 @@ export const DEFAULT_MAX_WORDS = 2048;
 
 /**
  * Splits each (passing, formatted) solution into fill-in-the-middle targets, one per if/for/while/def
- * block (SPEC §2.3), after removing comments with the syntax tree. The first solution of each problem
+ * block, after removing comments with the syntax tree. The first solution of each problem
  * also gives the `full` target (prefix and suffix empty).
  *
  * Rejects: `syntax_error`; `too_many_words` or `no_blocks` when a solution yields no target at all;
@@ -45,13 +46,13 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
     const withFull = new Set<string>();
     return (s) => {
       let code: string;
+      let found: Block[];
       try {
-        code = stripComments(s.code);
+        ({ code, blocks: found } = splitBlocks(s.code, { skipUnderscoreDefs }));
       } catch (err) {
         if (err instanceof PythonSyntaxError) throw new Rejected('syntax_error', err.message);
         throw err;
       }
-      if (!code.endsWith('\n')) code += '\n';
       const ref = (s as Partial<LabeledSolution>).test_results?.map((t) => t.cpu_ms ?? 0);
       const base = {
         problem: s.problem,
@@ -63,7 +64,7 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
       const tooLong = countWords(s.code) > maxWords;
       if (tooLong) stats.stat('too_many_words');
       else if (blocks) {
-        for (const b of findBlocks(code, { skipUnderscoreDefs })) {
+        for (const b of found) {
           targets.push({
             ...base,
             target_id: `${id(s)}/${b.start_line}-${b.end_line}`,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { findBlocks, stripComments } from '../../lib/code/blocks.ts';
+import { splitBlocks } from '../../lib/code/blocks.ts';
 import { formatPython } from '../../lib/code/format.ts';
 import { UsageError, type OptionTable } from '../../lib/options.ts';
 import { command } from '../command.ts';
@@ -12,7 +12,7 @@ export const BLOCKS_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
-/** The if/for/while/def blocks of a Python file (SPEC §2.3), one JSON line each. */
+/** The if/for/while/def blocks of a Python file, as the split stage finds them, one JSON line each. */
 export const { USAGE, help, options, main } = command({
   usage: 'structflow blocks FILE.py [options]',
   options: BLOCKS_OPTIONS,
@@ -25,7 +25,7 @@ export const { USAGE, help, options, main } = command({
     let blocks;
     try {
       if (v.format) code = formatPython(code);
-      blocks = findBlocks(stripComments(code), { skipUnderscoreDefs: !v['keep-underscore-defs'] });
+      blocks = splitBlocks(code, { skipUnderscoreDefs: !v['keep-underscore-defs'] }).blocks;
     } catch (err) {
       throw new Error(`${file}: ${(err as Error).message}`);
     }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cutLines, findBlocks, stripComments } from '../../lib/code/blocks.ts';
+import { cutLines, splitBlocks } from '../../lib/code/blocks.ts';
 import { RunContext } from '../../lib/context.ts';
 import { readProblems } from '../../readers/index.ts';
 import { formatPython } from '../../lib/code/format.ts';
@@ -40,15 +40,12 @@ function compare(items: { id: string; code: string }[], skipUnderscoreDefs: bool
     if (r.error) continue; // not Python 3.11: nothing to compare against
     compared++;
     try {
-      const code = stripComments(it.code);
-      const ours = findBlocks(code, { skipUnderscoreDefs }).map((b) => [
-        b.type,
-        b.start_line,
-        b.end_line,
-        b.depth,
-      ]);
-      if (code !== r.code || JSON.stringify(ours) !== JSON.stringify(r.blocks)) disagree.push(it.id);
-      for (const b of findBlocks(code, { skipUnderscoreDefs })) {
+      // the stage's one-parse path, against the reference's comment-free code (newline-terminated, as the stage keeps it)
+      const { code, blocks } = splitBlocks(it.code, { skipUnderscoreDefs });
+      const ours = blocks.map((b) => [b.type, b.start_line, b.end_line, b.depth]);
+      const refCode = r.code!.endsWith('\n') ? r.code : r.code + '\n';
+      if (code !== refCode || JSON.stringify(ours) !== JSON.stringify(r.blocks)) disagree.push(it.id);
+      for (const b of blocks) {
         const c = cutLines(code, b.start_line, b.end_line);
         if (c.prefix + c.middle + c.suffix !== code)
           disagree.push(`${it.id}: cut ${b.start_line}-${b.end_line}`);

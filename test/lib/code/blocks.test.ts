@@ -4,6 +4,7 @@ import {
   cutLines,
   findBlocks,
   PythonSyntaxError,
+  splitBlocks,
   stripComments,
 } from '../../../lib/code/blocks.ts';
 
@@ -37,6 +38,31 @@ describe('blocks', () => {
     const code = 'def outer():\n    def _inner():\n        if x:\n            pass\n';
     expect(simple(code, { skipUnderscoreDefs: true })).to.deep.equal(['def:1-4:d3', 'if:3-4:d1']);
     expect(simple(code)).to.deep.equal(['def:1-4:d3', 'def:2-4:d2', 'if:3-4:d1']);
+  });
+
+  it('splits in one parse exactly as stripComments then findBlocks do, comments ending blocks included', () => {
+    const cases = [
+      // a body that ends in comments (and the blank line before them) ends at its last statement
+      'def f(x):\n    if x:\n        y = 1\n\n        # trailing\n    # more\n    return x\n# end\n',
+      // comments between an if's branches, inside an elif chain, at column 0 inside a body
+      'if a:\n    x = 1\n# between\nelif b:  # why\n    # alone\n    for i in r:\n        pass\n# c\nelse:\n    if c:\n        pass\n    # last\n',
+      // a `#` in strings, async blocks, underscore defs, no final newline
+      'async def g():\n    s = "# no"\n    async for i in it:\n        if i:  # yes\n            pass\ndef _h():\n    while 1:\n        break',
+      '# only comments\n\n# here\n',
+    ];
+    for (const code of cases)
+      for (const skipUnderscoreDefs of [true, false]) {
+        let stripped = stripComments(code);
+        if (!stripped.endsWith('\n')) stripped += '\n';
+        expect(splitBlocks(code, { skipUnderscoreDefs }), code).to.deep.equal({
+          code: stripped,
+          blocks: findBlocks(stripped, { skipUnderscoreDefs }),
+        });
+      }
+    expect(
+      splitBlocks('def f(x):\n    if x:\n        y = 1\n\n        # t\n').blocks.map((b) => b.end_line),
+    ).to.deep.equal([3, 3]);
+    expect(() => splitBlocks('def f(:\n    pass\n')).to.throw(PythonSyntaxError, /line 1/);
   });
 
   it('rejects code with a syntax error', () => {
