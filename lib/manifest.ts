@@ -6,7 +6,7 @@ import type { ShardInfo } from './shards.ts';
 import { atomicWrite } from './shards.ts';
 import { isBadRow, readParquet } from './sources.ts';
 
-/** `manifest.json` of an output folder (SPEC §6). */
+/** `manifest.json` of an output folder (docs/scale.md, Output). */
 export interface Manifest {
   format: 'structflow-manifest';
   version: 1;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { notAColumn } from './columns.ts';
 
-/** Tests of a problem, normalised from the APPS, HumanEval and MBPP layouts (SPEC §1). */
 /**
  * Trusted Python (the user's, from `--checkers`) defining `check(input, output, expected)`: true when `output`
  * answers `input`. It replaces the comparison, for a problem with several valid answers.
@@ -28,7 +27,7 @@ export const TestSpec = z.discriminatedUnion('kind', [
     code: z.string(),
     /** Trusted code the judge runs before the tests: the dataset's own prompt code, helpers and imports. */
     context: z.string().optional(),
-    /** The names the tests take from the program (SPEC §4); without it, every free name the trusted side lacks. */
+    /** The names the tests take from the program; without it, every free name the trusted side lacks. */
     entry_points: z.array(z.string()).optional(),
   }),
 ]);
@@ -109,7 +108,7 @@ export type LabeledSolution = z.infer<typeof LabeledSolution>;
 export const BlockType = z.enum(['if', 'for', 'while', 'def', 'full']);
 export type BlockType = z.infer<typeof BlockType>;
 
-/** A fill-in-the-middle target made by `split` (SPEC §2.3). Lines are 1-based and inclusive. */
+/** A fill-in-the-middle target made by `split`. Lines are 1-based and inclusive. */
 export const Target = z.object({
   problem: problemRef,
   problem_id: z.string(),
@@ -128,7 +127,7 @@ export const Target = z.object({
 });
 export type Target = z.infer<typeof Target>;
 
-/** A target with its prompts, made by `fim` (SPEC §2.4). */
+/** A target with its prompts, made by `fim`. */
 export const PromptedTarget = Target.extend({
   question: z.string(),
   starter_code: z.string(),
@@ -174,7 +173,7 @@ export const CheckedCandidate = Candidate.extend({
 });
 export type CheckedCandidate = z.infer<typeof CheckedCandidate>;
 
-/** A preference pair (SPEC §2.7, §6): one right and one wrong candidate of the same target. */
+/** A preference pair: one right and one wrong candidate of the same target. */
 export const Pair = z.object({
   problem_id: z.string(),
   problem_index: z.number().int().nonnegative(),
@@ -203,7 +202,7 @@ export const Pair = z.object({
   rejected_verdict: z.string(),
   rejected_error: z.string(),
   edit_distance: z.number().int().nonnegative(),
-  /** Training contexts (SPEC §5): FIM up to `<|fim_middle|>`; chat up to the prefix. */
+  /** The trainer's own contexts: FIM up to `<|fim_middle|>`; chat up to the prefix. */
   fim_prompt: z.string(),
   chat_prompt: z.string(),
   /** TRL's columns: the FIM context for block targets, the chat context for full ones. */
@@ -213,7 +212,7 @@ export const Pair = z.object({
 });
 export type Pair = z.infer<typeof Pair>;
 
-/** A Target-DPO pair (SPEC §3): whole programs with their focal line diffs and the rejected token mask. */
+/** A Target-DPO pair: whole programs with their focal line diffs and the rejected token mask. */
 export const FocalPair = Pair.extend({
   chosen_code: z.string(),
   rejected_code: z.string(),

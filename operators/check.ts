@@ -29,9 +29,9 @@ export function testLimits(refMs: number[] | undefined, t: TimeLimits): number[]
 }
 
 /**
- * Runs each candidate program, `prefix + candidate + suffix`, on its problem's tests in the sandbox
- * (SPEC §2.6) and records the verdict, each test limited by its reference time (`timeLimits`) and by the
- * pool's cap. Every verdict goes on (pairing decides what to use); the verdict counts are stage counters.
+ * Runs each candidate program, `prefix + candidate + suffix`, on its problem's tests in the sandbox and
+ * records the verdict, each test limited by its reference time (`timeLimits`) and by the pool's cap.
+ * Every verdict goes on (pairing decides what to use); the verdict counts are stage counters.
  *
  * @example
  * pipe(generate(ctx, { generator }), check(ctx, { pool }))

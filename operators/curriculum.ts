@@ -12,7 +12,7 @@ export interface CurriculumOptions extends ExternalSortOptions {
   seed?: number;
 }
 
-/** Copies of every curriculum bucket unless told otherwise (SPEC §2.8). */
+/** Copies of every curriculum bucket unless told otherwise. */
 export const DEFAULT_EPOCHS = 3;
 
 export type OrderedPair = Pair & { curriculum_epoch: number };
@@ -28,7 +28,7 @@ export const keyRange = (rows: { curriculum_key: number }[]) => ({
 });
 
 /**
- * The curriculum order (SPEC §2.8), the training order itself: buckets by `curriculum_key` (lines of the
+ * The curriculum order, the training order itself: buckets by `curriculum_key` (lines of the
  * golden middle) ascending; inside a bucket the pairs come `epochs` times, each copy shuffled. One seeded
  * PRNG, drawn in input order, gives every copy of every pair a random rank; an external sort on
  * (key, epoch, rank) then yields the order with bounded memory, whatever the number of pairs.

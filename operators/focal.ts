@@ -43,7 +43,7 @@ export interface FocalOptions {
 const lines = (code: string) => code.replace(/\n$/, '').split('\n');
 
 /**
- * Target-DPO pairs (SPEC §3) from the checked variants of whole programs: chosen = the passing reference
+ * Target-DPO pairs from the checked variants of whole programs: chosen = the passing reference
  * program, rejected = one of its failing variants, picked at random (seeded) among those whose D− holds a
  * line of code; or, after `refine`, chosen = the final passing version and rejected = one of the earlier
  * ones (`no_passing_version` otherwise). The lines outside one longest common subsequence are D+ and D−.

@@ -11,7 +11,7 @@ export interface FormatOptions {
 }
 
 /**
- * Black-style formatting of each solution (SPEC §2.1). A solution the formatter cannot parse
+ * Black-style formatting of each solution. A solution the formatter cannot parse
  * (Python 2 is common in APPS) is rejected as `unparsable` with the formatter's message.
  *
  * @example

@@ -8,14 +8,14 @@ import { Rejected, stage } from '../lib/stage.ts';
 /** Options of `generate`. */
 export interface GenerateOptions {
   generator: Generator;
-  /** Sampling parameters; defaults of SPEC §2.5 (n 5, temperature 0.7, top_p 0.95, 512 tokens). */
+  /** Sampling parameters; defaults `DEFAULT_PARAMS` (n 5, temperature 0.7, top_p 0.95, 512 tokens). */
   params?: Partial<GenerationParams>;
   /** Targets generated at once (requests in flight to the generator). Default 4. */
   concurrency?: number;
 }
 
 /**
- * Turns each target into candidates (SPEC §2.5). For model backends the candidate is the start string
+ * Turns each target into candidates. For model backends the candidate is the start string
  * plus the model's text, cut at a stop string and post-processed: FIM keeps one block; full (chat)
  * candidates end at the first closing code fence. A target with no candidate is rejected.
  *

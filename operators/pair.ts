@@ -75,7 +75,7 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
           `no distinct candidate is a rejected side (${[...rejectable].join(', ')}): ${verdictTally(unique)}`,
         );
       const t = group[0]!;
-      // the training contexts of SPEC §5, as the trainer builds them: prompt + chosen is the training text
+      // the trainer's own training contexts, so that prompt + chosen is exactly the text it trains on
       const task = taskOf(t.problem);
       const fimPrompt = fimContext(family, task, t.prefix, t.suffix);
       const chatPrompt = chatContext(family, task, t.prefix);

@@ -14,11 +14,11 @@ export interface RefineOptions {
   pool: ExecPool;
   /** Sampling parameters (one candidate per round whatever `n` says). */
   params?: Partial<GenerationParams>;
-  /** Versions at most, the first included (SPEC §3: 5). */
+  /** Versions at most, the first included. Default 5. */
   rounds?: number;
 }
 
-/** Versions per refinement chain at most (SPEC §3). */
+/** Versions per refinement chain at most (docs/method.md, Pairs, curriculum and Target-DPO). */
 export const DEFAULT_ROUNDS = 5;
 
 /** What the model is told of a failed version: the verdict and the first error, never the expected output. */
@@ -31,10 +31,10 @@ export function feedback(verdict: string, error: string): string {
 }
 
 /**
- * Iterative refinement (SPEC §3, with an LLM): the model writes a program for the problem, the sandbox
- * runs it, and while it fails the verdict and error go back to the model as a new user turn, for at most
- * `rounds` versions. Every version goes out as a checked candidate (`candidate_index` = round − 1), so
- * `focal` can pair the final passing version with an earlier failing one.
+ * Iterative refinement (how Target-DPO gets pairs from an LLM): the model writes a program for the problem,
+ * the sandbox runs it, and while it fails the verdict and error go back to the model as a new user turn, for
+ * at most `rounds` versions. Every version goes out as a checked candidate (`candidate_index` = round − 1),
+ * so `focal` can pair the final passing version with an earlier failing one.
  *
  * @example
  * pipe(fim(ctx), refine(ctx, { generator: openai, pool }), focal(ctx, { tokenizer, chosen: 'final' }))

@@ -19,7 +19,10 @@ import {
   labelStep,
 } from './steps.ts';
 
-/** StructureCoder (SPEC §2): format → label → split → FIM prompts → generate → check → pair → curriculum. */
+/**
+ * StructureCoder: format → label → split → FIM prompts → generate → check → pair → curriculum, each stage
+ * as docs/method.md describes it.
+ */
 export const structurecoder = definePipeline({
   name: 'structurecoder',
   summary: 'block-level FIM preference pairs in curriculum order (StructureCoder)',
@@ -39,7 +42,7 @@ export const structurecoder = definePipeline({
   steps: (cfg, given: { generator?: Generator } = {}) => {
     const gen = given.generator ?? makeGenerator(cfg);
     const blocks = { maxWords: cfg['max-words'], skipUnderscoreDefs: !cfg['keep-underscore-defs'] };
-    // model-free candidates are edits of the golden middle: it is their chosen side (SPEC §2.7 note)
+    // model-free candidates edit the golden middle: it is their chosen side, so the sides differ by one edit
     const chosen = gen.editsGolden ? 'golden' : 'nearest';
     return {
       steps: [

@@ -23,11 +23,11 @@ import {
 } from './steps.ts';
 
 /**
- * Target-DPO (SPEC §3). Without a model (the mutation generator, the default): every passing reference
- * program is the chosen side; variants of it are run on the tests, and a failing one is the rejected side.
- * With a model: iterative refinement per problem; the final passing version is chosen, an earlier failing
- * one rejected. Pairs carry D+/D− line numbers and the rejected token mask, in curriculum order (keyed
- * by the lines of the chosen program).
+ * Target-DPO (docs/method.md, Pairs, curriculum and Target-DPO). Without a model (the mutation generator,
+ * the default): every passing reference program is the chosen side; variants of it are run on the tests,
+ * and a failing one is the rejected side. With a model: iterative refinement per problem; the final passing
+ * version is chosen, an earlier failing one rejected. Pairs carry D+/D− line numbers and the rejected token
+ * mask, in curriculum order (keyed by the lines of the chosen program).
  */
 export const targetdpo = definePipeline({
   name: 'targetdpo',

@@ -1,4 +1,4 @@
-"""Losses of SPEC section 5: DPO, Target-DPO (the mask does the focusing) and Target-RPO."""
+"""Training losses: DPO, Target-DPO (the mask does the focusing) and Target-RPO (docs/training.md)."""
 
 import numpy as np
 import torch

@@ -10,9 +10,9 @@ value it does not know.
 
 Names a test reads resolve to the trusted context first (the header's imports, the dataset's own prompt
 code and helpers, its setup code: `context`), and only the task's entry points come from the program
-(SPEC section 4). A dataset helper is never the program's, and a module is never imported because a
-program named it. An exception the program raises arrives as its builtin class, except the ones that
-steer control flow (StopIteration and its kin), which arrive as RuntimeError, as PEP 479 does.
+(docs/sandbox.md, Comparison rules). A dataset helper is never the program's, and a module is never
+imported because a program named it. An exception the program raises arrives as its builtin class, except
+the ones that steer control flow (StopIteration and its kin), which arrive as RuntimeError, as PEP 479 does.
 
 The protocol runs on descriptors of its own (dups of the original stdin/stdout, made before any test
 code runs); fds 0 and 1 then point at /dev/null and the tests' prints go to a sink, so nothing a test
@@ -68,7 +68,7 @@ import operator
 BAD = ("error", "timeout", "memory", "output_limit")
 
 
-# ---------------------------------------------------------------- stdio (SPEC section 4)
+# ---------------------------------------------------------------- stdio
 
 def _floats(lines):
     return [float(x) for x in lines]
@@ -81,7 +81,7 @@ DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def strict_equal(out, expected):
-    """The default rule (SPEC section 4): non-empty stripped lines, equal in number and in order; on each line
+    """The default rule: non-empty stripped lines, equal in number and in order; on each line
     the same number of whitespace-separated tokens, pairwise equal as strings, except that where the
     expected token is a decimal with a fraction or an exponent, an ASCII decimal within 1e-8 + 1e-5·|b|."""
     o = [ASCII_SPACE.split(line.strip(" \t\r\f\v")) for line in out.split("\n") if line.strip(" \t\r\f\v")]
@@ -104,7 +104,7 @@ def strict_equal(out, expected):
 
 def stdio_equal(out, expected, compare="strict"):
     """`strict` (the default), or `apps`: the APPS harness's acceptance rules, in order, the token-set rule line
-    by line (SPEC section 4), with its documented false passes."""
+    by line, with its false passes (docs/sandbox.md, Comparison rules)."""
     if compare != "apps":
         return strict_equal(out, expected)
     if out.strip() == expected.strip():
@@ -536,7 +536,7 @@ def same(a, b):
 
 
 def call_equal(result, expected):
-    """SPEC section 4: tuples compare as lists; expected may be wrapped in a one-element list; exact,
+    """Tuples compare as lists; expected may be wrapped in a one-element list; exact,
     and a bool answers only a JSON boolean."""
     result, expected = to_json(result), to_json(expected)
     if same(result, expected):
@@ -612,7 +612,7 @@ class Sink(io.TextIOBase):
 
 
 def judge_assert(req):
-    """SPEC section 4: the header, then the trusted context, then the entry points from the program
+    """The header, then the trusted context, then the entry points from the program
     (every free name the trusted side lacks, when the task names none), then the tests."""
     given = (req.get("test_cpu_s") or [None])[0]
     limit = given if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0 else CONN.limit_s

@@ -182,13 +182,13 @@ def describe(err):
 
 def run_main(code, env):
     """The program as `python program.py` runs it: the module, then its non-daemon threads to their end
-    (SPEC section 4: solutions start `threading.Thread(target=main)` for a larger stack)."""
+    (solutions start `threading.Thread(target=main)` for a larger stack)."""
     main_thread = threading.current_thread()
     before = set(threading.enumerate())
     try:
         exec(code, env)
     except (SystemExit, ProgramReturn):
-        pass  # sys.exit() ends a stdio program normally (SPEC section 4)
+        pass  # sys.exit() ends a stdio program normally, as it ends a script
     for t in threading.enumerate():
         if t not in before and t is not main_thread and not t.daemon:
             t.join()
@@ -314,7 +314,7 @@ class RemoteObjects:
                 value = self.env[req["name"]]
                 if type(value).__name__ == "module":
                     return {"module": value.__name__}
-            elif op == "target":  # SPEC section 4: the method of Solution() when the program defines it
+            elif op == "target":  # the method of Solution() when the program defines it (LeetCode style)
                 value = self.env.get(req["name"])
                 sol = self.env.get("Solution")
                 if isinstance(sol, type):

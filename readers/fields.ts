@@ -11,7 +11,7 @@ export function parseJsonField(value: unknown, field: string): unknown {
   }
 }
 
-/** A stdio test input or output given as a list of lines is joined with "\n" (SPEC §4). */
+/** A stdio test input or output given as a list of lines is joined with "\n", as the APPS harness does. */
 export const joinLines = (v: unknown): string =>
   Array.isArray(v) ? v.map(String).join('\n') : String(v ?? '');
 

@@ -2,8 +2,9 @@ import type { Reader } from '../lib/units.ts';
 import type { Problem } from '../lib/schemas.ts';
 
 /**
- * What MBPP's tests may take from where (SPEC §4): the functions and classes the reference defines at
- * top level come from the program; the modules the reference imports (`np`, `re`) are the judge's own.
+ * What MBPP's tests may take from where (docs/sandbox.md, Comparison rules): the functions and classes the
+ * reference defines at top level come from the program; the modules the reference imports (`np`, `re`) are
+ * the judge's own.
  */
 export function referenceNames(code: string): { context: string; entry_points: string[] } {
   const lines = code.split('\n');

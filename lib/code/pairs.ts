@@ -50,11 +50,12 @@ export function curriculumKey(
   return 1 + Math.max(0, ...findBlocks(t.middle).map((b) => b.depth));
 }
 
-/** Lines of a middle (final newlines aside): the curriculum key of SPEC §2.8. */
+/** Lines of a middle (final newlines aside): the default curriculum key. */
 export const lineCount = (s: string) => s.replace(/\n+$/, '').split('\n').length;
 
 /**
- * The columns every pair carries (SPEC §6), from its target, its two sides and the training contexts.
+ * The columns every pair carries (docs/method.md, Pairs, curriculum and Target-DPO), from its target, its two
+ * sides and the training contexts.
  * TRL's `prompt` is the FIM context for block targets and the chat context for full ones.
  */
 export function pairRecord(

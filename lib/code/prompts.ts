@@ -1,4 +1,4 @@
-/** Prompt formats of the model families StructFlow can target (SPEC §2.4). */
+/** Prompt formats of the model families StructFlow can target (`--family`). */
 export interface PromptFamily {
   name: string;
   /** The fill-in-the-middle prompt in prefix-suffix-middle order; generation continues after it. */
@@ -151,7 +151,7 @@ export function promptFamily(name: string): PromptFamily {
   return f;
 }
 
-/** Convert(q) of SPEC §2.4: the question as Python comments, blank lines kept empty. */
+/** The question as Python comments, blank lines kept empty: how a FIM prompt or context states it. */
 export function convertQuestion(question: string): string {
   return question
     .split('\n')

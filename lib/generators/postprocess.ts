@@ -1,7 +1,7 @@
 const indentOf = (line: string) => line.length - line.trimStart().length;
 
 /**
- * SPEC §2.5 post-processing of a FIM candidate (start string + model text): keep one block only.
+ * Post-processing of a FIM candidate (start string + model text): keep one block only.
  * Lines are kept while they are indented deeper than the first line; for an `if`, same-indent
  * `elif`/`else` lines stay; blank lines stay inside the block (trailing ones are dropped).
  */
@@ -25,7 +25,7 @@ export function keepOneBlock(text: string, blockType: string): string {
   return kept.join('\n');
 }
 
-/** SPEC §2.5 for full (chat) candidates: the program ends at the first closing code fence. */
+/** Post-processing of full (chat) candidates: the program ends at the first closing code fence. */
 export function cutAtFence(text: string): string {
   const i = text.indexOf('\n```');
   return i >= 0 ? text.slice(0, i) : text;

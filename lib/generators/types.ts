@@ -1,6 +1,6 @@
 import type { PromptedTarget } from '../schemas.ts';
 
-/** Sampling parameters of SPEC §2.5. */
+/** Sampling parameters of a request; `DEFAULT_PARAMS` holds the defaults. */
 export interface GenerationParams {
   n: number;
   temperature: number;
@@ -42,7 +42,7 @@ export interface Generation {
 
 /**
  * A source of candidates. Model backends continue the prompt; `continues` tells the generate stage
- * whether to prepend the start string and apply the SPEC §2.5 post-processing to `text`.
+ * whether to prepend the start string and post-process `text` (FIM: one block; chat: up to the fence).
  */
 export interface Generator {
   name: string;

@@ -73,7 +73,8 @@ export interface PoolOptions {
   python?: string;
   /** Limits applied to every request unless the request sets its own. */
   limits?: Partial<Limits>;
-  /** How stdio outputs are compared (SPEC §4): `strict` (default) or `apps`, the APPS harness's cascade. */
+  /** How stdio outputs are compared: `strict` (default) or `apps`, the APPS harness's cascade
+   *  (docs/sandbox.md, Comparison rules). */
   stdioCompare?: StdioCompare;
   /** Folder of the store (lib/store.ts) whose `verdicts` table caches verdicts by content: a program already
    *  run on the same tests and limits is not run again (a restarted or incremental run redoes no execution). */

@@ -3,8 +3,7 @@ import { chatContext, fimContext, promptFamily } from '../code/prompts.ts';
 import { prng } from '../random.ts';
 import { lineRanges, maskOverlapping, tokenSpans } from '../code/token-spans.ts';
 
-/** The instruction appended to stdio questions for training (SPEC §5). */
-
+/** How pair rows become training examples (docs/training.md, Training). */
 export interface TrainOptions {
   /** Probability of the FIM format for a block pair (full pairs are always chat). Default 0.5. */
   fimRate: number;
@@ -45,7 +44,7 @@ export interface Example {
 }
 
 /**
- * One seeded Bernoulli draw per pair, in stream order, decides FIM or chat (SPEC §5). The draw is made
+ * One seeded Bernoulli draw per pair, in stream order, decides FIM or chat. The draw is made
  * for every pair, also those that are dropped or skipped on resume, so the formats never shift.
  */
 export class FormatDraws {
@@ -77,10 +76,11 @@ export function trainingContext(
 }
 
 /**
- * Builds both sides of a pair as SPEC §5 says: FIM context `<|fim_prefix|>{Convert(q)}\n\n{prefix}
- * <|fim_suffix|>{suffix}<|fim_middle|>` with response = middle + end token; chat context = chat template
- * + "```python\n" + prefix with response = middle. Context and response are tokenized separately and
- * concatenated; only response tokens count, and for Target-DPO only the rejected tokens on D− lines.
+ * Builds both sides of a pair (docs/training.md, Training): FIM context
+ * `<|fim_prefix|>{convertQuestion(q)}\n\n{prefix}<|fim_suffix|>{suffix}<|fim_middle|>` with response =
+ * middle + end token; chat context = chat template + "```python\n" + prefix with response = middle. Context
+ * and response are tokenized separately and concatenated; only response tokens count, and for Target-DPO
+ * only the rejected tokens on D− lines.
  */
 export function buildExample(
   row: PairRow,

@@ -10,7 +10,7 @@ import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, shardRows, type Manifest } from '../manifest.ts';
 import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
 
-/** The trainer's defaults (SPEC §5), for every caller: the CLI's option table shows these. */
+/** The trainer's defaults, for every caller: the CLI's option table shows these. */
 export const TRAIN_DEFAULTS = {
   loss: 'dpo',
   preset: 'structurecoder',
@@ -35,7 +35,7 @@ export interface TrainConfig extends Partial<TrainOptions> {
   /** Where checkpoints, metrics.jsonl and metrics.png go. */
   out: string;
   loss?: 'dpo' | 'target-dpo' | 'target-rpo';
-  /** β per preset: structurecoder 0.5, targetdpo 0.1 (SPEC §5). */
+  /** β per preset: structurecoder 0.5, targetdpo 0.1. */
   preset?: 'structurecoder' | 'targetdpo';
   beta?: number;
   alpha?: number;
@@ -170,7 +170,7 @@ function frame(batch: Item[], nextPosition: number): Buffer {
 }
 
 /**
- * The train operator (SPEC §5): reads the manifest, streams pairs in manifest order (never shuffled),
+ * The train operator: reads the manifest, streams pairs in manifest order (never shuffled),
  * draws FIM or chat per pair, tokenizes, masks, drops over-long pairs (counted), batches, and feeds a
  * PyTorch worker over a pipe with backpressure; metrics come back per optimizer step.
  */

@@ -70,7 +70,7 @@ describe('pair', () => {
       curriculum_key: 2,
       test_kind: 'stdio',
     });
-    // the training question of a stdio problem carries SPEC §5's instruction, as the trainer's does
+    // the training question of a stdio problem ends with the stdin instruction, as the trainer's does
     expect(pairs[0]!.prompt).to.equal(
       `<|fim_prefix|># Q\n# ${STDIO_INSTRUCTION}\n\na = 1\n<|fim_suffix|>\nprint(b)\n<|fim_middle|>`,
     );

@@ -1,4 +1,4 @@
-"""CPython reference for the split stage (SPEC section 2.3), used by the tests and bench/split.ts.
+"""CPython reference for the split stage (rules: docs/method.md), used by the tests and bench/split.ts.
 
 Reads JSON lines {"id", "code"} on stdin and writes one JSON line per input:
 {"id", "code": comment-free code, "blocks": [[type, start_line, end_line, depth], ...]}

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { cutAtFence, cutAtStop, keepOneBlock } from '../../../lib/generators/postprocess.ts';
 
-describe('post-processing of generated candidates (SPEC §2.5)', () => {
+describe('post-processing of generated candidates', () => {
   it('keeps one block: deeper lines and blank lines inside, stops at the first line back at the block indent', () => {
     const text = '    for i in r:\n        a += i\n\n        b += 1\n    print(a)\nmore()\n';
     expect(keepOneBlock(text, 'for')).to.equal('    for i in r:\n        a += i\n\n        b += 1');
