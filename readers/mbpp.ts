@@ -26,6 +26,12 @@ export function referenceNames(code: string): { context: string; entry_points: s
   return { context: imports.join('\n'), entry_points: names };
 }
 
+/**
+ * MBPP's question names no function: its paper's prompt shows the asserts ("Your code should pass these
+ * tests:"), and so does ours, or a model could not know the name the tests call.
+ */
+export const MBPP_TESTS_INSTRUCTION = 'Your code should pass these tests:';
+
 /** `mbpp` rows (full and "sanitized" configs): the tests are the setup code plus the asserts. */
 export const mbpp: Reader<Problem> = {
   name: 'mbpp',
@@ -41,7 +47,11 @@ export const mbpp: Reader<Problem> = {
     return {
       problem_id: String(row.task_id ?? ''),
       source: 'mbpp',
-      question: String(row.text ?? row.prompt ?? ''),
+      question: [
+        String(row.text ?? row.prompt ?? '').trim(),
+        MBPP_TESTS_INSTRUCTION,
+        ...asserts.map(String),
+      ].join('\n'),
       solutions: [String(row.code ?? '')],
       tests: {
         kind: 'assert',

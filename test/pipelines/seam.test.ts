@@ -95,6 +95,10 @@ describe('every prompt of every fixture layout', function () {
         const id = `${input} ${r.target_id}`;
         const names = [...r.starter_code!.matchAll(/^\s*(?:def|class)\s+(\w+)/gm)].map((m) => m[1]!);
         if (names.length) withStarter++;
+        // MBPP has no starter code: its tests call the functions the reference defines at top level
+        if (input === 'mbpp.jsonl' && r.kind === 'full')
+          for (const [, n] of r.middle!.matchAll(/^def\s+(\w+)/gm))
+            expect(r.chat_prompt, `${id}: ${n}`).to.match(new RegExp(`\\b${n}\\(`));
         for (const prompt of [r.chat_prompt!, ...(r.kind === 'full' ? [] : [r.fim_prompt!])]) {
           for (const n of names) expect(prompt, `${id}: ${n}`).to.match(new RegExp(`(def|class)\\s+${n}\\b`));
           expect(repeatedBlock(prompt), id).to.equal(undefined);

@@ -135,6 +135,15 @@ describe('readers of the datasets people train on, in their published layouts', 
     expect(code(b)).to.match(/^import math\nassert math\.isclose\(hypotenuse\(3, 4\), 5\.0\)\n/);
     // the sanitized config: prompt is the question, test_imports the setup
     expect(c!.question).to.match(/^Write a function to return the sum of the decimal digits/);
+    // MBPP's question names no function: the asserts follow it, as in MBPP's own prompt
+    for (const [p, name] of [
+      [a, 'count_runs'],
+      [b, 'hypotenuse'],
+      [c, 'digit_sum'],
+    ] as const)
+      expect(p!.question).to.match(
+        new RegExp(`\\nYour code should pass these tests:\\nassert .*\\b${name}\\(`),
+      );
     expect(c!.tests).to.deep.include({ context: '', entry_points: ['digit_sum'] });
     expect(code(c)).to.match(/^import math\nassert digit_sum\(9875\) == 29\n/);
     expect(code(c)).to.include('assert digit_sum(math.factorial(5)) == 3\n');
