@@ -9,23 +9,33 @@
  */
 export function lcsPairs<T>(a: ArrayLike<T>, b: ArrayLike<T>): [number, number][] {
   const out: [number, number][] = [];
+  lcsMatches(a, b, (i, j) => out.push([i, j]));
+  return out;
+}
+
+// the search's furthest-reaching paths, kept between calls: allocating typed arrays cost more than a short
+// diff (every entry is written before it is read within a call)
+let vf = new Int32Array(0);
+let vb = new Int32Array(0);
+
+/** `lcsPairs` handing each matched pair to `match`, in increasing order, without building the list. */
+export function lcsMatches<T>(a: ArrayLike<T>, b: ArrayLike<T>, match: (i: number, j: number) => void): void {
   const size = a.length + b.length + 2;
-  const vf = new Int32Array(2 * size + 1);
-  const vb = new Int32Array(2 * size + 1);
+  if (vf.length < 2 * size + 1) [vf, vb] = [new Int32Array(4 * size + 2), new Int32Array(4 * size + 2)];
 
   const rec = (aLo: number, aHi: number, bLo: number, bHi: number): void => {
-    const prefix: [number, number][] = [];
-    while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) prefix.push([aLo++, bLo++]);
-    const suffix: [number, number][] = []; // collected backwards
-    while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) suffix.push([--aHi, --bHi]);
-    out.push(...prefix);
+    while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) match(aLo++, bLo++);
+    let common = 0; // the common suffix, matched after the middle
+    while (aLo < aHi - common && bLo < bHi - common && a[aHi - 1 - common] === b[bHi - 1 - common]) common++;
+    aHi -= common;
+    bHi -= common;
     if (aLo < aHi && bLo < bHi) {
       const [x, y, u, v] = middleSnake(aLo, aHi, bLo, bHi);
       rec(aLo, aLo + x, bLo, bLo + y);
-      for (let k = 0; k < u - x; k++) out.push([aLo + x + k, bLo + y + k]);
+      for (let k = 0; k < u - x; k++) match(aLo + x + k, bLo + y + k);
       rec(aLo + u, aHi, bLo + v, bHi);
     }
-    for (let k = suffix.length - 1; k >= 0; k--) out.push(suffix[k]!);
+    for (let k = 0; k < common; k++) match(aHi + k, bHi + k);
   };
 
   // the middle snake of a[aLo:aHi] vs b[bLo:bHi], as offsets (x, y) → (u, v) inside them
@@ -80,35 +90,46 @@ export function lcsPairs<T>(a: ArrayLike<T>, b: ArrayLike<T>): [number, number][
   };
 
   rec(0, a.length, 0, b.length);
-  return out;
 }
+
+/** Lines between the common ends above which `lineDiff` interns them (measured by bench/pairs.ts). */
+const INTERN_ABOVE = 32;
 
 /** Lines of `chosen` and `rejected` outside one longest common subsequence: D+ and D− (0-based). */
 export function lineDiff(
   chosen: readonly string[],
   rejected: readonly string[],
 ): { plus: number[]; minus: number[] } {
-  // lines as small integers: the search compares numbers, not strings
-  const ids = new Map<string, number>();
-  const intern = (lines: readonly string[]) =>
-    Int32Array.from(lines, (l) => {
-      let id = ids.get(l);
-      if (id === undefined) ids.set(l, (id = ids.size));
-      return id;
-    });
-  const pairs = lcsPairs(intern(chosen), intern(rejected));
-  const inC = new Uint8Array(chosen.length);
-  const inR = new Uint8Array(rejected.length);
-  for (const [i, j] of pairs) {
-    inC[i] = 1;
-    inR[j] = 1;
-  }
-  const outside = (kept: Uint8Array) => {
-    const idx: number[] = [];
-    for (let i = 0; i < kept.length; i++) if (!kept[i]) idx.push(i);
-    return idx;
+  // the common ends first, by string: most diffs here are a few lines in a program
+  const [n, m] = [chosen.length, rejected.length];
+  let lo = 0;
+  while (lo < n && lo < m && chosen[lo] === rejected[lo]) lo++;
+  let common = 0;
+  while (lo < n - common && lo < m - common && chosen[n - 1 - common] === rejected[m - 1 - common]) common++;
+  const plus: number[] = [];
+  const minus: number[] = [];
+  // matches come in increasing order: the lines skipped between two are outside the LCS
+  let [nextC, nextR] = [lo, lo];
+  const mark = (i: number, j: number) => {
+    while (nextC < lo + i) plus.push(nextC++);
+    while (nextR < lo + j) minus.push(nextR++);
+    [nextC, nextR] = [lo + i + 1, lo + j + 1];
   };
-  return { plus: outside(inC), minus: outside(inR) };
+  if (lo < n - common && lo < m - common) {
+    const [a, b] = [chosen.slice(lo, n - common), rejected.slice(lo, m - common)];
+    // a long middle is searched over small integers, one per distinct line; a short one is cheaper by string
+    if (a.length + b.length > INTERN_ABOVE) {
+      const ids = new Map<string, number>();
+      const intern = (l: string) => {
+        let id = ids.get(l);
+        if (id === undefined) ids.set(l, (id = ids.size));
+        return id;
+      };
+      lcsMatches(a.map(intern), b.map(intern), mark);
+    } else lcsMatches(a, b, mark);
+  }
+  mark(n - common - lo, m - common - lo); // the first line of the common suffix (or the ends)
+  return { plus, minus };
 }
 
 /** Separate places where two line lists differ: runs of lines outside one LCS, on either side. */
