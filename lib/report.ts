@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Tally } from './context.ts';
+import { describeStore, type StoreSummary } from './store.ts';
 import type { Manifest } from './manifest.ts';
 import {
   PAIRS_CSS,
@@ -22,6 +23,8 @@ export interface RunInfo {
   seconds: { units: number; final: number };
   /** Stages of the final step (global ones such as the curriculum), which run again at every start. */
   finalStages: string[];
+  /** The caches (key-value stores) the run looked things up in: size on disk and hits. */
+  stores?: StoreSummary[];
 }
 
 /** One panel of report.html. */
@@ -74,6 +77,8 @@ export interface Report {
   shards: number;
   units: RunInfo['units'];
   final_stages: string[];
+  /** The caches the run looked things up in (size on disk, entries, lookups and hits of this run). */
+  stores: StoreSummary[];
   /** Wall-clock seconds of the work (summed over units, also those of earlier runs) and of this process. */
   seconds: { work: number } & RunInfo['seconds'];
   stages: {
@@ -90,9 +95,11 @@ export interface Report {
     /**
      * The stage's own capacity: records in per busy second, i.e. what one of its workers handles per
      * second, whatever the stages around it did. A stage that reports no busy time (the final step's
-     * curriculum) is timed by the final step's wall clock instead.
+     * curriculum) is timed by the final step's wall clock instead. Null when the stage spent less than
+     * MIN_TIMED_S in its work (a rate of a few milliseconds is noise) or has no time of its own (`read`,
+     * whose wall clock is the whole run's).
      */
-    records_per_s: number;
+    records_per_s: number | null;
   }[];
   /** Verdicts per stage (from the counters the spec names): stage → verdict → count. */
   verdicts: Record<string, Record<string, number>>;
@@ -116,6 +123,9 @@ export interface Report {
 }
 
 const rate = (n: number, s: number) => (s > 0 ? n / s : 0);
+
+/** Seconds of a stage's own work below which its rate is not given. */
+export const MIN_TIMED_S = 0.05;
 
 /** A histogram in value order, without the zero bins a difference of two tallies can leave. */
 const byNumber = (h: Record<string, number> = {}) =>
@@ -141,6 +151,10 @@ export function buildReport(
     }
   }
   const busy = (stage: string) => (tally.metrics[stage]?.busy_ms ?? 0) / 1000;
+  const capacity = (stage: string, n: number) => {
+    const secs = busy(stage) || (info.finalStages.includes(stage) ? info.seconds.final : 0);
+    return secs >= MIN_TIMED_S ? rate(n, secs) : null;
+  };
   const histograms: Report['histograms'] = {};
   for (const c of spec.charts) {
     if (c.kind === 'histogram') histograms[c.hist] = byNumber(tally.metrics[c.stage]?.hist[c.hist]);
@@ -162,6 +176,7 @@ export function buildReport(
     rows: m.rows,
     shards: m.shards.length,
     units: info.units,
+    stores: info.stores ?? [],
     final_stages: info.finalStages,
     seconds: { work, ...info.seconds },
     stages: Object.entries(tally.counts).map(([name, c]) => ({
@@ -171,9 +186,7 @@ export function buildReport(
       rejected: c.rejected,
       out: c.out,
       busy_s: busy(name),
-      records_per_s: busy(name)
-        ? rate(c.in, busy(name))
-        : rate(c.in, info.finalStages.includes(name) ? info.seconds.final : work),
+      records_per_s: capacity(name, c.in),
     })),
     verdicts,
     histograms,
@@ -228,7 +241,7 @@ export function renderReport(r: Report): string {
     .map(
       (s) =>
         `<tr><td>${esc(s.name)}</td><td>${s.in}</td><td>${s.passed}</td><td>${s.rejected}</td><td>${s.out}</td>` +
-        `<td>${s.busy_s.toFixed(1)}</td><td>${s.records_per_s.toFixed(2)}</td></tr>`,
+        `<td>${s.busy_s.toFixed(1)}</td><td>${s.records_per_s === null ? '<span title="too little time of its own to measure">–</span>' : s.records_per_s.toFixed(1)}</td></tr>`,
     )
     .join('\n');
   const sections = r.charts
@@ -255,9 +268,10 @@ ${PAIRS_CSS}
 ${r.seconds.work.toFixed(1)} s of work · made ${esc(r.created_at)}</p>
 ${
   r.pairs.total
-    ? `<p id="multi-region">${r.pairs.multi_region} of ${r.pairs.total} pairs (${((100 * r.pairs.multi_region) / r.pairs.total).toFixed(1)} %) have sides that differ in more than one place.</p>`
+    ? `<p id="multi-region">${r.pairs.multi_region} of ${r.pairs.total} pairs (${((100 * r.pairs.multi_region) / r.pairs.total).toFixed(1)} %) differ between their chosen and rejected side in more than one separate place. Such a pair teaches several edits at once, so the model learns less exactly which one made the answer wrong; 0 is best.</p>`
     : ''
 }
+${r.stores.map((s) => `<p class="store">${esc(describeStore(s))}</p>`).join('\n')}
 <table><thead><tr><th>stage</th><th>in</th><th>passed</th><th>rejected</th><th>out</th><th title="seconds in the stage function, summed over records (worker-seconds)">busy s</th><th title="records in per busy second: the stage's own capacity per worker">in per busy s</th></tr></thead>
 <tbody>
 ${rows}
@@ -307,9 +321,11 @@ const RENDER = `
   function histogram(id, h, label, x) {
     var keys = Object.keys(h);
     var lo = Number(keys[0]), hi = Number(keys[keys.length - 1]);
-    if (keys.length && hi - lo < 200) { // integer values: show the empty bins too
+    // integer bins: show the empty ones too, at the bins' own width (mask coverage comes in steps of 5)
+    var step = keys.reduce(function (g, k) { var a = g, b = Number(k) - lo; while (b) { var t = a % b; a = b; b = t; } return a; }, 0) || 1;
+    if (keys.length && (hi - lo) / step < 200 && keys.every(function (k) { return Number(k) % 1 === 0; })) {
       keys = [];
-      for (var v = lo; v <= hi; v++) keys.push(String(v));
+      for (var v = lo; v <= hi; v += step) keys.push(String(v));
     }
     draw(id, 'bar', keys, [{ label: label, data: keys.map(function (k) { return h[k] || 0; }), backgroundColor: palette[0] }], axes(x, label));
   }
@@ -317,7 +333,7 @@ const RENDER = `
   var kinds = [];
   stages.forEach(function (s) { Object.keys(r.verdicts[s]).forEach(function (v) { if (kinds.indexOf(v) < 0) kinds.push(v); }); });
   var origins = Object.keys(r.pairs.chosen).concat(Object.keys(r.pairs.rejected).filter(function (o) { return !(o in r.pairs.chosen); }));
-  var timed = r.stages.filter(function (s) { return s.in > 0; });
+  var timed = r.stages.filter(function (s) { return s.in > 0 && s.records_per_s !== null; });
   r.charts.forEach(function (c) {
     if (c.kind === 'histogram') histogram(c.id, r.histograms[c.hist] || {}, c.label, c.x);
     else if (c.kind === 'verdicts') draw(c.id, 'bar', stages, kinds.map(function (v, i) {

@@ -7,6 +7,7 @@ import type { Plan } from './pipeline.ts';
 import { startProgress, summary } from './progress.ts';
 import { pullThrough } from './pull.ts';
 import { writeReport, type ReportSpec, type RunInfo } from './report.ts';
+import { describeStore, markStores, storesUsedSince } from './store.ts';
 import { PairSample } from './report-pairs.ts';
 import {
   atomicWrite,
@@ -89,6 +90,7 @@ export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & 
   clearShards(opts.out); // the old manifest goes first: until the new one is written there is no finished run
 
   const ctx = new RunContext();
+  const stores = markStores();
   ctx.workDir = opts.out;
   ctx.total = opts.total;
   const stop = opts.progress === false ? () => {} : startProgress(ctx);
@@ -133,6 +135,7 @@ export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & 
       opts.onUnit?.(info.units);
     }
     info.seconds.units = (Date.now() - t0) / 1000;
+    info.stores = storesUsedSince(stores);
     async function* committed() {
       for (const k of keys) yield* store.records<unknown>(k);
     }
@@ -225,6 +228,7 @@ export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInpu
   log(
     `units: ${w.info.units.total} (${w.info.units.reused} committed before, ${w.info.units.worked} worked now)`,
   );
+  for (const s of w.info.stores ?? []) log(describeStore(s));
   log(
     `${manifest.rows} rows in ${shards.length} shard(s) → ${opts.out}/${MANIFEST}; report: ${opts.out}/report.html`,
   );

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 
@@ -35,6 +35,11 @@ export class Store {
     return s;
   }
 
+  /** The tables opened so far, by name. */
+  tableEntries(): [string, Table][] {
+    return [...this.tables];
+  }
+
   /** A named table of string keys and string values. */
   table(name: string): Table {
     let t = this.tables.get(name);
@@ -48,14 +53,65 @@ export class Store {
     const data = join(this.dir, 'data.mdb');
     return existsSync(data) ? statSync(data).size : 0;
   }
+
+  /** The stores this process has open. */
+  static opened(): Store[] {
+    return [...Store.open_.values()];
+  }
+
+  /** Size, files and, per table, entries and the lookups counted in `since` onwards (a run's share). */
+  summary(since: StoreMark = new Map()): StoreSummary {
+    const tables: StoreSummary['tables'] = {};
+    for (const [name, t] of this.tables) {
+      const before = since.get(`${this.dir}\0${name}`) ?? { lookups: 0, hits: 0 };
+      tables[name] = { entries: t.count(), lookups: t.lookups - before.lookups, hits: t.hits - before.hits };
+    }
+    return { dir: this.dir, bytes: this.bytes(), files: readdirSync(this.dir).length, tables };
+  }
+}
+
+/** What a store holds and how well it served: the report's cache line. */
+export interface StoreSummary {
+  dir: string;
+  /** Bytes on disk and files in the folder (LMDB keeps two: data.mdb and lock.mdb). */
+  bytes: number;
+  files: number;
+  /** Per table: entries held, lookups made and how many found an entry. */
+  tables: Record<string, { entries: number; lookups: number; hits: number }>;
+}
+
+/** The lookup counters of every open store's tables at one moment. */
+export type StoreMark = Map<string, { lookups: number; hits: number }>;
+
+/** Marks the counters now, so that `storesUsedSince` can tell a run's lookups from earlier runs' in this process. */
+export function markStores(): StoreMark {
+  const mark: StoreMark = new Map();
+  for (const s of Store.opened())
+    for (const [name, t] of s.tableEntries())
+      mark.set(`${s.dir}\0${name}`, { lookups: t.lookups, hits: t.hits });
+  return mark;
+}
+
+/** The stores looked up since `mark`, with the lookups made since. */
+export function storesUsedSince(mark: StoreMark): StoreSummary[] {
+  return Store.opened()
+    .map((s) => s.summary(mark))
+    .filter((s) => Object.values(s.tables).some((t) => t.lookups > 0));
 }
 
 /** One table of a store. */
 export class Table {
+  /** Lookups made and how many found an entry, since the table was opened in this process. */
+  lookups = 0;
+  hits = 0;
+
   constructor(private readonly db: Database<string, string>) {}
 
   get(key: string): string | undefined {
-    return this.db.get(key);
+    const v = this.db.get(key);
+    this.lookups++;
+    if (v !== undefined) this.hits++;
+    return v;
   }
 
   /** Written and committed before it returns: what a later run (or a restart after kill -9) reads. */
@@ -67,4 +123,15 @@ export class Table {
   count(): number {
     return this.db.getCount();
   }
+}
+
+/** One line on a cache: where, its size, and per table its entries and this run's hit rate. */
+export function describeStore(s: StoreSummary): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const tables = Object.entries(s.tables).map(
+    ([name, t]) =>
+      `${name} ${n(t.entries)} entries, ${n(t.hits)} of ${n(t.lookups)} lookups hit` +
+      (t.lookups ? ` (${((100 * t.hits) / t.lookups).toFixed(1)} %)` : ''),
+  );
+  return `cache ${s.dir}: ${(s.bytes / 1e6).toFixed(1)} MB in ${s.files} file${s.files === 1 ? '' : 's'}; ${tables.join('; ')}`;
 }

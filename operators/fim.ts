@@ -15,6 +15,8 @@ import { stage } from '../lib/stage.ts';
 export interface FimOptions {
   /** Token set of the model family: qwen (default), starcoder, deepseek or codellama. */
   family?: string;
+  /** The stage's name in counts and reports. Default `fim` (Target-DPO, which makes no FIM prompt of its own, says `prompt`). */
+  name?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export function fim(ctx: RunContext, opts: FimOptions = {}): OperatorFunction<Ta
   const family = promptFamily(opts.family ?? DEFAULT_FAMILY);
   return stage(
     ctx,
-    { name: 'fim', input: Target, output: PromptedTarget, id: (t) => t.target_id },
+    { name: opts.name ?? 'fim', input: Target, output: PromptedTarget, id: (t) => t.target_id },
     () => (t) => {
       const task = taskOf(t.problem);
       const common = {

@@ -17,6 +17,8 @@ export interface SplitOptions {
   fullForEvery?: boolean;
   /** Emit the block targets. Default true. */
   blocks?: boolean;
+  /** The stage's name in counts and reports. Default `split` (Target-DPO, which takes whole programs, says `programs`). */
+  name?: string;
 }
 
 /** Solutions with more words than this give no block targets (the reference's cut). */
@@ -40,9 +42,10 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
     full = true,
     fullForEvery = false,
     blocks = true,
+    name = 'split',
   } = opts;
   const id = (s: FormattedSolution) => `${s.problem_id}/${s.solution_index}`;
-  return stage(ctx, { name: 'split', input: FormattedSolution, output: Target, id }, (stats) => {
+  return stage(ctx, { name, input: FormattedSolution, output: Target, id }, (stats) => {
     const withFull = new Set<string>();
     return (s) => {
       let code: string;

@@ -91,15 +91,16 @@ const pairCharts = (pairs: string): ReportSpec => ({
 });
 
 const VERDICTS: Chart = { id: 'verdicts', title: 'Verdicts per stage', kind: 'verdicts' };
-const PAIRS_PER_KEY: Chart = {
+/** Pairs per curriculum bucket; `key` says what the default key counts in this pipeline. */
+const pairsPerKey = (key: string): Chart => ({
   id: 'pairs-per-key',
-  title: 'Pairs per curriculum bucket (lines of the golden middle, or depth with --curriculum-key depth)',
+  title: `Pairs per curriculum bucket (${key}, or depth with --curriculum-key depth)`,
   kind: 'histogram',
   stage: 'curriculum',
   hist: 'pairs_per_key',
   label: 'pairs',
   x: 'curriculum key',
-};
+});
 const PAIRS_PER_PROBLEM: Chart = {
   id: 'pairs-per-problem',
   title:
@@ -140,7 +141,7 @@ export const STRUCTURECODER_REPORT: ReportSpec = {
       x: 'nesting depth',
     },
     VERDICTS,
-    PAIRS_PER_KEY,
+    pairsPerKey('lines of the golden middle'),
     PAIRS_PER_PROBLEM,
     ORIGINS,
   ],
@@ -179,7 +180,7 @@ export const TARGETDPO_REPORT: ReportSpec = {
       x: 'rejected tokens (bin start)',
     },
     VERDICTS,
-    PAIRS_PER_KEY,
+    pairsPerKey('lines of the chosen program'),
     PAIRS_PER_PROBLEM,
     ORIGINS,
   ],

@@ -50,10 +50,10 @@ export const labelStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATIO
 });
 
 /** The `fim` step: each target's generation and training prompts in the `--family` token set. */
-export const fimStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>): Step => ({
-  name: 'fim',
+export const fimStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>, name = 'fim'): Step => ({
+  name,
   output: S.PromptedTarget,
-  op: (ctx) => fim(ctx, { family: cfg.family }),
+  op: (ctx) => fim(ctx, { family: cfg.family, name }),
 });
 
 /** The `generate` step: `--n` candidates per target from `gen`, through the run's generation cache. */

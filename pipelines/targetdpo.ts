@@ -64,9 +64,9 @@ export const targetdpo = definePipeline({
     // a model: one refinement chain per problem from the question (a passing reference solution only
     // vouches for the tests); no model: variants of every passing reference solution
     const programs: Step = {
-      name: 'split',
+      name: 'programs',
       output: S.Target,
-      op: (ctx) => split(ctx, { blocks: false, fullForEvery: !gen.continues }),
+      op: (ctx) => split(ctx, { blocks: false, fullForEvery: !gen.continues, name: 'programs' }),
     };
     const versions: Step[] = gen.continues
       ? [
@@ -96,7 +96,7 @@ export const targetdpo = definePipeline({
         formatStep(cfg),
         labelStep(cfg),
         programs,
-        fimStep(cfg),
+        fimStep(cfg, 'prompt'),
         ...versions,
         ...capSteps(cfg, S.FocalPair),
       ],

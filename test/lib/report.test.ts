@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { readManifest } from '../../lib/manifest.ts';
-import { REPORT_HTML, REPORT_JSON, type Report } from '../../lib/report.ts';
+import { MIN_TIMED_S, REPORT_HTML, REPORT_JSON, type Report } from '../../lib/report.ts';
 import { SAMPLE_PAIRS, TEXT_CAP } from '../../lib/report-pairs.ts';
 
 const CHARTS = [
@@ -129,6 +129,21 @@ describe('run report', function () {
     expect(r.rejects.reduce((n, x) => n + x.count, 0)).to.equal(rejectLines);
     const checked = Object.values(r.verdicts.check!).reduce((a, b) => a + b, 0);
     expect(checked).to.equal(m.counts.check!.in);
+    // rates only where a stage did enough work of its own to time; `read` has no time of its own
+    expect(r.stages.find((s) => s.name === 'read')!.records_per_s).to.equal(null);
+    for (const s of r.stages)
+      if (s.records_per_s !== null && !r.final_stages.includes(s.name))
+        expect(s.busy_s, s.name).to.be.at.least(MIN_TIMED_S);
+    // the cache: one store of two files; every program run and every generation was one lookup
+    expect(r.stores).to.have.length(1);
+    expect(r.stores[0]!.files).to.equal(2);
+    const { verdicts, generations } = r.stores[0]!.tables;
+    expect(verdicts!.lookups).to.equal(m.counts.label!.in + m.counts.check!.in);
+    expect(generations!.lookups).to.equal(m.counts.generate!.in);
+    expect(verdicts!.hits).to.be.at.most(verdicts!.lookups);
+    expect(readFileSync(join(full, 'report.html'), 'utf8')).to.include(
+      `verdicts ${verdicts!.entries.toLocaleString('en-US')} entries, ${verdicts!.hits.toLocaleString('en-US')} of`,
+    );
     const firstCopies = (await readShardRows(full)).filter((p) => p.curriculum_epoch === 0);
     expect(r.histograms.pairs_per_key).to.deep.equal(
       countBy(firstCopies.map((p) => p.curriculum_key as number)),
@@ -261,6 +276,13 @@ describe('run report', function () {
     expect(got.errors).to.deep.equal([]);
     expect(got.empty).to.deep.equal([]);
     expect(got.drawn.map((d) => d.id)).to.deep.equal(TARGETDPO_CHARTS);
+    // mask coverage comes in 5 % bins: one bar a bin, not a hairline among 100 empty ones
+    const coverageBins = got.drawn.find((d) => d.id === 'mask-coverage')!.labels.map(Number);
+    expect(coverageBins.every((b) => b % 5 === 0)).to.equal(true);
+    // the stage table names Target-DPO's own stages
+    expect(r.stages.map((s) => s.name))
+      .to.include.members(['programs', 'prompt'])
+      .and.not.include('split');
     // a verdict has one colour in every report, whichever verdicts the run had
     const structure = (await render(browser, full)).drawn.find((d) => d.id === 'verdicts')!.colours;
     const target = got.drawn.find((d) => d.id === 'verdicts')!.colours;

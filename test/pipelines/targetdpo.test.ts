@@ -139,7 +139,7 @@ describe('the targetdpo pipeline with a model: refinement chains', function () {
     );
     await ctx.dispose();
     const refine = ctx.counter('refine');
-    expect(refine.in).to.equal(ctx.counter('split').passed); // one chain per problem with a passing reference
+    expect(refine.in).to.equal(ctx.counter('programs').passed); // one chain per problem with a passing reference
     expect(new Set(pairs.map((p) => p.problem_id)).size).to.equal(pairs.length);
     expect(pairs.length).to.be.greaterThan(15);
     for (const p of pairs) {
