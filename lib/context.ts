@@ -78,6 +78,13 @@ export class RunContext {
   workDir: string | undefined;
   /** Input rows this run will read, where that is known before reading them (for progress and ETA). */
   total: number | undefined;
+  /**
+   * Input records through every stage of their unit (the pipeline is done with them): the work done, which
+   * the time left is estimated from. Rows are read ahead of the work, so rows read would say 100 % early.
+   */
+  finished = 0;
+  /** Input records of units an earlier run committed: done, but not by this process's work. */
+  reused = 0;
   private rejectsFd: number | undefined;
 
   /** @param rejectsPath JSONL file that receives every rejected record; omit to count rejects only. */

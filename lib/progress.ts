@@ -34,19 +34,26 @@ export function busiestStage(ctx: RunContext): string | undefined {
 }
 
 /**
- * The parts of the line in what it keeps first when the width is short: rows read of the total (with the
- * share and the time left, where the total is known), the last stage's output, the rejects, the busiest
- * stage; on an unbounded line (a log) also every stage's output and rate.
+ * The parts of the line in what it keeps first when the width is short: input rows done of the total (with
+ * the share and the time left, where the total is known), the last stage's output, the rejects, the busiest
+ * stage; on an unbounded line (a log) also every stage's output and rate. A row is done when the pipeline is
+ * through with it (or its reader rejected it); the time left comes from this process's rate of doing rows,
+ * not of reading them, which runs ahead of the work.
  */
-function progressParts(ctx: RunContext, note: string, detail: boolean): { text: string; rank: number }[] {
-  const secs = (Date.now() - ctx.startedAt) / 1000;
-  const read = ctx.stages.get('read')?.in ?? 0;
-  let head = `[${clock(secs)}] ${read}`;
+function progressParts(
+  ctx: RunContext,
+  note: string,
+  detail: boolean,
+  now: number,
+): { text: string; rank: number }[] {
+  const secs = (now - ctx.startedAt) / 1000;
+  const done = ctx.finished + ctx.reused + (ctx.stages.get('read')?.rejected ?? 0);
+  let head = `[${clock(secs)}] ${done}`;
   if (ctx.total) {
-    const rate = read / Math.max(secs, 1e-3);
-    const left = rate > 0 ? clock((ctx.total - read) / rate) : '?';
-    head += `/${ctx.total} rows (${Math.floor((100 * read) / ctx.total)} %, ETA ${left})`;
-  } else head += ' rows';
+    const rate = ctx.finished / Math.max(secs, 1e-3);
+    const left = rate > 0 ? clock(Math.max(ctx.total - done, 0) / rate) : '?';
+    head += `/${ctx.total} rows done (${Math.floor((100 * done) / ctx.total)} %, ETA ${left})`;
+  } else head += ' rows done';
   const stages = [...ctx.stages];
   const [lastName, last] = stages[stages.length - 1] ?? [];
   const busiest = busiestStage(ctx);
@@ -69,10 +76,10 @@ function progressParts(ctx: RunContext, note: string, detail: boolean): { text: 
 
 /**
  * One progress line no longer than `width` (a terminal's): parts that do not fit are left out, the least
- * telling first, so the line never wraps and the rows of the total are always there.
+ * telling first, so the line never wraps and the rows done of the total are always there.
  */
-export function progressLine(ctx: RunContext, width = Infinity, note = ''): string {
-  const parts = progressParts(ctx, note.replace(/^ · /, ''), width === Infinity);
+export function progressLine(ctx: RunContext, width = Infinity, note = '', now = Date.now()): string {
+  const parts = progressParts(ctx, note.replace(/^ · /, ''), width === Infinity, now);
   const sep = ' · ';
   let kept = parts;
   for (let rank = 5; rank > 0; rank--) {

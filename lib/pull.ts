@@ -4,6 +4,8 @@ import { of, type OperatorFunction, type Subscription } from 'rxjs';
 export interface PullOptions {
   /** Source records in flight at once (each runs through the operator on its own). Default 1. */
   concurrency?: number;
+  /** Called when a source record is done: through the operator, with every output taken. */
+  onDone?: () => void;
 }
 
 interface Slot<T> {
@@ -84,6 +86,7 @@ export async function* pullThrough<In, Out>(
       if (head.done) {
         if (head.error !== undefined) throw head.error;
         slots.shift();
+        options.onDone?.();
         continue;
       }
       await new Promise<void>((resolve) => (wake = resolve));

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { addTally, emptyTally, RunContext, type Tally } from './context.ts';
+import { READ_STAGE } from './units.ts';
 import { MANIFEST, makeManifest, readManifest, writeManifest, type Manifest } from './manifest.ts';
 import { PartStore } from './parts.ts';
 import type { Plan } from './pipeline.ts';
@@ -113,6 +114,7 @@ export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & 
       if (marker) {
         await unit.skip();
         ctx.absorb(marker.tally);
+        ctx.reused += marker.tally.counts[READ_STAGE]?.passed ?? 0;
         wall += marker.tally.wall_ms;
         info.units.reused++;
         opts.onUnit?.(info.units);
@@ -123,7 +125,10 @@ export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & 
       ctx.rejectsTo(store.pendingRejects(unit.key));
       const rows = await store.write(
         unit.key,
-        pullThrough(unit.problems(), op, { concurrency: opts.concurrency ?? 1 }),
+        pullThrough(unit.problems(), op, {
+          concurrency: opts.concurrency ?? 1,
+          onDone: () => ctx.finished++,
+        }),
         fields,
       );
       ctx.rejectsTo(undefined);

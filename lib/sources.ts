@@ -45,7 +45,7 @@ async function firstBytes(path: string, n: number): Promise<Buffer> {
   }
 }
 
-async function isGzip(path: string): Promise<boolean> {
+export async function isGzip(path: string): Promise<boolean> {
   const buf = await firstBytes(path, 2);
   return buf.length === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }

@@ -214,7 +214,7 @@ describe('structflow (the compiled CLI)', function () {
     expect(existsSync(out)).to.equal(false); // nothing started
   });
 
-  it('on a terminal (a pseudo-terminal from script), progress shows rows of the total, the share and the ETA, and the end says where the report is', () => {
+  it('on a terminal (a pseudo-terminal from script), progress shows rows done of the total, the share and the ETA, and the end says where the report is', () => {
     const out = join(tmp(), 'out');
     const cmd = `node ${CLI} run structurecoder --input ${join(FIXTURES, 'apps.jsonl')} --out ${out} --until label`;
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
@@ -222,9 +222,12 @@ describe('structflow (the compiled CLI)', function () {
       env: { ...process.env, COLUMNS: '200' },
     });
     expect(r.status, r.stderr).to.equal(0);
-    const frames = r.stdout.split('\r').filter((f) => f.includes(' rows ('));
+    const frames = r.stdout.split('\r').filter((f) => f.includes(' rows done ('));
     expect(frames.length).to.be.greaterThan(0); // rewritten in place, once a second
-    expect(frames[0]).to.match(/\[\d+s\] \d+\/35 rows \(\d+ %, ETA [\d?]/);
+    expect(frames[0]).to.match(/\[\d+s\] \d+\/35 rows done \(\d+ %, ETA [\d?]/);
+    // the share is of rows the pipeline is through with: it reaches 100 % only at the end
+    const shares = frames.map((f) => Number(/\((\d+) %/.exec(f)![1]));
+    expect(shares.filter((p) => p === 100).length, shares.join(' ')).to.be.at.most(2);
     expect(r.stdout).to.include(`report: ${out}/report.html`);
     // the progress line is cleared before the summary, which starts a line of its own
     expect(r.stdout).to.include('\r\x1b[Kstage ');

@@ -36,15 +36,30 @@ describe('progress: one line that fits the terminal', () => {
     count('check', { in: 200, passed: 194, out: 194 }, 90_000);
     count('pair', { in: 194, passed: 194, out: 120 }, 50);
     ctx.rejectsWritten = 7;
+    ctx.finished = 30; // 40 rows read, 30 through every stage
     return ctx;
   }
 
-  it('shows rows of the total with the ETA, the busiest stage, the last stage out and the rejects', () => {
+  it('estimates the time left from rows done (through the pipeline), not rows read', () => {
+    const ctx = midRun();
+    const at = (s: number) => ctx.startedAt + s * 1000;
+    // 30 rows done in 60 s: 70 to go at 0.5/s
+    expect(progressLine(ctx, 200, '', at(60))).to.match(/^\[1m00s\] 30\/100 rows done \(30 %, ETA 2m20s\)/);
+    // every row read but none done yet: no estimate rather than "100 %, ETA 0s"
+    ctx.stage('read').counters.in = 100;
+    ctx.finished = 0;
+    expect(progressLine(ctx, 200, '', at(60))).to.match(/ 0\/100 rows done \(0 %, ETA \?\)/);
+    // rows of units an earlier run committed are done, but the rate is this process's: 50 left at 30 per 60 s
+    Object.assign(ctx, { finished: 30, reused: 20 });
+    expect(progressLine(ctx, 200, '', at(60))).to.match(/ 50\/100 rows done \(50 %, ETA 1m40s\)/);
+  });
+
+  it('shows rows done of the total with the ETA, the busiest stage, the last stage out and the rejects', () => {
     const ctx = midRun();
     expect(busiestStage(ctx)).to.equal('check');
     const line = progressLine(ctx, 100);
     expect(line).to.match(
-      /^\[\d+s\] 40\/100 rows \(40 %, ETA [\d?]\S*\) · busiest check \(6 at work\) · pair 120 out · 7 rejects$/,
+      /^\[\d+s\] 30\/100 rows done \(30 %, ETA [\d?]\S*\) · busiest check \(6 at work\) · pair 120 out · 7 rejects$/,
     );
     expect(line.length).to.be.at.most(100);
   });
@@ -55,7 +70,7 @@ describe('progress: one line that fits the terminal', () => {
     for (const width of [20, 40, 60, 75, 90, 120, 160]) {
       const line = progressLine(ctx, width, note);
       expect(line.length, line).to.be.at.most(width);
-      if (width >= 40) expect(line).to.include('40/100 rows');
+      if (width >= 40) expect(line).to.include('30/100 rows done');
     }
     const narrow = progressLine(ctx, 75);
     expect(narrow).to.include('pair 120 out').and.include('7 rejects').and.not.include('busiest');

@@ -1,6 +1,6 @@
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { expect } from 'chai';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunContext } from '../../lib/context.ts';
 import { readProblemUnits as readUnits } from '../../readers/index.ts';
@@ -124,15 +124,22 @@ describe('input units', () => {
 });
 
 describe('countRows: the total that progress shows, where it is cheap to know', () => {
-  it('counts JSON lines and Parquet rows, and gives no total for gzip', async () => {
+  it('counts JSON lines (gzip ones decompressed) and Parquet rows; no total for JSON arrays or a cut-off gzip', async () => {
     const { countRows } = await import('../../lib/units.ts');
     expect(await countRows(join(FIXTURES, 'apps.jsonl'))).to.equal(35);
     expect(
       await countRows(`${join(FIXTURES, 'apps.jsonl')},${join(FIXTURES, 'codecontests.parquet')}`),
     ).to.equal(37);
-    const gz = join(tmp(), 'a.jsonl.gz');
-    writeFileSync(gz, gzipSync('{}\n'));
-    expect(await countRows(gz)).to.equal(undefined);
+    const dir = tmp();
+    const gz = join(dir, 'a.jsonl.gz');
+    writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'apps.jsonl'))));
+    expect(await countRows(gz)).to.equal(35);
+    const cut = join(dir, 'cut.jsonl.gz');
+    writeFileSync(cut, readFileSync(gz).subarray(0, 2000));
+    expect(await countRows(cut)).to.equal(undefined);
+    const array = join(dir, 'b.json.gz');
+    writeFileSync(array, gzipSync('[{}, {}]'));
+    expect(await countRows(array)).to.equal(undefined);
   });
 });
 
