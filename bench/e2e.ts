@@ -1,16 +1,17 @@
-// End-to-end cost against input size: the whole StructureCoder pipeline (mutation generator) on 1×, 4× and
-// 10× the fixtures, each in its own process, on input no cache can answer: copy r of a problem gets a new id,
+// End-to-end cost against input size: the whole StructureCoder pipeline (mutation generator) on 1×, 10× and
+// 100× the fixtures, each in its own process, on input no cache can answer: copy r of a problem gets a new id,
 // a question with its copy number, a solution with one more statement (so every program, prompt and
 // candidate is new to the verdict and generation caches) and its tests in another order. Reported per
-// size: problems/s, candidates checked/s, pairs/s, peak RSS and peak live memory. The goal: cost linear in
-// the input (rates flat), peak live memory within 1.3× from 1× to 10×. A separate line measures a rerun of
+// size: problems/s, candidates checked/s, pairs/s, peak RSS and peak live memory, and the caches' size on disk
+// with the number of files in the output folder. The goal: cost linear in the input (rates flat), peak live
+// memory within 1.3× from 1× to 100×, and a file count that does not grow with the input (one cache store). A separate line measures a rerun of
 // the 1× input that the caches do answer (a restart, a changed final step).
 // Default test limits (from the reference solutions' CPU time). The runs share one V8 old-space cap
 // (--max-old-space-size=128) so that a lazy collector's headroom is not read as memory the pipeline keeps;
 // shards of 500 rows and sort runs of 500 pairs keep every run past the engine's buffers.
-// Usage: npx tsx bench/e2e.ts [--scales 1,4,10]
+// Usage: npx tsx bench/e2e.ts [--scales 1,10,100]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { report } from './common.ts';
@@ -44,6 +45,12 @@ if (process.argv[2] === '--child') {
   const m = JSON.parse(readFileSync(join(process.argv[4]!, 'manifest.json'), 'utf8')) as {
     counts: Record<string, { in: number; out: number; stats: Record<string, number> }>;
   };
+  const report = JSON.parse(readFileSync(join(process.argv[4]!, 'report.json'), 'utf8')) as {
+    stores: { bytes: number; files: number }[];
+  };
+  const files = readdirSync(process.argv[4]!, { recursive: true, withFileTypes: true }).filter((e) =>
+    e.isFile(),
+  );
   console.log(
     JSON.stringify({
       code,
@@ -53,13 +60,16 @@ if (process.argv[2] === '--child') {
       pairs: m.counts.pair!.out,
       max_rss_mb: process.resourceUsage().maxRSS / 1024,
       max_live_mb: maxLive / 2 ** 20,
+      cache_mb: report.stores.reduce((n, st) => n + st.bytes, 0) / 1e6,
+      cache_files: report.stores.reduce((n, st) => n + st.files, 0),
+      out_files: files.length,
     }),
   );
   process.exit(code);
 }
 
 const arg = process.argv.indexOf('--scales');
-const scales = (arg > 0 ? process.argv[arg + 1]! : '1,4,10').split(',').map(Number);
+const scales = (arg > 0 ? process.argv[arg + 1]! : '1,10,100').split(',').map(Number);
 const fixtures = readFileSync(new URL('../fixtures/apps.jsonl', import.meta.url), 'utf8')
   .trim()
   .split('\n');
@@ -97,6 +107,9 @@ type Result = {
   pairs: number;
   max_rss_mb: number;
   max_live_mb: number;
+  cache_mb: number;
+  cache_files: number;
+  out_files: number;
 };
 function child(path: string, out: string, extra: string[] = []): Result {
   const r = spawnSync('npx', ['tsx', new URL(import.meta.url).pathname, '--child', path, out, ...extra], {
@@ -119,9 +132,18 @@ const line = (label: string, problems: number, x: Result) => {
   console.log(
     `${label}: ${problems} problems in ${x.secs.toFixed(1)} s: ${rates.problems_per_s.toFixed(2)} problems/s, ` +
       `${rates.checked_per_s.toFixed(1)} candidates checked/s, ${rates.pairs_per_s.toFixed(2)} pairs/s, ` +
-      `peak RSS ${x.max_rss_mb.toFixed(0)} MB, peak live ${x.max_live_mb.toFixed(0)} MB, verdict cache hits ${x.verdict_cache_hits}`,
+      `peak RSS ${x.max_rss_mb.toFixed(0)} MB, peak live ${x.max_live_mb.toFixed(0)} MB, verdict cache hits ${x.verdict_cache_hits}, ` +
+      `cache ${x.cache_mb.toFixed(1)} MB in ${x.cache_files} files, ${x.out_files} files in the output folder`,
   );
-  return { ...rates, rss: x.max_rss_mb, live: x.max_live_mb, hits: x.verdict_cache_hits };
+  return {
+    ...rates,
+    rss: x.max_rss_mb,
+    live: x.max_live_mb,
+    hits: x.verdict_cache_hits,
+    cache_mb: x.cache_mb,
+    cache_files: x.cache_files,
+    out_files: x.out_files,
+  };
 };
 const results = scales.map((k) => line(`${k}×`, fixtures.length * k, child(input(k), join(dir, `out-${k}`))));
 // the rerun a cache answers: the 1× input again in its folder, committed units discarded (--overwrite)
@@ -147,6 +169,9 @@ report({
       [`peak_rss_mb_${k}x`, Number(results[i]!.rss.toFixed(1))],
       [`peak_live_mb_${k}x`, Number(results[i]!.live.toFixed(1))],
       [`verdict_cache_hits_${k}x`, results[i]!.hits],
+      [`cache_mb_${k}x`, Number(results[i]!.cache_mb.toFixed(1))],
+      [`cache_files_${k}x`, results[i]!.cache_files],
+      [`out_files_${k}x`, results[i]!.out_files],
     ]),
   ),
   live_ratio: Number((last.live / first.live).toFixed(3)),
