@@ -1,12 +1,17 @@
-// Format throughput: our in-process Ruff formatter against Black (`black --fast`, one worker), same files, one run.
+// Format throughput: our in-process Ruff formatter against Black (`black --fast`, one worker, from the project's
+// .venv: python/requirements.txt installs it), same files, one run; then how many files come out byte-identical
+// to Black's and which line changes make the difference, most frequent first.
 // Usage: npx tsx bench/format.ts [--files N]
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatPython } from '../lib/code/format.ts';
+import { lcsPairs } from '../lib/code/lcs.ts';
+import { ROOT } from '../lib/root.ts';
 import { argNumber, report, seconds, stdlibFiles } from './common.ts';
 
+const BLACK = join(ROOT, '.venv', 'bin', 'black');
 const files = stdlibFiles(argNumber('files', 300));
 const sources = files.map((f) => readFileSync(f, 'utf8'));
 
@@ -30,12 +35,13 @@ const copies = files.map((f, i) => {
 });
 t0 = process.hrtime.bigint();
 try {
-  execFileSync('black', ['--fast', '-q', '--workers', '1', '-l', '88', dir], { stdio: 'pipe' });
+  execFileSync(BLACK, ['--fast', '-q', '--workers', '1', '-l', '88', dir], { stdio: 'pipe' });
 } catch (e) {
   // black exits 123 when some file fails to parse (those are left as they were); anything else means no
   // baseline was measured, and a rate of files black never read would be a lie
   const err = e as NodeJS.ErrnoException & { status?: number };
-  if (err.code === 'ENOENT') throw new Error('black is not installed: apt-get install black');
+  if (err.code === 'ENOENT')
+    throw new Error(`${BLACK} is missing: npm ci (python/setup-venv.sh) installs black into the .venv`);
   if (err.status !== 123) throw e;
 }
 const blackSecs = seconds(t0);
@@ -44,6 +50,13 @@ let same = 0;
 let compared = 0;
 let linesSame = 0;
 let lines = 0;
+// what differs: each gap between two matched lines (of an LCS of Black's lines and ours) is one change,
+// named by the first line of each side in it (indentation and repeated spaces squeezed)
+const changes = new Map<string, number>();
+const squeeze = (ls: string[]) => {
+  const l = ls.find((x) => x.trim()) ?? (ls.length ? '(blank line)' : '(nothing)');
+  return l.trim().replace(/\s+/g, ' ').slice(0, 60);
+};
 copies.forEach((p, i) => {
   const b = readFileSync(p, 'utf8');
   const o = ours[i];
@@ -51,15 +64,26 @@ copies.forEach((p, i) => {
   compared++;
   if (o === b) same++;
   const bl = b.split('\n');
-  const ol = new Set(o.split('\n'));
+  const ol = o.split('\n');
+  const matched = [...lcsPairs(bl, ol), [bl.length, ol.length] as [number, number]];
   lines += bl.length;
-  linesSame += bl.filter((l) => ol.has(l)).length;
+  linesSame += matched.length - 1;
+  let [pi, pj] = [0, 0];
+  for (const [mi, mj] of matched) {
+    if (mi > pi || mj > pj) {
+      const key = `${squeeze(bl.slice(pi, mi))}  →  ${squeeze(ol.slice(pj, mj))}`;
+      changes.set(key, (changes.get(key) ?? 0) + 1);
+    }
+    [pi, pj] = [mi + 1, mj + 1];
+  }
 });
 
 console.log(`${files.length} files; ours ${oursSecs.toFixed(2)}s, black ${blackSecs.toFixed(2)}s`);
 console.log(
-  `byte-identical to Black: ${same}/${compared} files; Black's lines also in ours: ${((100 * linesSame) / lines).toFixed(2)}%`,
+  `byte-identical to Black: ${same}/${compared} files; Black's lines kept by ours (outside an LCS of the two): ${((100 * linesSame) / lines).toFixed(2)}%`,
 );
+console.log(`${[...changes.values()].reduce((x, y) => x + y, 0)} changes; the most frequent (Black → ours):`);
+for (const [k, n] of [...changes].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${n}× ${k}`);
 report({
   bench: 'format',
   unit: 'files',
