@@ -1,7 +1,8 @@
 // Runs every bench and writes bench/RESULTS.md, the one source of the figures the docs quote: a row per
 // result line a bench prints (`report()` in bench/common.ts; a bench with several peers prints one each),
 // with our figure, the peer's, the ratio and the notes the bench adds (memory, cache size, identical
-// files), under the machine and the date. Usage: npm run bench [-- --only split,pairs]
+// files), under the machine and the date. Usage: npm run bench [-- --only split,pairs] [-- --use e2e=FILE]
+// (--use: take a bench's rows from its saved output, e.g. of a long e2e run, instead of running it again)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -9,6 +10,11 @@ const BENCHES = ['format', 'split', 'check', 'check-real', 'pairs', 'parquet', '
 const only = process.argv.indexOf('--only');
 const run = only > 0 ? process.argv[only + 1]!.split(',') : BENCHES;
 const RESULTS = new URL('./RESULTS.md', import.meta.url);
+const saved = new Map(
+  process.argv
+    .flatMap((a, i) => (process.argv[i - 1] === '--use' ? [a.split('=') as [string, string]] : []))
+    .map(([b, file]) => [b, readFileSync(file, 'utf8')]),
+);
 
 type Line = {
   bench: string;
@@ -58,9 +64,11 @@ try {
   // no earlier results
 }
 const rows = new Map<string, string[]>();
-for (const b of run) {
+for (const b of new Set([...run, ...saved.keys()])) {
   process.stderr.write(`bench/${b}.ts …\n`);
-  const r = spawnSync('npx', ['tsx', `bench/${b}.ts`], { encoding: 'utf8' });
+  const r = saved.has(b)
+    ? { status: 0, stdout: saved.get(b)!, stderr: '' }
+    : spawnSync('npx', ['tsx', `bench/${b}.ts`], { encoding: 'utf8' });
   process.stdout.write(r.stdout);
   const lines = r.stdout
     .split('\n')
