@@ -94,9 +94,12 @@ export function markStores(): StoreMark {
 
 /** The stores looked up since `mark`, with the lookups made since. */
 export function storesUsedSince(mark: StoreMark): StoreSummary[] {
+  // only these are looked at on disk: an earlier run's store in this process may have lost its folder since
   return Store.opened()
-    .map((s) => s.summary(mark))
-    .filter((s) => Object.values(s.tables).some((t) => t.lookups > 0));
+    .filter((s) =>
+      s.tableEntries().some(([name, t]) => t.lookups > (mark.get(`${s.dir}\0${name}`)?.lookups ?? 0)),
+    )
+    .map((s) => s.summary(mark));
 }
 
 /** One table of a store. */

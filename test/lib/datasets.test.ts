@@ -70,7 +70,11 @@ describe('dataset readers', () => {
       entry_points: ['add'],
     });
     const [mb] = await collect(readProblems(new RunContext(), join(dir, 'mbpp.jsonl')));
-    expect(mb).to.deep.include({ problem_id: '11', question: 'Write a function to add.' });
+    // the question names no function: MBPP's prompt shows the asserts after it
+    expect(mb).to.deep.include({
+      problem_id: '11',
+      question: 'Write a function to add.\nYour code should pass these tests:\nassert add(1, 2) == 3',
+    });
     // the functions the reference defines come from the program; its imports (none here) are the judge's
     expect(mb!.tests).to.deep.equal({
       kind: 'assert',

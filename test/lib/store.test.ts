@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../lib/root.ts';
-import { Store } from '../../lib/store.ts';
+import { markStores, Store, storesUsedSince } from '../../lib/store.ts';
 import { tmp } from '../helpers.ts';
 
 // the writer script below spells the same value
@@ -23,6 +23,21 @@ describe('store: one embedded key-value store per folder (LMDB)', function () {
     expect(Store.open(dir).table('a').count()).to.equal(2000);
     expect(readdirSync(dir).sort()).to.deep.equal(['data.mdb', 'lock.mdb']);
     expect(s.bytes()).to.be.greaterThan(2000 * 2000);
+  });
+
+  it("reports a run's own lookups and hits, only of the stores it used (an earlier one's folder may be gone)", () => {
+    const earlier = tmp();
+    Store.open(earlier).table('verdicts').get('x');
+    rmSync(earlier, { recursive: true, force: true }); // a finished test's temporary folder
+    const mark = markStores();
+    const dir = tmp();
+    const t = Store.open(dir).table('verdicts');
+    t.put('a', '1');
+    for (const k of ['a', 'a', 'b']) t.get(k);
+    const [s, ...others] = storesUsedSince(mark);
+    expect(others).to.deep.equal([]);
+    expect(s).to.deep.include({ files: 2 });
+    expect(s!.tables.verdicts).to.deep.equal({ entries: 1, lookups: 3, hits: 2 });
   });
 
   it('killed with SIGKILL while writing, reopens with every entry whole or absent', async () => {
