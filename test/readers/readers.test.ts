@@ -12,27 +12,18 @@ import { collect, FIXTURES, readShardRows, tmp } from '../helpers.ts';
 
 const CLI = join(ROOT, 'bin', 'structflow.js');
 
-/** The file through `--until label`: every reference solution must pass its tests in the sandbox. */
-async function labelled(file: string) {
+/** An input through `--until label` in a fresh output folder: the exit status, stderr and the folder. */
+function labelRun(input: string) {
   const out = tmp();
-  execFileSync(
-    'node',
-    [
-      CLI,
-      'run',
-      'structurecoder',
-      '--input',
-      join(FIXTURES, file),
-      '--out',
-      out,
-      '--until',
-      'label',
-      '--quiet',
-    ],
-    {
-      stdio: 'pipe',
-    },
-  );
+  const args = ['run', 'structurecoder', '--input', input, '--out', out, '--until', 'label', '--quiet'];
+  const run = spawnSync('node', [CLI, ...args], { encoding: 'utf8' });
+  return { status: run.status, stderr: run.stderr, out };
+}
+
+/** A fixture through `--until label`: every reference solution must pass its tests in the sandbox. */
+async function labelled(file: string) {
+  const { status, stderr, out } = labelRun(join(FIXTURES, file));
+  expect(status, stderr).to.equal(0);
   return { m: readManifest(out), rows: await readShardRows(out) };
 }
 
@@ -87,20 +78,9 @@ describe('readers of the datasets people train on, in their published layouts', 
     });
     // an evaluation set has no reference solutions: read, then rejected by name, nothing lost, and a run
     // that produced nothing is no success
-    const out = tmp();
-    const args = [
-      'run',
-      'structurecoder',
-      '--input',
-      join(FIXTURES, 'livecodebench.jsonl'),
-      '--out',
-      out,
-      '--until',
-      'label',
-    ];
-    const run = spawnSync('node', [CLI, ...args, '--quiet'], { encoding: 'utf8' });
-    expect(run.status).to.equal(1);
-    expect(run.stderr).to.include('the run produced no rows: 2 × solutions: no_solutions');
+    const { status, stderr, out } = labelRun(join(FIXTURES, 'livecodebench.jsonl'));
+    expect(status).to.equal(1);
+    expect(stderr).to.include('the run produced no rows: 2 × solutions: no_solutions');
     const m = readManifest(out);
     expect(m.counts.read).to.include({ in: 2, passed: 2 });
     expect(m.counts.solutions!.reasons).to.deep.equal({ no_solutions: 2 });
@@ -167,19 +147,8 @@ describe('readers of the datasets people train on, in their published layouts', 
         return JSON.stringify({ ...row, code: `def ${name}(*args):\n    return 0\n` });
       });
     writeFileSync(join(dir, 'mbpp.jsonl'), wrong.join('\n') + '\n');
-    const out = join(dir, 'out');
-    const args = [
-      'run',
-      'structurecoder',
-      '--input',
-      join(dir, 'mbpp.jsonl'),
-      '--out',
-      out,
-      '--until',
-      'label',
-    ];
-    const run = spawnSync('node', [CLI, ...args, '--quiet'], { encoding: 'utf8' });
-    expect(run.status).to.equal(1);
+    const { status, out } = labelRun(join(dir, 'mbpp.jsonl'));
+    expect(status).to.equal(1);
     expect(readManifest(out).counts.label!.reasons).to.deep.equal({
       verdict_fail: 3,
       no_passing_solution: 3,
