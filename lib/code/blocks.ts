@@ -88,70 +88,6 @@ const BLOCK_NODES: Record<string, BlockKind> = {
   function_definition: 'def',
 };
 
-/**
- * Block targets of parsed code. Depth counts every if/for/while/def node, `elif` included (an elif is
- * an `if` nested in its parent's else branch, as in CPython's ast); elifs and, with
- * `skipUnderscoreDefs`, underscore defs are then left out of the targets, as the reference does.
- * `async for` and `async def` are other node kinds in CPython's ast: not targets, no depth.
- *
- * Walks with a TreeCursor: `node.children` allocates every child in the binding and was 20× slower.
- */
-export function findBlocks(code: string, opts: SplitOptions = {}): Block[] {
-  const blocks: Block[] = [];
-  const cur = parse(code).walk();
-
-  // height of the node under the cursor; leaves the cursor where it found it
-  const visit = (): number => {
-    const kind = BLOCK_NODES[cur.nodeType];
-    if (!kind) return childrenMax();
-    const start = cur.startPosition;
-    const end = cur.endPosition;
-    let inner = 0; // max height of the children that are not elif/else branches
-    let isAsync = false;
-    let name = '';
-    const alts: { elif: boolean; h: number }[] = [];
-    if (cur.gotoFirstChild()) {
-      isAsync = cur.nodeType === 'async';
-      do {
-        const field = cur.currentFieldName;
-        if (kind === 'if' && field === 'alternative')
-          alts.push({ elif: cur.nodeType === 'elif_clause', h: childrenMax() });
-        else {
-          if (kind === 'def' && field === 'name') name = code.slice(cur.startIndex, cur.endIndex);
-          inner = Math.max(inner, visit());
-        }
-      } while (cur.gotoNextSibling());
-      cur.gotoParent();
-    }
-    if (isAsync) return Math.max(inner, ...alts.map((a) => a.h));
-    let chain = 0; // an elif is an if nested in the previous branch's else
-    for (let i = alts.length - 1; i >= 0; i--)
-      chain = alts[i]!.elif ? 1 + Math.max(alts[i]!.h, chain) : alts[i]!.h;
-    const h = 1 + Math.max(inner, chain);
-    if (!(kind === 'def' && opts.skipUnderscoreDefs && name.includes('_'))) {
-      blocks.push({
-        type: kind,
-        start_line: start.row + 1,
-        end_line: end.column === 0 && end.row > start.row ? end.row : end.row + 1,
-        depth: h,
-      });
-    }
-    return h;
-  };
-
-  const childrenMax = (): number => {
-    if (!cur.gotoFirstChild()) return 0;
-    let m = 0;
-    do m = Math.max(m, visit());
-    while (cur.gotoNextSibling());
-    cur.gotoParent();
-    return m;
-  };
-
-  visit();
-  return blocks.sort((a, b) => a.start_line - b.start_line || b.end_line - a.end_line);
-}
-
 /** A span of the block-nesting tree: a block, or the `if` an elif stands for (up to its statement's end). */
 interface Span {
   start: number;
@@ -165,13 +101,26 @@ interface Span {
 const SPLIT_NODES = ['comment', 'elif_clause', ...Object.keys(BLOCK_NODES)];
 
 /**
- * `findBlocks(stripComments(code) + a final newline)` from one parse, which is what the split stage needs:
- * the comment-free code (newline-terminated) and its block targets. Blocks come from the tree of `code`
- * itself, their lines mapped past the dropped comment lines, and the nodes that matter come from one
- * native `descendantsOfType` call: a cursor walk from JavaScript over every node cost twice the parse, a
- * query twice that call (measured on 400 standard-library files).
+ * Block targets of parsed code. Depth counts every if/for/while/def node, `elif` included (an elif is
+ * an `if` nested in its parent's else branch, as in CPython's ast); elifs and, with
+ * `skipUnderscoreDefs`, underscore defs are then left out of the targets, as the reference does.
+ * `async for` and `async def` are other node kinds in CPython's ast: not targets, no depth.
  */
-export function splitBlocks(code: string, opts: SplitOptions = {}): { code: string; blocks: Block[] } {
+export function findBlocks(code: string, opts: SplitOptions = {}): Block[] {
+  const { blocks } = blocksAndComments(code, opts);
+  for (const b of blocks) [b.start_line, b.end_line] = [b.start_line + 1, b.end_line + 1];
+  return sortBlocks(blocks);
+}
+
+const sortBlocks = (blocks: Block[]) =>
+  blocks.sort((a, b) => a.start_line - b.start_line || b.end_line - a.end_line);
+
+/**
+ * The blocks (lines as 0-based rows of `code`) and the comments' starts, from one parse and one native
+ * `descendantsOfType` call: a cursor walk from JavaScript over every node cost twice the parse, a query
+ * twice that call (measured on 400 standard-library files).
+ */
+function blocksAndComments(code: string, opts: SplitOptions): { blocks: Block[]; comments: Parser.Point[] } {
   const root = parse(code).rootNode;
   const comments: Parser.Point[] = [];
   const spans: Span[] = [];
@@ -197,7 +146,6 @@ export function splitBlocks(code: string, opts: SplitOptions = {}): { code: stri
     const target = !(kind === 'def' && opts.skipUnderscoreDefs && name.includes('_'));
     spans.push({ start, end: node.endIndex, inner: 0, block: target ? block : undefined });
   }
-  const cut = cutComments(code, comments);
   const open: Span[] = [];
   const close = (s: Span) => {
     const h = 1 + s.inner;
@@ -211,7 +159,17 @@ export function splitBlocks(code: string, opts: SplitOptions = {}): { code: stri
     open.push(s);
   }
   while (open.length) close(open.pop()!);
-  const blocks = spans.flatMap((s) => (s.block ? [s.block] : []));
+  return { blocks: spans.flatMap((s) => (s.block ? [s.block] : [])), comments };
+}
+
+/**
+ * `findBlocks(stripComments(code) + a final newline)` from one parse, which is what the split stage needs:
+ * the comment-free code (newline-terminated) and its block targets. Blocks come from the tree of `code`
+ * itself, their lines mapped past the dropped comment lines.
+ */
+export function splitBlocks(code: string, opts: SplitOptions = {}): { code: string; blocks: Block[] } {
+  const { blocks, comments } = blocksAndComments(code, opts);
+  const cut = cutComments(code, comments);
   // 0-based rows of `code` → 1-based lines of the comment-free code; a block ending on dropped rows ends before them
   const dropped = cut.dropped;
   const shift = (row: number) => {
@@ -237,7 +195,7 @@ export function splitBlocks(code: string, opts: SplitOptions = {}): { code: stri
     b.end_line = last - shift(last) + 1;
   }
   const out = cut.code.endsWith('\n') ? cut.code : cut.code + '\n';
-  return { code: out, blocks: blocks.sort((a, b) => a.start_line - b.start_line || b.end_line - a.end_line) };
+  return { code: out, blocks: sortBlocks(blocks) };
 }
 
 /**
