@@ -63,7 +63,7 @@ export class Store {
   summary(since: StoreMark = new Map()): StoreSummary {
     const tables: StoreSummary['tables'] = {};
     for (const [name, t] of this.tables) {
-      const before = since.get(`${this.dir}\0${name}`) ?? { lookups: 0, hits: 0 };
+      const before = since.get(markKey(this.dir, name)) ?? { lookups: 0, hits: 0 };
       tables[name] = { entries: t.count(), lookups: t.lookups - before.lookups, hits: t.hits - before.hits };
     }
     return { dir: this.dir, bytes: this.bytes(), files: readdirSync(this.dir).length, tables };
@@ -80,7 +80,10 @@ export interface StoreSummary {
   tables: Record<string, { entries: number; lookups: number; hits: number }>;
 }
 
-/** The lookup counters of every open store's tables at one moment. */
+/** A table's key in a `StoreMark`. */
+const markKey = (dir: string, table: string) => `${dir}\0${table}`;
+
+/** The lookup counters of every open store's tables at one moment, by `markKey`. */
 export type StoreMark = Map<string, { lookups: number; hits: number }>;
 
 /** Marks the counters now, so that `storesUsedSince` can tell a run's lookups from earlier runs' in this process. */
@@ -88,7 +91,7 @@ export function markStores(): StoreMark {
   const mark: StoreMark = new Map();
   for (const s of Store.opened())
     for (const [name, t] of s.tableEntries())
-      mark.set(`${s.dir}\0${name}`, { lookups: t.lookups, hits: t.hits });
+      mark.set(markKey(s.dir, name), { lookups: t.lookups, hits: t.hits });
   return mark;
 }
 
@@ -97,7 +100,7 @@ export function storesUsedSince(mark: StoreMark): StoreSummary[] {
   // only these are looked at on disk: an earlier run's store in this process may have lost its folder since
   return Store.opened()
     .filter((s) =>
-      s.tableEntries().some(([name, t]) => t.lookups > (mark.get(`${s.dir}\0${name}`)?.lookups ?? 0)),
+      s.tableEntries().some(([name, t]) => t.lookups > (mark.get(markKey(s.dir, name))?.lookups ?? 0)),
     )
     .map((s) => s.summary(mark));
 }
