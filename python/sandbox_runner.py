@@ -73,6 +73,7 @@ DEFAULTS = {
     "memory_mb": 2048,
     "output_bytes": 1 << 20,
     "file_bytes": 16 << 20,
+    "scratch_files": 10000,
     "processes": 16,
 }
 # a child's exit code when the harness itself failed (the statuses of tests go over the control pipe)
@@ -473,6 +474,39 @@ class CpuClock:
         self.start = self.now(True)
 
 
+class FileCount:
+    """Files and directories a program has made in the scratch mounts (inodes in use, from statvfs), read at
+    most every `every` seconds. tmpfs caps the bytes of a mount, not the count: each costs kernel memory
+    that no limit of the program sees, and the wipe's time after it (a chain of nested directories made
+    in 1.5 s of a program's CPU took the runner about 7 s to remove)."""
+
+    def __init__(self, limit, every=0.02):
+        self.limit, self.every = limit, every
+        self.read_at = time.monotonic()
+
+    def over(self):
+        t = time.monotonic()
+        if t - self.read_at < self.every:
+            return False
+        self.read_at = t
+        return scratch_inodes() - CLEAN_INODES > self.limit
+
+
+def scratch_inodes():
+    used = 0
+    for root in SCRATCH:
+        try:
+            st = os.statvfs(root)
+        except OSError:
+            continue
+        used += st.f_files - st.f_ffree
+    return used
+
+
+CLEAN_INODES = 0  # what the scratch mounts hold when clean: set by reset()
+TOO_MANY_FILES = "the program made more files and directories than the scratch limit"
+
+
 class Child:
     """A forked child and a pidfd for it; `fds` are given to the child (target fd -> runner fd)."""
 
@@ -554,6 +588,8 @@ def reset():
             os._exit(EXIT_ERROR)
     os.mkdir("/tmp/work", 0o700)
     remove_ipc()
+    global CLEAN_INODES
+    CLEAN_INODES = scratch_inodes()
 
 
 def wipe(root):
@@ -666,7 +702,7 @@ def run_tests(req, emit):
     per_test = req.get("test_cpu_s") if isinstance(req.get("test_cpu_s"), list) else []
     cap = lim["test_cpu_s"]
     limits = [min(number(per_test[i], cap, 0, cap) if i < len(per_test) else cap, cap) for i in range(len(inputs))]
-    program = {"t0": time.monotonic(), "clock": CpuClock()}
+    program = {"t0": time.monotonic(), "clock": CpuClock(), "files": FileCount(lim["scratch_files"])}
     for start in range(0, len(inputs), CHUNK):
         part = inputs[start:start + CHUNK]
         res = run_chunk(str(req["code"]), part, limits[start:start + CHUNK], lim, program, emit)
@@ -764,6 +800,8 @@ def run_window(child, w, control_r, control, in_w, out_r, cap, program, close):
             return stop_status("timeout" if w.clock.used(True) >= w.limit else "wall_timeout")
         if w.clock.used() > w.limit + 0.05 or program["clock"].used() > w.program_cpu_s + 0.05:
             return stop_status("timeout")
+        if program["files"].over():
+            return {"status": "error", "error": TOO_MANY_FILES}
         if exited:
             status, error = child.death()
             return {"status": status, "error": error}
@@ -797,6 +835,17 @@ def stop_status(status):
     return {"status": status, "error": STOP_ERRORS[status]}
 
 
+def read_message(line):
+    """A line from a program's process (its harness can be rewritten by the program) as JSON; None when it
+    is not JSON or nests too deep. A number of more than 20 digits stays text: int() of a long digit string
+    takes time quadratic in its length (a million digits, 4 s), and the runner's time is charged to no
+    program. The judge, whose time is charged, reads the reply itself."""
+    try:
+        return json.loads(line, parse_int=lambda s: int(s) if len(s) <= 20 else s)
+    except (ValueError, RecursionError):
+        return None
+
+
 def next_report(control, i):
     """The next complete control line: the report of test i, a compile error before the first test,
     or a disturbance. None when no complete line is there yet."""
@@ -804,10 +853,7 @@ def next_report(control, i):
         return {"status": "error", "error": DISTURBED} if len(control) > 1 << 16 else None
     line, _, rest = bytes(control).partition(b"\n")
     control[:] = rest
-    try:
-        msg = json.loads(line)
-    except ValueError:
-        return {"status": "error", "error": DISTURBED}
+    msg = read_message(line)
     if not isinstance(msg, dict):
         return {"status": "error", "error": DISTURBED}
     if "compile_error" in msg and i == 0 and len(msg) == 1:
@@ -834,6 +880,7 @@ class Session:
         fds = {0: devnull, 1: devnull, 2: devnull, 3: req_r, 4: rep_w}
         self.clock = CpuClock()
         self.program = CpuClock()
+        self.files = FileCount(self.lim["scratch_files"])
         self.child = Child(lambda: child_session(str(req["code"]), self.cpu_s), self.lim, fds)
         os.set_blocking(self.rep_r, False)
         self.buf = bytearray()
@@ -864,6 +911,8 @@ class Session:
             events = poller.poll(min(left, 0.05) * 1000)
             if over():
                 return self.end("timeout")
+            if self.files.over():
+                return self.end("error", TOO_MANY_FILES)
             if events:
                 more = read_into(self.rep_r, self.buf, cap)
                 if len(self.buf) > cap:
@@ -877,10 +926,7 @@ class Session:
         if cpu > cpu_s + 0.05 or over():
             return self.end("timeout")
         self.clock.restart()
-        try:
-            msg = json.loads(reply)
-        except ValueError:
-            return self.end("error", "the program's reply was not readable")
+        msg = read_message(reply)
         if not isinstance(msg, dict):
             return self.end("error", "the program's reply was not readable")
         stop = msg.get("stop")

@@ -9,6 +9,10 @@ Why each rule (docs/sandbox.md has the threat model):
 - SIGCHLD cannot be given a disposition (rt_sigaction with a new action). A child that exits then stays a
   zombie until a parent waits for it, so its CPU time always reaches a parent's count and the runner's
   count of the whole PID namespace (SIG_IGN or SA_NOCLDWAIT would let the kernel discard it).
+- Memory the address-space limit (RLIMIT_AS) does not see is denied: System V shared memory, semaphores
+  and message queues (a segment keeps its pages after the program detaches it, so four 200 MB segments
+  under a 256 MB limit held 800 MB of the host's memory) and memfd_create (a memfd written with write()
+  is never mapped: 16 processes of 256 descriptors of 16 MB files could hold 64 GB).
 - Kernel objects that outlive a process or widen the attack surface are denied outright: keyrings
   (keyctl, add_key, request_key: they are per uid and survive the program), io_uring, bpf,
   perf_event_open, userfaultfd, ptrace and cross-process memory access, mounts and namespaces, the
@@ -33,6 +37,7 @@ SELF_ONLY = {  # syscall: (argument that names the target process, value meaning
     "move_pages": 0,
 }
 DENIED = [
+    "shmget", "semget", "msgget", "memfd_create", "memfd_secret",
     "keyctl", "add_key", "request_key",
     "io_uring_setup", "io_uring_enter", "io_uring_register",
     "bpf", "perf_event_open", "userfaultfd", "fanotify_init", "syslog",

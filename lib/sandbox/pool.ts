@@ -32,6 +32,9 @@ export interface Limits {
   output_bytes: number;
   /** Largest file the program may write (default 16 MiB). */
   file_bytes: number;
+  /** Files and directories the program may have in its scratch space at once (default 10,000); each costs
+   *  kernel memory the memory limit does not count. */
+  scratch_files: number;
   /** Processes of the sandbox's uid at once (default 16); a fork bomb stops there. */
   processes: number;
 }

@@ -106,6 +106,47 @@ describe('sandbox: hostile programs', function () {
       expect(r.verdict).to.equal('memory');
     });
 
+    it('memory the address-space limit cannot see (System V IPC, memfd) is refused; mapped memory up to the limit is not', async () => {
+      // each of these held 720-800 MB of the host's memory under a 256 MB limit before they were denied
+      const hoard =
+        'import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n' +
+        'print("shm", libc.shmget(0, 200 << 20, 0o1600), ctypes.get_errno())\n' +
+        'print("sem", libc.semget(0, 1, 0o1600), ctypes.get_errno())\n' +
+        'print("msg", libc.msgget(0, 0o1600), ctypes.get_errno())\n' +
+        'try:\n    os.memfd_create("m")\n    print("memfd made")\nexcept OSError as e:\n    print("memfd", e.errno)\n';
+      const small = (req: ExecRequest): ExecRequest => ({
+        ...req,
+        limits: { ...req.limits, memory_mb: 256 },
+      });
+      const r = await pool.run(small(stdio('hoard', hoard, '', 'shm -1 1\nsem -1 1\nmsg -1 1\nmemfd 1\n')));
+      expect(r.verdict, r.error).to.equal('pass'); // -1 and EPERM (1) for every call
+      const twin = 'x = bytearray(150 << 20)\nx[-1] = 1\nprint("ok")\n';
+      expect((await pool.run(small(stdio('mapped', twin)))).verdict).to.equal('pass');
+    });
+
+    it('making more files and directories than the scratch limit stops the program; a thousand files are fine', async () => {
+      // tmpfs caps bytes, not inodes: nested directories made in 1.5 s of CPU took the runner about 7 s to wipe
+      const chain = 'import os\nos.chdir("/dev/shm")\nwhile True:\n    os.mkdir("a")\n    os.chdir("a")\n';
+      const t0 = Date.now();
+      const r = await pool.run({ ...stdio('chain', chain), limits: { test_cpu_s: 5, program_wall_s: 20 } });
+      expect(r.verdict).to.equal('error');
+      expect(JSON.stringify(r)).to.match(/more files and directories than the scratch limit/);
+      expect(Date.now() - t0).to.be.below(5000); // stopped at the limit, long before its CPU ran out
+      const inCall =
+        'import os\ndef add(a, b):\n    os.chdir("/tmp")\n    while True:\n        os.mkdir("a")\n        os.chdir("a")\n';
+      const c = await pool.run({
+        id: 'chain-call',
+        code: inCall,
+        tests: { kind: 'call', fn_name: 'add', inputs: [[1, 2]], outputs: [3] },
+        limits: { test_cpu_s: 5, program_wall_s: 20 },
+      });
+      expect(c.verdict).to.equal('error');
+      expect(JSON.stringify(c)).to.match(/more files and directories than the scratch limit/);
+      const many =
+        'import os\nfor i in range(1000):\n    open(f"f{i}", "w").close()\nos.makedirs("/tmp/" + "d/" * 100)\nprint("ok")\n';
+      expect((await pool.run(stdio('thousand', many))).verdict).to.equal('pass');
+    });
+
     it('printing 1 GB, or 10 MiB at once, stops at the 1 MiB output limit', async () => {
       const r = await pool.run(
         stdio('print', 'import sys\nfor _ in range(10 ** 6):\n    sys.stdout.write("x" * 1000 + "\\n")\n'),
@@ -194,6 +235,42 @@ describe('sandbox: hostile programs', function () {
       expect(r.verdict).to.equal('timeout');
       expect(ok.verdict).to.equal('pass');
       expect(Date.now() - t0).to.be.below(20_000); // 2 × the 3 s wall limit, with room
+    });
+
+    it("a forged reply the runner cannot afford to read is the program's error and costs the runner nothing", async () => {
+      // the runner reads a reply only for its "stop" key: a long number stays text there (int() of a million
+      // digits took it 4 s, charged to no program); the judge, whose time is charged, reads the number itself
+      const read = (line: string) =>
+        execFileSync(
+          resolvePython(),
+          [
+            '-c',
+            `import sys\nsys.path.insert(0, "python")\nimport sandbox_runner as r\nprint(repr(r.read_message(sys.stdin.buffer.read())))`,
+          ],
+          {
+            input: line,
+          },
+        )
+          .toString()
+          .trim();
+      expect(read(`{"stop": 1${'0'.repeat(1_000_000)}}`)).to.equal(`{'stop': '1${'0'.repeat(1_000_000)}'}`);
+      expect(read('{"i": 12345678901234567890}')).to.equal("{'i': 12345678901234567890}");
+      expect(read('['.repeat(200_000))).to.equal('None'); // too deep: unreadable, not the runner's RecursionError
+      const deep = 'import os\ndef add(a, b):\n    os.write(4, b"[" * 200000 + b"\\n")\n    return a + b\n';
+      const r = await pool.run({
+        id: 'deep-reply',
+        code: deep,
+        tests: { kind: 'call', fn_name: 'add', inputs: [[1, 2]], outputs: [3] },
+      });
+      expect(r.verdict).to.equal('error');
+      expect(r.error ?? JSON.stringify(r.tests)).to.not.match(/runner:|RecursionError/);
+      const twin = 'def add(a, b):\n    return a + b\n';
+      const ok = await pool.run({
+        id: 'twin',
+        code: twin,
+        tests: { kind: 'call', fn_name: 'add', inputs: [[1, 2]], outputs: [3] },
+      });
+      expect(ok.verdict).to.equal('pass');
     });
 
     it('a runner that stops answering is killed at its deadline and replaced; its request is a timeout', async () => {
