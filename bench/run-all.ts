@@ -57,6 +57,12 @@ function notes(j: Line): string {
           : ''),
     );
   }
+  const faults = j.trivial_program_faults as Record<string, number> | undefined;
+  if (faults)
+    out.push(
+      `page faults per trivial program: the program's process ${faults.programs}, runner ${faults.runner}, ` +
+        `judge ${faults.judge}, at ${j.page_fault_us} µs each on this machine`,
+    );
   return out.join('; ');
 }
 
