@@ -12,7 +12,7 @@ wipes the tmpfs mounts and System V IPC objects, so each program starts from the
 program cannot signal PID 1 (the kernel drops signals to a namespace's init that it has no handler
 for, and it has none), ptrace it (the runner is not dumpable), nor change its limits, priority or
 scheduling (the seccomp filter allows those calls on the caller only). The CPU a test used is that of
-every process of the namespace (namespace_cpu), counted by the runner between boundaries it decides.
+every process of the namespace (namespace_usage), counted by the runner between boundaries it decides.
 
 Protocol: one JSON request per line on stdin, one JSON message per line on stdout; the first line out
 is {"ready": VERSION}.
@@ -82,6 +82,7 @@ EXIT_ERROR = 91
 VERSION = 3
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/dev/mqueue")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
 libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -436,35 +437,40 @@ class RemoteObjects:
 
 # ---------------------------------------------------------------- the runner (trusted)
 
-def namespace_cpu():
+def namespace_usage():
     """CPU seconds of every process of the sandbox but PID 1, the living and the ended alike: each
     process's own time and its reaped children's (/proc), plus what the runner reaped itself. SIGCHLD
-    cannot be ignored here (python/seccomp_filter.py), so no ended process's time is ever discarded."""
+    cannot be ignored here (python/seccomp_filter.py), so no ended process's time is ever discarded.
+    And the resident bytes of the living ones together: RLIMIT_AS bounds each process, not the program."""
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     total = ru.ru_utime + ru.ru_stime
+    resident = 0
     for name in os.listdir("/proc"):
         if name.isdigit() and name != "1":
             try:
                 with open(f"/proc/{name}/stat", "rb") as f:
                     fields = f.read().rsplit(b")", 1)[1].split()
                 total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / CLK_TCK
+                resident += int(fields[21]) * PAGE
             except (OSError, IndexError, ValueError):
                 pass  # ended between the listing and the read: a parent or the runner holds its time now
-    return total
+    return total, resident
 
 
 class CpuClock:
-    """The program's CPU since `start`, read at most every `every` seconds between explicit reads."""
+    """The program's CPU since `start`, read at most every `every` seconds between explicit reads, and the
+    resident memory of its processes at the last read."""
 
     def __init__(self, every=0.02):
         self.every = every
-        self.start = self.last = namespace_cpu()
+        self.start, self.resident = namespace_usage()
+        self.last = self.start
         self.read_at = time.monotonic()
 
     def now(self, force=False):
         t = time.monotonic()
         if force or t - self.read_at >= self.every:
-            self.last, self.read_at = namespace_cpu(), t
+            (self.last, self.resident), self.read_at = namespace_usage(), t
         return self.last
 
     def used(self, force=False):
@@ -505,6 +511,7 @@ def scratch_inodes():
 
 CLEAN_INODES = 0  # what the scratch mounts hold when clean: set by reset()
 TOO_MANY_FILES = "the program made more files and directories than the scratch limit"
+TOO_MUCH_MEMORY = "the program's processes together held more memory than its limit"
 
 
 class Child:
@@ -724,6 +731,7 @@ class StdioWindow:
         self.deadline = min(self.t0 + wall_limit(limit), program["t0"] + lim["program_wall_s"])
         self.clock = clock
         self.program_cpu_s = lim["program_cpu_s"]
+        self.memory_bytes = int(lim["memory_mb"]) << 20
         self.out = bytearray()
 
 
@@ -802,6 +810,8 @@ def run_window(child, w, control_r, control, in_w, out_r, cap, program, close):
             return stop_status("timeout")
         if program["files"].over():
             return {"status": "error", "error": TOO_MANY_FILES}
+        if w.clock.resident > w.memory_bytes:
+            return {"status": "memory", "error": TOO_MUCH_MEMORY}
         if exited:
             status, error = child.death()
             return {"status": status, "error": error}
@@ -913,6 +923,8 @@ class Session:
                 return self.end("timeout")
             if self.files.over():
                 return self.end("error", TOO_MANY_FILES)
+            if self.clock.resident > int(self.lim["memory_mb"]) << 20:
+                return self.end("memory", TOO_MUCH_MEMORY)
             if events:
                 more = read_into(self.rep_r, self.buf, cap)
                 if len(self.buf) > cap:

@@ -13,6 +13,8 @@ Why each rule (docs/sandbox.md has the threat model):
   and message queues (a segment keeps its pages after the program detaches it, so four 200 MB segments
   under a 256 MB limit held 800 MB of the host's memory) and memfd_create (a memfd written with write()
   is never mapped: 16 processes of 256 descriptors of 16 MB files could hold 64 GB).
+- Socket buffers keep the kernel's default size (setsockopt SO_SNDBUF/SO_RCVBUF and their FORCE forms):
+  unread data is kernel memory, and 4 MB buffers let 35 unread socket pairs hold 258 MB under a 32 MB limit.
 - Kernel objects that outlive a process or widen the attack surface are denied outright: keyrings
   (keyctl, add_key, request_key: they are per uid and survive the program), io_uring, bpf,
   perf_event_open, userfaultfd, ptrace and cross-process memory access, mounts and namespaces, the
@@ -64,6 +66,10 @@ def build():
     f.add_rule(deny, "rt_sigaction", seccomp.Arg(0, seccomp.EQ, signal.SIGCHLD), seccomp.Arg(1, seccomp.NE, 0))
     for name in DENIED:
         f.add_rule(deny, name)
+    # setsockopt(fd, SOL_SOCKET, SO_SNDBUF / SO_RCVBUF / SO_SNDBUFFORCE / SO_RCVBUFFORCE): buffers stay at their
+    # defaults, since what a socket holds unread is kernel memory no limit of the program counts
+    for optname in (7, 8, 32, 33):
+        f.add_rule(deny, "setsockopt", seccomp.Arg(1, seccomp.EQ, 1), seccomp.Arg(2, seccomp.EQ, optname))
     for family in range(64):
         if family not in SOCKET_FAMILIES:
             for name in ("socket", "socketpair"):

@@ -26,7 +26,8 @@ export interface Limits {
   program_cpu_s: number;
   /** Wall seconds for all tests of a program (default 60). */
   program_wall_s: number;
-  /** Address space in MiB (default 2048). */
+  /** Memory in MiB (default 2048): the address space of each process, and the resident memory of all the
+   *  program's processes together. */
   memory_mb: number;
   /** Output bytes per test before the program is stopped (default 1 MiB). */
   output_bytes: number;

@@ -124,6 +124,28 @@ describe('sandbox: hostile programs', function () {
       expect((await pool.run(small(stdio('mapped', twin)))).verdict).to.equal('pass');
     });
 
+    it('memory is counted for the whole program: children that together pass the limit are stopped, a few small ones are not', async () => {
+      // RLIMIT_AS bounds each process: ten forked children of 35 MB each held 288 MB of the host under a 64 MB limit
+      const children = (n: number, mb: number) =>
+        `import os, time\npids = []\nfor _ in range(${n}):\n    pid = os.fork()\n    if pid == 0:\n` +
+        `        x = bytearray(${mb} << 20)\n        time.sleep(1.5)\n        os._exit(0)\n    pids.append(pid)\n` +
+        'for p in pids:\n    os.waitpid(p, 0)\nprint("ok")\n';
+      // CPU enough that the page faults of 400 MB (12 µs each on a small VM) never make it a timeout first
+      const small = (req: ExecRequest): ExecRequest => ({
+        ...req,
+        limits: { test_cpu_s: 5, program_wall_s: 20, memory_mb: 256 },
+      });
+      const r = await pool.run(small(stdio('children', children(8, 50))));
+      expect(r.verdict).to.equal('memory');
+      expect(JSON.stringify(r)).to.match(/processes together held more memory than its limit/);
+      expect((await pool.run(small(stdio('few', children(2, 20))))).verdict).to.equal('pass');
+      // and what a socket holds unread, kernel memory, stays at the default buffer size
+      const sock =
+        'import socket\na, b = socket.socketpair()\ntry:\n    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)\n' +
+        'except PermissionError:\n    print("denied")\na.sendall(b"x" * 1000)\nprint(len(b.recv(2000)))\n';
+      expect((await pool.run(stdio('sockbuf', sock, '', 'denied\n1000\n'))).verdict).to.equal('pass');
+    });
+
     it('making more files and directories than the scratch limit stops the program; a thousand files are fine', async () => {
       // tmpfs caps bytes, not inodes: nested directories made in 1.5 s of CPU took the runner about 7 s to wipe
       const chain = 'import os\nos.chdir("/dev/shm")\nwhile True:\n    os.mkdir("a")\n    os.chdir("a")\n';
