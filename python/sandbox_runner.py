@@ -480,22 +480,29 @@ class CpuClock:
         self.start = self.now(True)
 
 
-class FileCount:
-    """Files and directories a program has made in the scratch mounts (inodes in use, from statvfs), read at
-    most every `every` seconds. tmpfs caps the bytes of a mount, not the count: each costs kernel memory
-    that no limit of the program sees, and the wipe's time after it (a chain of nested directories made
-    in 1.5 s of a program's CPU took the runner about 7 s to remove)."""
+class Footprint:
+    """What a program holds besides its CPU: the resident memory of all its processes (RLIMIT_AS bounds each
+    process, not the program), as its CPU clock last read it, and the files and directories in the scratch
+    mounts (inodes in use, from statvfs, read at most every `every` seconds). tmpfs caps the bytes of a mount,
+    not the count: each costs kernel memory that no limit of the program sees, and the wipe's time after it
+    (a chain of nested directories made in 1.5 s of a program's CPU took the runner about 7 s to remove)."""
 
-    def __init__(self, limit, every=0.02):
-        self.limit, self.every = limit, every
+    def __init__(self, lim, every=0.02):
+        self.memory = int(lim["memory_mb"]) << 20
+        self.files = lim["scratch_files"]
+        self.every = every
         self.read_at = time.monotonic()
 
-    def over(self):
+    def stop(self, clock):
+        """The stop of a program past its scratch or memory limit, else None."""
         t = time.monotonic()
-        if t - self.read_at < self.every:
-            return False
-        self.read_at = t
-        return scratch_inodes() - CLEAN_INODES > self.limit
+        if t - self.read_at >= self.every:
+            self.read_at = t
+            if scratch_inodes() - CLEAN_INODES > self.files:
+                return {"status": "error", "error": TOO_MANY_FILES}
+        if clock.resident > self.memory:
+            return {"status": "memory", "error": TOO_MUCH_MEMORY}
+        return None
 
 
 def scratch_inodes():
@@ -709,7 +716,7 @@ def run_tests(req, emit):
     per_test = req.get("test_cpu_s") if isinstance(req.get("test_cpu_s"), list) else []
     cap = lim["test_cpu_s"]
     limits = [min(number(per_test[i], cap, 0, cap) if i < len(per_test) else cap, cap) for i in range(len(inputs))]
-    program = {"t0": time.monotonic(), "clock": CpuClock(), "files": FileCount(lim["scratch_files"])}
+    program = {"t0": time.monotonic(), "clock": CpuClock(), "footprint": Footprint(lim)}
     for start in range(0, len(inputs), CHUNK):
         part = inputs[start:start + CHUNK]
         res = run_chunk(str(req["code"]), part, limits[start:start + CHUNK], lim, program, emit)
@@ -731,7 +738,6 @@ class StdioWindow:
         self.deadline = min(self.t0 + wall_limit(limit), program["t0"] + lim["program_wall_s"])
         self.clock = clock
         self.program_cpu_s = lim["program_cpu_s"]
-        self.memory_bytes = int(lim["memory_mb"]) << 20
         self.out = bytearray()
 
 
@@ -808,10 +814,9 @@ def run_window(child, w, control_r, control, in_w, out_r, cap, program, close):
             return stop_status("timeout" if w.clock.used(True) >= w.limit else "wall_timeout")
         if w.clock.used() > w.limit + 0.05 or program["clock"].used() > w.program_cpu_s + 0.05:
             return stop_status("timeout")
-        if program["files"].over():
-            return {"status": "error", "error": TOO_MANY_FILES}
-        if w.clock.resident > w.memory_bytes:
-            return {"status": "memory", "error": TOO_MUCH_MEMORY}
+        stop = program["footprint"].stop(w.clock)
+        if stop:
+            return stop
         if exited:
             status, error = child.death()
             return {"status": status, "error": error}
@@ -890,7 +895,7 @@ class Session:
         fds = {0: devnull, 1: devnull, 2: devnull, 3: req_r, 4: rep_w}
         self.clock = CpuClock()
         self.program = CpuClock()
-        self.files = FileCount(self.lim["scratch_files"])
+        self.footprint = Footprint(self.lim)
         self.child = Child(lambda: child_session(str(req["code"]), self.cpu_s), self.lim, fds)
         os.set_blocking(self.rep_r, False)
         self.buf = bytearray()
@@ -921,10 +926,9 @@ class Session:
             events = poller.poll(min(left, 0.05) * 1000)
             if over():
                 return self.end("timeout")
-            if self.files.over():
-                return self.end("error", TOO_MANY_FILES)
-            if self.clock.resident > int(self.lim["memory_mb"]) << 20:
-                return self.end("memory", TOO_MUCH_MEMORY)
+            stop = self.footprint.stop(self.clock)
+            if stop:
+                return self.end(stop["status"], stop["error"])
             if events:
                 more = read_into(self.rep_r, self.buf, cap)
                 if len(self.buf) > cap:
