@@ -4,13 +4,25 @@ import { cpus } from 'node:os';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { resolvePython } from '../../../lib/sandbox/bwrap.ts';
-import { ExecPool, type ExecRequest } from '../../../lib/sandbox/pool.ts';
+import { ExecPool, type ExecRequest, type Limits } from '../../../lib/sandbox/pool.ts';
 
 const stdio = (id: string, code: string, input = '', output = 'ok\n'): ExecRequest => ({
   id,
   code,
   tests: { kind: 'stdio', inputs: [input], outputs: [output] },
   limits: { test_cpu_s: 1, program_wall_s: 10 },
+});
+
+/** A call test of `add(1, 2) == 3`, under the pool's limits. */
+const addCall = (id: string, code: string): ExecRequest => ({
+  id,
+  code,
+  tests: { kind: 'call', fn_name: 'add', inputs: [[1, 2]], outputs: [3] },
+});
+/** `req` with some of its limits changed. */
+const limited = (req: ExecRequest, limits: Partial<Limits>): ExecRequest => ({
+  ...req,
+  limits: { ...req.limits, ...limits },
 });
 
 const normal = (i: number) => stdio(`normal-${i}`, 'print(int(input()) * 2)\n', `${i}\n`, `${i * 2}\n`);
@@ -114,10 +126,7 @@ describe('sandbox: hostile programs', function () {
         'print("sem", libc.semget(0, 1, 0o1600), ctypes.get_errno())\n' +
         'print("msg", libc.msgget(0, 0o1600), ctypes.get_errno())\n' +
         'try:\n    os.memfd_create("m")\n    print("memfd made")\nexcept OSError as e:\n    print("memfd", e.errno)\n';
-      const small = (req: ExecRequest): ExecRequest => ({
-        ...req,
-        limits: { ...req.limits, memory_mb: 256 },
-      });
+      const small = (req: ExecRequest) => limited(req, { memory_mb: 256 });
       const r = await pool.run(small(stdio('hoard', hoard, '', 'shm -1 1\nsem -1 1\nmsg -1 1\nmemfd 1\n')));
       expect(r.verdict, r.error).to.equal('pass'); // -1 and EPERM (1) for every call
       const twin = 'x = bytearray(150 << 20)\nx[-1] = 1\nprint("ok")\n';
@@ -131,10 +140,7 @@ describe('sandbox: hostile programs', function () {
         `        x = bytearray(${mb} << 20)\n        time.sleep(1.5)\n        os._exit(0)\n    pids.append(pid)\n` +
         'for p in pids:\n    os.waitpid(p, 0)\nprint("ok")\n';
       // CPU enough that the page faults of 400 MB (12 µs each on a small VM) never make it a timeout first
-      const small = (req: ExecRequest): ExecRequest => ({
-        ...req,
-        limits: { test_cpu_s: 5, program_wall_s: 20, memory_mb: 256 },
-      });
+      const small = (req: ExecRequest) => limited(req, { test_cpu_s: 5, program_wall_s: 20, memory_mb: 256 });
       const r = await pool.run(small(stdio('children', children(8, 50))));
       expect(r.verdict).to.equal('memory');
       expect(JSON.stringify(r)).to.match(/processes together held more memory than its limit/);
@@ -150,18 +156,13 @@ describe('sandbox: hostile programs', function () {
       // tmpfs caps bytes, not inodes: nested directories made in 1.5 s of CPU took the runner about 7 s to wipe
       const chain = 'import os\nos.chdir("/dev/shm")\nwhile True:\n    os.mkdir("a")\n    os.chdir("a")\n';
       const t0 = Date.now();
-      const r = await pool.run({ ...stdio('chain', chain), limits: { test_cpu_s: 5, program_wall_s: 20 } });
+      const r = await pool.run(limited(stdio('chain', chain), { test_cpu_s: 5, program_wall_s: 20 }));
       expect(r.verdict).to.equal('error');
       expect(JSON.stringify(r)).to.match(/more files and directories than the scratch limit/);
       expect(Date.now() - t0).to.be.below(5000); // stopped at the limit, long before its CPU ran out
       const inCall =
         'import os\ndef add(a, b):\n    os.chdir("/tmp")\n    while True:\n        os.mkdir("a")\n        os.chdir("a")\n';
-      const c = await pool.run({
-        id: 'chain-call',
-        code: inCall,
-        tests: { kind: 'call', fn_name: 'add', inputs: [[1, 2]], outputs: [3] },
-        limits: { test_cpu_s: 5, program_wall_s: 20 },
-      });
+      const c = await pool.run(limited(addCall('chain-call', inCall), { test_cpu_s: 5, program_wall_s: 20 }));
       expect(c.verdict).to.equal('error');
       expect(JSON.stringify(c)).to.match(/more files and directories than the scratch limit/);
       const many =
@@ -279,19 +280,10 @@ describe('sandbox: hostile programs', function () {
       expect(read('{"i": 12345678901234567890}')).to.equal("{'i': 12345678901234567890}");
       expect(read('['.repeat(200_000))).to.equal('None'); // too deep: unreadable, not the runner's RecursionError
       const deep = 'import os\ndef add(a, b):\n    os.write(4, b"[" * 200000 + b"\\n")\n    return a + b\n';
-      const r = await pool.run({
-        id: 'deep-reply',
-        code: deep,
-        tests: { kind: 'call', fn_name: 'add', inputs: [[1, 2]], outputs: [3] },
-      });
+      const r = await pool.run(addCall('deep-reply', deep));
       expect(r.verdict).to.equal('error');
       expect(r.error ?? JSON.stringify(r.tests)).to.not.match(/runner:|RecursionError/);
-      const twin = 'def add(a, b):\n    return a + b\n';
-      const ok = await pool.run({
-        id: 'twin',
-        code: twin,
-        tests: { kind: 'call', fn_name: 'add', inputs: [[1, 2]], outputs: [3] },
-      });
+      const ok = await pool.run(addCall('twin', 'def add(a, b):\n    return a + b\n'));
       expect(ok.verdict).to.equal('pass');
     });
 
