@@ -56,7 +56,7 @@ const pool = new ExecPool({ workers: WORKERS });
 await pool.run({ id: 'warm', code: 'print(1)\n', tests: { kind: 'stdio', inputs: [''], outputs: ['1\n'] } });
 let oursSecs = Infinity;
 let humanEvalSecs = Infinity;
-let t0 = process.hrtime.bigint();
+let t0: bigint;
 for (let round = 0; round < ROUNDS; round++) {
   t0 = process.hrtime.bigint();
   const verdicts = await Promise.all(
@@ -84,28 +84,27 @@ for (let i = 0; i < trivial; i++)
 const trivialWall = seconds(t0);
 const node = process.cpuUsage(cpu0);
 const tree1 = sandboxCpu(pool);
-const perProgram = (k: keyof Roles) => ((tree1.cpu[k] - tree0.cpu[k]) * 1000) / trivial;
+const perProgram = (k: keyof Roles, of: 'cpu' | 'faults') => (tree1[of][k] - tree0[of][k]) / trivial;
 const breakdown = {
-  programs: perProgram('programs'),
-  runner: perProgram('runner'),
-  judge: perProgram('judge'),
+  programs: perProgram('programs', 'cpu') * 1000,
+  runner: perProgram('runner', 'cpu') * 1000,
+  judge: perProgram('judge', 'cpu') * 1000,
   node: (node.user + node.system) / 1000 / trivial,
 };
-const faultsOf = (k: keyof Roles) => Math.round((tree1.faults[k] - tree0.faults[k]) / trivial);
-const faults = { programs: faultsOf('programs'), runner: faultsOf('runner'), judge: faultsOf('judge') };
+const faults = {
+  programs: Math.round(perProgram('programs', 'faults')),
+  runner: Math.round(perProgram('runner', 'faults')),
+  judge: Math.round(perProgram('judge', 'faults')),
+};
 const overheadMs = Object.values(breakdown).reduce((a, b) => a + b, 0);
 // what the machine charges for a process at all: fork and _exit of a plain Python, no sandbox
-const bareFork = spawnSync(python, [
-  '-c',
+const bareForkMs = pythonNumber(
   'import os, resource\nfor _ in range(200):\n    pid = os.fork()\n    if pid == 0: os._exit(0)\n    os.waitpid(pid, 0)\nr = resource.getrusage(resource.RUSAGE_CHILDREN)\nprint((r.ru_utime + r.ru_stime) * 1000 / 200)',
-]);
-const bareForkMs = Number(bareFork.stdout.toString().trim());
+);
 // and for a page fault (a fork's copy-on-write and every first touch of a page): fresh pages touched once each
-const fault = spawnSync(python, [
-  '-c',
+const faultUs = pythonNumber(
   'import mmap, time\nn = 4096\nbest = 1e9\nfor _ in range(5):\n    m = mmap.mmap(-1, n * 4096)\n    t = time.perf_counter()\n    for i in range(0, n * 4096, 4096): m[i] = 1\n    best = min(best, time.perf_counter() - t)\n    m.close()\nprint(best * 1e6 / n)',
-]);
-const faultUs = Number(fault.stdout.toString().trim());
+);
 await pool.close();
 
 const mpPool = baseline('mp_pool');
@@ -213,4 +212,9 @@ function tree(
   const [faults, reapedFaults] = [f[7]!, f[8]!];
   const [self, reaped] = [(f[11]! + f[12]!) / 100, (f[13]! + f[14]!) / 100];
   return [{ cmd, self, reaped, faults, reapedFaults }, ...kids.flatMap(tree)];
+}
+
+/** What a short Python script prints, as a number (the machine's costs, measured outside the sandbox). */
+function pythonNumber(script: string): number {
+  return Number(spawnSync(python, ['-c', script]).stdout.toString().trim());
 }

@@ -25,7 +25,7 @@ export interface SplitOptions {
 export class PythonSyntaxError extends Error {}
 
 let parser: Parser | undefined;
-// the split stage parses the same text twice when it has no comments; keep the last tree for that case
+// the mutation generator parses the same code twice (its rewrites, then its mutations); keep the last tree
 let last: { code: string; tree: Parser.Tree } | undefined;
 
 /** Parse Python with tree-sitter; throws PythonSyntaxError when the tree has an error. */
