@@ -42,7 +42,7 @@ import signal
 import sys
 import time
 
-VERSION = 3
+VERSION = 4
 
 HEADER = """import sys
 import time

@@ -18,19 +18,22 @@ Protocol: one JSON request per line on stdin, one JSON message per line on stdou
 is {"ready": VERSION}.
   {"op": "run", "code", "inputs": [...], "limits", "test_cpu_s"?}   stdio
       -> {"tests": [{"status", "out_b64", "cpu_ms", "wall_ms", "error"?}, ...]} for the tests run, a few a frame, then
-         {"status": "done"} or {"status": "compile_error", "error"}
+         {"status": "done", "retire"?, "unhealthy"?} or {"status": "compile_error", "error"}
   {"op": "open", "code", "limits"}                      call/assert: one child that serves calls
       -> {"status", "error"?, "cpu_ms"}
   {"op": "rpc", "msg", "cpu_s"?}  -> {"status", "reply"?, "error"?, "cpu_ms"}   (msg and reply: opaque lines)
-  {"op": "close"}       -> {"status": "closed"}
+  {"op": "close", "probe"?}  -> {"status": "closed", "retire"?, "unhealthy"?}
+`retire` and `unhealthy` say what the program left of the slot (slot_state); Node replaces such a slot.
 Any request it cannot serve gets {"status": "error", "error"}; the runner never stops for one.
 A test's status is `ok`, `error`, `timeout` (CPU limit), `wall_timeout` (wall limit while the CPU
 limit was not reached: the machine, not the program, may be slow), `memory` or `output_limit`.
 """
 
+import atexit
 import base64
 import builtins
 import ctypes
+import errno
 import fcntl
 import gc
 import json
@@ -79,7 +82,7 @@ DEFAULTS = {
 # a child's exit code when the harness itself failed (the statuses of tests go over the control pipe)
 EXIT_ERROR = 91
 # the sandbox protocol's version: the first line a runner sends, and part of the verdict cache's key
-VERSION = 3
+VERSION = 4
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/dev/mqueue")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -183,8 +186,10 @@ def describe(err):
 
 
 def run_main(code, env):
-    """The program as `python program.py` runs it: the module, then its non-daemon threads to their end
-    (solutions start `threading.Thread(target=main)` for a larger stack)."""
+    """The program as `python program.py` runs it, to the end of the interpreter: the module, its
+    non-daemon threads to their end (solutions start `threading.Thread(target=main)` for a larger stack),
+    its `atexit` handlers, then its globals released (their `__del__`). What those print is the test's
+    output, as in a plain run (the fast-output template writes everything from an atexit handler)."""
     main_thread = threading.current_thread()
     before = set(threading.enumerate())
     try:
@@ -194,6 +199,8 @@ def run_main(code, env):
     for t in threading.enumerate():
         if t not in before and t is not main_thread and not t.daemon:
             t.join()
+    atexit._run_exitfuncs()  # runs this test's handlers and forgets them; their exceptions are only printed
+    env.clear()
 
 
 def timed(cpu_s, fn):
@@ -232,6 +239,7 @@ def child_stdio(source, n, limits):
         except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError) as err:
             report(compile_error=describe(err))
             os._exit(0)
+        atexit._clear()  # the runner's handlers, inherited through fork, are not the program's
         for i in range(n):
             os.dup2(4 + 2 * i, 0)
             os.close(4 + 2 * i)
@@ -536,12 +544,14 @@ class Child:
             os.close(fd)
         self.pidfd = os.pidfd_open(self.pid)
         self.status = None
+        self.cpu = 0.0  # the child's own CPU seconds and its reaped children's, as the kernel gave them at its end
         self.done = False
 
     def reap(self):
         if self.status is None:
             try:
-                _, self.status = os.waitpid(self.pid, 0)
+                _, self.status, ru = os.wait4(self.pid, 0)
+                self.cpu = ru.ru_utime + ru.ru_stime
             except ChildProcessError:
                 self.status = 0
 
@@ -559,14 +569,21 @@ class Child:
         os.close(self.pidfd)
         reset()
 
-    def death(self):
-        """Why the child ended (it has: its pidfd said so), from its wait status."""
+    def death(self, cpu_spent, limit=None):
+        """Why the child ended (it has: its pidfd said so), from its wait status. A signal the CPU limits
+        send (RLIMIT_CPU's SIGXCPU and SIGKILL, the test timer's SIGPROF) is a timeout only when a limit was
+        reached: by the runner's count (`cpu_spent`) or by the child's own CPU at its end against `limit` (the
+        kernel's count, exact where the runner's lags by a tick); a program can send itself any of them.
+        `ok` is an exit with status 0, as after a flush and os._exit(0): the test ends there, as in a plain run."""
         self.reap()
         if os.WIFSIGNALED(self.status):
             sig = os.WTERMSIG(self.status)
-            if sig in (signal.SIGXCPU, signal.SIGKILL, signal.SIGPROF):
+            spent = cpu_spent or (limit is not None and self.cpu >= limit - CPU_TICK)
+            if spent and sig in (signal.SIGXCPU, signal.SIGKILL, signal.SIGPROF):
                 return "timeout", f"killed by {signal.Signals(sig).name} (CPU limit)"
-            return "error", f"crashed with {signal.Signals(sig).name}"
+            return "error", f"killed by {signal.Signals(sig).name}"
+        if os.WEXITSTATUS(self.status) == 0:
+            return "ok", None
         return "error", f"the program ended the process (exit status {os.WEXITSTATUS(self.status)})"
 
 
@@ -615,6 +632,13 @@ def wipe(root):
         top = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
         return False
+    try:  # the root itself outlives the wipe: its extended attributes (user.*, ACLs) and mode go back too
+        for name in xattrs(top):
+            os.removexattr(top, name)
+        os.chmod(top, 0o755)
+    except OSError:
+        os.close(top)
+        return False
     tag, moved = os.urandom(6).hex(), 0
     try:
         while True:  # each pass removes the top level and lifts the level below it: depth passes in all
@@ -644,6 +668,15 @@ def wipe(root):
         os.close(top)
 
 
+def xattrs(fd):
+    try:
+        return os.listxattr(fd)
+    except OSError as err:
+        if err.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            return []  # a file system without extended attributes (mqueue) holds none
+        raise
+
+
 def remove_ipc():
     for kind, rmid in (("shm", lambda i: libc.shmctl(i, 0, None)), ("sem", lambda i: libc.semctl(i, 0, 0)),
                        ("msg", lambda i: libc.msgctl(i, 0, None))):  # IPC_RMID = 0
@@ -654,6 +687,63 @@ def remove_ipc():
             continue
         for row in rows:
             rmid(int(row.split()[1]))
+
+
+SUSPECT = {"error", "memory"}  # test statuses after which the slot proves it can still start work
+
+
+def slot_state(suspect):
+    """What Node must know of the slot once a program is over and the slot reset: `retire` when the program
+    left state the runner cannot clear (TCP connections in TIME_WAIT hold their ports in the slot's network
+    namespace for a minute), `unhealthy` when, after a program whose test failed with an error, the slot
+    cannot start a process or a thread or map memory, so the failure may not be the program's."""
+    state = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, "rb") as f:
+                if f.read().count(b"\n") > 1:
+                    state["retire"] = "the program left TCP connections in the slot's network namespace"
+        except OSError:
+            pass
+    why = suspect and probe()
+    if why:
+        state["unhealthy"] = why
+    return state
+
+
+def probe():
+    """None when a process of this slot can start a thread and a process and map memory; else why not."""
+    r, w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError as err:
+        os.close(r)
+        os.close(w)
+        return f"cannot start a process: {describe(err)}"
+    if pid == 0:
+        try:
+            os.close(r)
+            t = threading.Thread(target=int)
+            t.start()
+            t.join()
+            grandchild = os.fork()
+            if grandchild == 0:
+                os._exit(0)
+            os.waitpid(grandchild, 0)
+            bytearray(1 << 20)
+            os._exit(0)
+        except BaseException as err:  # noqa: BLE001
+            os.write(w, describe(err).encode()[:400])
+            os._exit(1)
+    os.close(w)
+    try:
+        _, status = os.waitpid(pid, 0)
+        said = os.read(r, 500).decode("utf-8", "replace")
+    finally:
+        os.close(r)
+    if os.waitstatus_to_exitcode(status) == 0:
+        return None
+    return f"cannot start a thread, a process or memory: {said or 'wait status ' + str(status)}"
 
 
 def number(v, default, low, high):
@@ -716,13 +806,17 @@ def run_tests(req, emit):
     per_test = req.get("test_cpu_s") if isinstance(req.get("test_cpu_s"), list) else []
     cap = lim["test_cpu_s"]
     limits = [min(number(per_test[i], cap, 0, cap) if i < len(per_test) else cap, cap) for i in range(len(inputs))]
-    program = {"t0": time.monotonic(), "clock": CpuClock(), "footprint": Footprint(lim)}
-    for start in range(0, len(inputs), CHUNK):
-        part = inputs[start:start + CHUNK]
-        res = run_chunk(str(req["code"]), part, limits[start:start + CHUNK], lim, program, emit)
-        if res is not None:
-            return res  # a compile error or a test that was not ok: the later tests cannot make a pass
-    return {"status": "done"}
+    program = {"t0": time.monotonic(), "clock": CpuClock(), "footprint": Footprint(lim), "suspect": False}
+    start = 0
+    while start < len(inputs):
+        end = min(start + CHUNK, len(inputs))
+        res = run_chunk(str(req["code"]), inputs[start:end], limits[start:end], lim, program, emit)
+        if isinstance(res, dict):
+            break  # a compile error or a test that was not ok: the later tests cannot make a pass
+        start = end if res is None else start + res
+    else:
+        res = {"status": "done"}
+    return {**res, **slot_state(program["suspect"])} if res["status"] == "done" else res
 
 
 CHUNK = 64  # tests per child: two descriptors each
@@ -784,8 +878,11 @@ def run_chunk(code, inputs, limits, lim, program, emit):
                 test["error"] = report.get("error") or STOP_ERRORS.get(test["status"]) or DISTURBED
             test["out_b64"] = base64.b64encode(w.out[:cap]).decode("ascii")  # 4/3 of the bytes, whatever they are
             emit(test)
+            program["suspect"] |= test["status"] in SUSPECT
             if test["status"] != "ok":
                 return {"status": "done"}
+            if report.get("exited"):
+                return i + 1  # the process ended with this test: the next tests need a fresh one
         return None
     finally:
         child.finish()
@@ -818,8 +915,9 @@ def run_window(child, w, control_r, control, in_w, out_r, cap, program, close):
         if stop:
             return stop
         if exited:
-            status, error = child.death()
-            return {"status": status, "error": error}
+            spent = w.clock.used(True) >= w.limit - CPU_TICK or program["clock"].used() >= w.program_cpu_s - CPU_TICK
+            status, error = child.death(spent, w.limit)
+            return {"status": status, "exited": True, **({"error": error} if error else {})}
         for fd, ev in poller.poll(min(left, 0.05) * 1000):
             if fd == child.pidfd:
                 exited = True
@@ -844,6 +942,9 @@ def run_window(child, w, control_r, control, in_w, out_r, cap, program, close):
                 if not len(w.pending):
                     poller.unregister(in_w)
                     close(in_w)
+
+
+CPU_TICK = 0.05  # the kernel counts a process's CPU in ticks: the runner's count may lag the timer's that much
 
 
 def stop_status(status):
@@ -900,6 +1001,7 @@ class Session:
         os.set_blocking(self.rep_r, False)
         self.buf = bytearray()
         self.t_program = time.monotonic()
+        self.suspect = False
 
     def exchange(self, line, cpu_s=None):
         """Send one request line (None: only read the greeting) and wait for its reply within the limits."""
@@ -952,10 +1054,11 @@ class Session:
         return {"status": "ok", "reply": reply.decode("utf-8", "replace"), "cpu_ms": round(cpu * 1000, 2)}
 
     def end(self, status, error=None):
+        self.suspect |= status in SUSPECT
         child = self.child
         cpu = self.clock.used(True)
         child.finish()
-        error = error or STOP_ERRORS.get(status) or child.death()[1]
+        error = error or STOP_ERRORS.get(status) or child.death(status == "timeout")[1] or "the program ended its process (exit status 0)"
         return {"status": status, "error": error, "cpu_ms": round(cpu * 1000, 2)}
 
     def close(self):
@@ -990,9 +1093,11 @@ def handle(req, state, emit):
             return {"status": "error", "error": "no program"}
         return session.exchange(req["msg"], req.get("cpu_s"))
     if op == "close":
-        if state.get("session"):
-            state.pop("session").close()
-        return {"status": "closed"}
+        session = state.pop("session", None)
+        if session:
+            session.close()
+        # the judge decides a call's error (the program's exception crosses as data): Node asks for the probe
+        return {"status": "closed", **slot_state(req.get("probe") is True or bool(session and session.suspect))}
     return {"status": "error", "error": f"unknown op {str(op)[:50]}"}
 
 
@@ -1007,6 +1112,9 @@ def main():
     HEADER_CODE = compile(HEADER, "<header>", "exec")
     gc.freeze()  # a child's collector then leaves the runner's objects (and their pages) alone
     reset()
+    why = probe()
+    if why:
+        sys.exit(f"the sandbox cannot start programs on this machine: {why}")
     out = sys.stdout
 
     def emit(msg, flush=True):

@@ -80,13 +80,17 @@ export function requireBwrap(): string {
     { ...sandboxUser(65534), input: seccompFilter() },
   );
   if (probe.status !== 0) {
-    const said = probe.stderr.toString().trim();
+    const said = probe.error?.message ?? probe.stderr.toString().trim();
     // a folder the sandbox mounts that its user (another uid) cannot enter: not a namespace problem
     const path = /Can't find source path (.*): Permission denied/.exec(said)?.[1];
     if (path)
       throw new Error(
         `the sandbox's user cannot read ${path} (bwrap: ${said}): every folder above it must be readable and ` +
           'searchable by other users (chmod o+rx), since programs run as another uid',
+      );
+    if (/Resource temporarily unavailable/.test(said))
+      throw new Error(
+        `the machine is short of processes or memory for the sandbox (${said}): free some and run again`,
       );
     throw new Error(
       `bubblewrap cannot create its namespaces on this machine (${said}); ` +
@@ -149,7 +153,10 @@ export function baseArgs(python: string): string[] {
     args.push('--ro-bind-try', `/etc/${etc}`, `/etc/${etc}`);
   const prefix = pythonPrefix(python);
   if (prefix && !prefix.startsWith('/usr/')) args.push('--ro-bind', prefix, prefix);
-  args.push('--proc', '/proc', '--dev', '/dev');
+  // /proc/sys read-only: in the slot's own namespaces a program may write some of it (pid_max, ns_last_pid,
+  // the IPC and mqueue limits), and that would outlive it; each entry still reads the slot's own values,
+  // since the kernel resolves them by the reader's namespaces, whichever proc mount they are read through
+  args.push('--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', '--dev', '/dev');
   for (const [dir, size] of [
     ['/tmp', 256 * MiB],
     ['/var/tmp', 64 * MiB],

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Fatal } from '../stage.ts';
 import { Store, type Table } from '../store.ts';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -114,6 +115,9 @@ export function sandboxVersion(): string {
 type Decided = Omit<ExecResult, 'id' | 'isolation' | 'tests'> & {
   tests: JudgedTest[];
   wall_timeout?: boolean;
+  /** What the program left of the slot (the runner's slot_state): such a slot is replaced. */
+  retire?: string;
+  unhealthy?: string;
 };
 
 // Every slot's runner and judge run as uids of their own, across all pools of this process: a process of
@@ -188,6 +192,7 @@ class Slot {
       this.runner.send({ op: 'run', code: req.code, inputs: t.inputs, ...common });
       let sent = 0;
       let asked = 0;
+      let leftBehind: Pick<Decided, 'retire' | 'unhealthy'> = {};
       for (;;) {
         const frame = await this.runner.next(RunnerFrame, left());
         if ('tests' in frame) {
@@ -207,12 +212,14 @@ class Slot {
         }
         if (frame.status === 'error') throw new ProcFailure(frame.error ?? 'runner error', 'died');
         this.runner.idle();
+        leftBehind = { retire: frame.retire, unhealthy: frame.unhealthy };
         break;
       }
       const tests: JudgedTest[] = [];
       for (let i = 0; i < asked; i++) tests.push(...(await this.judge.next(JudgeTestsMessage, left())).tests);
       this.judge.idle();
-      return (await this.judge.ask({ op: 'stdio_verdict', n, tests }, JudgeResultMessage, left())).result;
+      const { result } = await this.judge.ask({ op: 'stdio_verdict', n, tests }, JudgeResultMessage, left());
+      return { ...result, ...defined(leftBehind) };
     }
     const opened = await this.runner.ask({ op: 'open', code: req.code, ...common }, RunnerReply, left());
     this.judge.send({ op: t.kind, ...t, ...common, opened });
@@ -220,13 +227,27 @@ class Slot {
       const msg = await this.judge.next(JudgeMessage, left());
       if ('result' in msg) {
         this.judge.idle();
-        await this.runner.ask({ op: 'close' }, RunnerReply, left());
-        return msg.result;
+        // an error the judge saw (a call that raised) may be the slot's: the runner then proves the slot works
+        const probe = msg.result.verdict === 'error' || msg.result.verdict === 'memory';
+        const closed = await this.runner.ask({ op: 'close', probe }, RunnerReply, left());
+        return { ...msg.result, ...defined({ retire: closed.retire, unhealthy: closed.unhealthy }) };
       }
       const reply = await this.runner.ask({ op: 'rpc', msg: msg.rpc, cpu_s: msg.cpu_s }, RunnerReply, left());
       this.judge.send({ reply });
     }
   }
+}
+
+function unhealthyMessage(id: string, why: string): string {
+  return (
+    `the sandbox could not start a process, a thread or memory after program ${id} had an error, on two ` +
+    `fresh slots (${why}): the machine is short of processes or memory; no verdict of it was kept`
+  );
+}
+
+/** The object without its undefined fields (the verdict cache stores what it is given). */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 const strip = ({ decided: _d, ...r }: ExecResult & { decided: boolean }): ExecResult => r;
@@ -272,7 +293,17 @@ export class ExecPool {
   readonly python: string;
   readonly tool: string;
   /** Counters: programs run, wall-limit timeouts run again, slots replaced, deadline kills, cache hits. */
-  readonly stats = { programs: 0, timeout_retries: 0, worker_restarts: 0, deadline_kills: 0, cache_hits: 0 };
+  readonly stats = {
+    programs: 0,
+    timeout_retries: 0,
+    worker_restarts: 0,
+    deadline_kills: 0,
+    cache_hits: 0,
+    /** Slots replaced after a program because of what it left (see `retire` and `unhealthy` in protocol.ts). */
+    slots_retired: 0,
+    /** Programs run again because the slot could not start work after their error. */
+    unhealthy_reruns: 0,
+  };
 
   constructor(private readonly opts: PoolOptions = {}) {
     this.size = Math.max(1, opts.workers ?? cpus().length);
@@ -301,7 +332,7 @@ export class ExecPool {
     if (i < 0 || this.closed) return;
     this.stats.worker_restarts++;
     if (why instanceof ProcFailure && why.kind === 'start' && ++this.failedStarts >= MAX_FAILED_STARTS) {
-      this.broken = new Error(
+      this.broken = new Fatal(
         `execution workers cannot start: ${slot.runner.lastError || slot.judge.lastError || why.message}`,
       );
       this.closed = true;
@@ -332,7 +363,14 @@ export class ExecPool {
           slot
             .execute(req, limits, this.opts.stdioCompare ?? 'strict')
             .then(
-              (r) => resolve({ ...r, uid: slot.uid }),
+              (r) => {
+                // the program's verdict stands; the next program gets a slot without what this one left
+                if (r.retire || r.unhealthy) {
+                  this.stats.slots_retired++;
+                  this.replace(slot, new Error(r.unhealthy ?? r.retire));
+                }
+                resolve({ ...r, uid: slot.uid });
+              },
               (err: Error) => {
                 if (err instanceof ProcFailure && err.kind === 'deadline') this.stats.deadline_kills++;
                 this.replace(slot, err);
@@ -386,12 +424,20 @@ export class ExecPool {
     let r: Awaited<ReturnType<ExecPool['once']>>;
     try {
       r = await this.attempt(req);
+      if (r.unhealthy) {
+        // the slot could not start work after this program's error: run it once more on a fresh slot,
+        // which proved it can when it started; failing there too, the machine is short of something
+        this.stats.unhealthy_reruns++;
+        r = await this.attempt(req);
+        if (r.unhealthy) throw new Fatal(unhealthyMessage(req.id, r.unhealthy));
+      }
       if (r.wall_timeout) {
         this.stats.timeout_retries++;
         r = { ...(await this.attempt(req)), retried: true };
       }
     } catch (err) {
       if (this.broken) throw this.broken;
+      if (err instanceof Fatal) throw err;
       const deadline = err instanceof ProcFailure && err.kind === 'deadline';
       return {
         id: req.id,
@@ -403,7 +449,7 @@ export class ExecPool {
         decided: false,
       };
     }
-    const { uid, wall_timeout: _w, ...rest } = r;
+    const { uid, wall_timeout: _w, retire: _r, unhealthy: _u, ...rest } = r;
     const cpu = rest.tests.reduce((s, t) => s + (t.cpu_ms ?? 0), 0);
     return {
       ...rest,

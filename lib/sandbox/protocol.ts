@@ -5,12 +5,19 @@ import { TestResult, Verdict } from '../schemas.ts';
 // ends the slot (ProcFailure 'protocol'), never a value handed on.
 
 /** The sandbox protocol's version: the first line each process sends, and part of the verdict cache's key. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 const ms = z.number().finite().nonnegative();
 const text = z.string().max(1 << 16);
 
 export const Hello = z.object({ ready: z.literal(PROTOCOL_VERSION) }).strict();
+
+/**
+ * What a program left of its slot, said once it is over (python/sandbox_runner.py, slot_state): `retire`, state
+ * the runner cannot clear, so the slot is replaced; `unhealthy`, after an error the slot could not start a
+ * process, a thread or memory, so the error may not be the program's: not its verdict.
+ */
+const SlotState = { retire: text.optional(), unhealthy: text.optional() };
 
 /** A runner's observation of one stdio test. */
 export const ObservedTest = z.object({
@@ -25,7 +32,9 @@ export const ObservedTest = z.object({
 /** What the runner sends while it runs a stdio program: the tests it ran, a few a frame, then how it ended. */
 export const RunnerFrame = z.union([
   z.object({ tests: z.array(ObservedTest).min(1).max(64) }).strict(),
-  z.object({ status: z.enum(['done', 'compile_error', 'error']), error: text.optional() }).strict(),
+  z
+    .object({ status: z.enum(['done', 'compile_error', 'error']), error: text.optional(), ...SlotState })
+    .strict(),
 ]);
 export type RunnerFrame = z.infer<typeof RunnerFrame>;
 
@@ -45,6 +54,7 @@ export const RunnerReply = z
     reply: z.string().optional(),
     error: text.optional(),
     cpu_ms: ms.optional(),
+    ...SlotState,
   })
   .strict();
 export type RunnerReply = z.infer<typeof RunnerReply>;

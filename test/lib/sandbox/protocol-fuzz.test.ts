@@ -171,7 +171,7 @@ describe('sandbox protocol: fuzzed messages at every hop', function () {
     const echo = join(dir, 'echo.py');
     writeFileSync(
       echo,
-      'import sys\nprint(\'{"ready": 3}\', flush=True)\nfor line in sys.stdin:\n' +
+      'import sys\nprint(\'{"ready": 4}\', flush=True)\nfor line in sys.stdin:\n' +
         '    sys.stdout.write(line * (2 if line.startswith("twice") else 1))\n    sys.stdout.flush()\n',
     );
     try {
