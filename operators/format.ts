@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
-import { DEFAULT_LINE_LENGTH, FormatError, formatPython } from '../lib/code/format.ts';
+import { DEFAULT_LINE_LENGTH, FormatError, FormatterCrash, formatPython } from '../lib/code/format.ts';
 import { FormattedSolution, RawSolution } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
@@ -12,7 +12,9 @@ export interface FormatOptions {
 
 /**
  * Black-style formatting of each solution. A solution the formatter cannot parse
- * (Python 2 is common in APPS) is rejected as `unparsable` with the formatter's message.
+ * (Python 2 is common in APPS) is rejected as `unparsable` with the formatter's message; one the formatter
+ * itself fails on (code nested about a thousand levels deep) as `formatter_crash` with the engine's message, and
+ * the rows after it are formatted as they would be without it.
  *
  * @example
  * pipe(solutions(ctx), format(ctx, { lineLength: 88 }))
@@ -28,6 +30,7 @@ export function format(
       return [{ ...s, code: formatPython(s.code, lineLength), formatted: true as const }];
     } catch (err) {
       if (err instanceof FormatError) throw new Rejected('unparsable', err.message);
+      if (err instanceof FormatterCrash) throw new Rejected('formatter_crash', err.message);
       throw err;
     }
   });

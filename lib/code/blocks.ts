@@ -50,10 +50,19 @@ function parse(code: string): Parser.Tree {
   return tree;
 }
 
-function firstError(node: Parser.SyntaxNode): Parser.SyntaxNode | undefined {
-  if (node.type === 'ERROR' || node.isMissing) return node;
-  for (const c of node.children) if (c.hasError || c.isMissing) return firstError(c) ?? c;
-  return undefined;
+/**
+ * The first error in the tree: down the first child that holds one, to an ERROR or missing node (or the
+ * deepest node holding one). A loop, not a recursion: one call a level overflowed the stack on code nested
+ * some 20,000 levels deep with its error at the bottom.
+ */
+function firstError(root: Parser.SyntaxNode): Parser.SyntaxNode | undefined {
+  let found: Parser.SyntaxNode | undefined;
+  for (let node = root; ;) {
+    if (node.type === 'ERROR' || node.isMissing) return node;
+    const next = node.children.find((c) => c.hasError || c.isMissing);
+    if (!next) return found;
+    node = found = next;
+  }
 }
 
 /**

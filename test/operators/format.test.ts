@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { RunContext } from '../../lib/context.ts';
@@ -6,7 +7,8 @@ import { readProblems } from '../../readers/index.ts';
 import { FormatError, formatPython } from '../../lib/code/format.ts';
 import type { Problem, RawSolution } from '../../lib/schemas.ts';
 import { format } from '../../operators/format.ts';
-import { collect, FIXTURES } from '../helpers.ts';
+import { DEEP_CODE } from '../deep-code.ts';
+import { collect, FIXTURES, tmp } from '../helpers.ts';
 
 describe('format', () => {
   it('formats in Black style at line length 88', () => {
@@ -49,5 +51,52 @@ describe('format', () => {
     expect(out.map((s) => [s.solution_index, s.code])).to.deep.equal([[1, 'print("hello")\n']]);
     expect(ctx.counter('format')).to.include({ in: 2, passed: 1, rejected: 1 });
     expect(ctx.counter('format').reasons).to.deep.equal({ unparsable: 1 });
+  });
+
+  it('rejects a row that crashes the formatter as formatter_crash, and formats the rows after it as without it', async () => {
+    const problems = await collect(readProblems(new RunContext(), join(FIXTURES, 'apps.jsonl')));
+    const rows: RawSolution[] = problems.flatMap((p) =>
+      p.solutions.map((code, solution_index) => ({
+        problem: p,
+        problem_id: p.problem_id,
+        solution_index,
+        code,
+      })),
+    );
+    const run = async (input: RawSolution[]) => {
+      const rejects = join(tmp(), 'rejects.jsonl');
+      const ctx = new RunContext(rejects);
+      const out = await lastValueFrom(of(...input).pipe(format(ctx), toArray()));
+      ctx.close();
+      const lines = readFileSync(rejects, 'utf8').trim().split('\n');
+      return {
+        out,
+        rejects: lines.map((l) => JSON.parse(l) as { id: string; reason: string; detail: string }),
+      };
+    };
+    const alone = await run(rows);
+    expect(alone.out.length).to.be.greaterThan(70);
+    const problem = { problem_id: 'deep', solutions: [] } as unknown as Problem;
+    const deep = Object.entries(DEEP_CODE).map(([name, code]) => ({
+      problem,
+      problem_id: name,
+      solution_index: 0,
+      code,
+    }));
+    // each alone, then all in a row: an overflow that V8 stops (RangeError) leaves part of Ruff's stack taken,
+    // and the next deep row or the one after traps the instance for good
+    for (const hostile of [...deep.map((d) => [d]), deep]) {
+      const names = hostile.map((d) => d.problem_id).join(', ');
+      const { out, rejects } = await run([...hostile, ...rows]);
+      expect(out, names).to.deep.equal(alone.out);
+      for (const [i, d] of hostile.entries()) {
+        expect(rejects[i], names).to.include({ id: `${d.problem_id}/0`, reason: 'formatter_crash' });
+        // the engine's own words: V8's stack limit, or a trap of the instance (Ruff's stack overflowing its memory)
+        expect(rejects[i]!.detail, names).to.match(
+          /^(RangeError: Maximum call stack size exceeded|RuntimeError: )/,
+        );
+      }
+      expect(rejects.slice(hostile.length), names).to.deep.equal(alone.rejects);
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   splitBlocks,
   stripComments,
 } from '../../../lib/code/blocks.ts';
+import { DEEP_CODE, DEEP_SYNTAX_ERRORS } from '../../deep-code.ts';
 
 const simple = (code: string, opts = {}) =>
   findBlocks(code, opts).map((b) => `${b.type}:${b.start_line}-${b.end_line}:d${b.depth}`);
@@ -67,6 +68,29 @@ describe('blocks', () => {
 
   it('rejects code with a syntax error', () => {
     expect(() => findBlocks('def f(:\n    pass\n')).to.throw(PythonSyntaxError, /line 1/);
+  });
+
+  it('finds the syntax error at the bottom of code nested 30,000 levels deep, and parses the next code', () => {
+    const ordinary = 'def f(x):\n    # c\n    if x:\n        return 1\n    return x\n';
+    const before = splitBlocks(ordinary);
+    for (const { name, code, column } of DEEP_SYNTAX_ERRORS) {
+      // every entry point shares the parse that looks for the error
+      expect(() => splitBlocks(code), name).to.throw(
+        PythonSyntaxError,
+        `syntax error at line 1, column ${column}`,
+      );
+      expect(splitBlocks(ordinary), name).to.deep.equal(before);
+    }
+    // deep valid code parses; blocks nested 512 levels or more are a syntax error to tree-sitter-python
+    // (CPython's own limit is 100)
+    for (const [name, code] of Object.entries(DEEP_CODE)) {
+      if (name === 'blocks') expect(() => splitBlocks(code)).to.throw(PythonSyntaxError, /line 1, column 1$/);
+      else expect(splitBlocks(code), name).to.deep.equal({ code, blocks: [] });
+    }
+    const ifs = (n: number) =>
+      Array.from({ length: n }, (_, i) => ' '.repeat(i) + 'if x:\n').join('') + ' '.repeat(n) + 'pass\n';
+    expect(findBlocks(ifs(511))[0]).to.deep.equal({ type: 'if', start_line: 1, end_line: 512, depth: 511 });
+    expect(() => findBlocks(ifs(512))).to.throw(PythonSyntaxError);
   });
 
   it('cuts by whole lines so that prefix + middle + suffix is the code', () => {
