@@ -83,13 +83,16 @@ export class MutationGenerator implements Generator {
     const base = prefix.length;
     const tree = parsePython(code);
     const inMiddle = (n: Parser.SyntaxNode) => n.startIndex >= base && n.endIndex <= base + middle.length;
+    // the middle's nodes in document order, by a stack rather than a recursion: code nested some thousands
+    // of levels deep overflowed V8's stack (unformatted targets, from a user's pipeline, can be that deep)
     const nodes: Parser.SyntaxNode[] = [];
-    const walk = (n: Parser.SyntaxNode) => {
-      if (n.endIndex <= base || n.startIndex >= base + middle.length) return;
+    for (const todo = [tree.rootNode]; todo.length; ) {
+      const n = todo.pop()!;
+      if (n.endIndex <= base || n.startIndex >= base + middle.length) continue;
       if (inMiddle(n)) nodes.push(n);
-      for (const c of n.children) walk(c);
-    };
-    walk(tree.rootNode);
+      const children = n.children;
+      for (let i = children.length - 1; i >= 0; i--) todo.push(children[i]!);
+    }
     const at = (n: Parser.SyntaxNode, text: string, origin: string): Edit => ({
       start: n.startIndex - base,
       end: n.endIndex - base,

@@ -43,6 +43,16 @@ describe('mutation generator', function () {
   let targets: PromptedTarget[];
   before(async () => (targets = await fixtureTargets()));
 
+  it('mutates a middle nested 20,000 levels deep (a recursive walk of its tree overflowed the stack)', async () => {
+    const t = targets[0]!;
+    const depth = 20_000;
+    const middle = `x = ${'('.repeat(depth)}a + 1${')'.repeat(depth)}\n`;
+    const outs = await mutate({ ...t, prefix: '', middle, suffix: '' }, 5);
+    expect(outs.length).to.be.greaterThan(0);
+    // each candidate is one edit of the middle: its parentheses are all still there
+    for (const o of outs) expect(o.text.split('(').length - 1).to.equal(depth);
+  });
+
   it('is deterministic for a seed and differs with the seed', async () => {
     const gen = new MutationGenerator();
     const req = (t: PromptedTarget, seed: number) => ({
