@@ -80,6 +80,7 @@ export {
   checkersSteps,
   capSteps,
   sandboxNeeds,
+  generatorNeeds,
 } from '../pipelines/steps.ts';
 export * as options from '../pipelines/options.ts';
 export { STRUCTURECODER_REPORT, TARGETDPO_REPORT } from '../pipelines/report.ts';

@@ -14,8 +14,9 @@ export interface Step {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step's types are its operator's business
   op: (ctx: RunContext) => OperatorFunction<any, any>;
   output: z.ZodObject;
-  /** Checks that what the step needs is on this machine (throws with the install command), before a run starts. */
-  needs?: () => void;
+  /** Checks, before a run starts, that what the step needs is there (throws with the fix): a tool on this
+   *  machine (with its install command), a model that loads, a server that answers. */
+  needs?: () => void | Promise<void>;
 }
 
 /**
@@ -57,8 +58,9 @@ export const definePipeline = <T extends OptionTable, G>(p: Pipeline<T, G>): Pip
 /** What the runner needs of a pipeline stopped at a step: the composed operator, the final step, the columns. */
 export interface Plan {
   names: string[];
-  /** Checks the kept steps' needs: call before the run starts, so a missing tool is not found hours in. */
-  needs: () => void;
+  /** Checks the kept steps' needs in order: call before the run starts, so a missing tool or model is not
+   *  found hours in, or committed as every record's reject. */
+  needs: () => Promise<void>;
   /** The kept steps, composed into one operator. */
   op: (ctx: RunContext) => OperatorFunction<unknown, unknown>;
   final?: FinalStep;
@@ -76,7 +78,9 @@ export function plan(steps: Step[], final: FinalStep | undefined, until?: string
   const output = last ? last.output : kept[kept.length - 1]!.output;
   return {
     names,
-    needs: () => kept.forEach((s) => s.needs?.()),
+    needs: async () => {
+      for (const s of kept) await s.needs?.();
+    },
     op: (ctx) =>
       kept.reduce<OperatorFunction<unknown, unknown>>(
         (acc, s) => pipe(acc, s.op(ctx)),

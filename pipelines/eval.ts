@@ -5,13 +5,12 @@ import { DEFAULT_PARAMS } from '../lib/generators/types.ts';
 import { UsageError } from '../lib/options.ts';
 import * as S from '../lib/schemas.ts';
 import { check } from '../operators/check.ts';
-import { generate } from '../operators/generate.ts';
 import { score } from '../operators/score.ts';
 import { task } from '../operators/task.ts';
 import { window } from '../operators/window.ts';
 import * as O from './options.ts';
-import { cached, makeGenerator, sandbox } from './resources.ts';
-import { checkersSteps, decontaminateSteps, fimStep, sandboxNeeds } from './steps.ts';
+import { makeGenerator, sandbox } from './resources.ts';
+import { checkersSteps, decontaminateSteps, fimStep, generateStep, sandboxNeeds } from './steps.ts';
 
 /**
  * Evaluation: every problem becomes a task for the model to solve whole (the chat prompt of the pairs, with the
@@ -73,11 +72,7 @@ export const evaluation = definePipeline({
           : []),
         { name: 'task', output: S.Target, op: (ctx) => task(ctx) },
         fimStep({ ...cfg, 'line-length': O.FORMAT_OPTIONS['line-length'].default }),
-        {
-          name: 'generate',
-          output: S.Candidate,
-          op: (ctx) => generate(ctx, { generator: cached(ctx, cfg, gen), params }),
-        },
+        generateStep(cfg, gen, params),
         {
           name: 'check',
           output: S.CheckedCandidate,

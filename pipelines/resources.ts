@@ -48,7 +48,7 @@ export function cached(ctx: RunContext, cfg: GenerationCfg, gen: Generator): Gen
   });
 }
 
-/** The generator the options name (a model's weights load at its first request, not here). */
+/** The generator the options name (a model loads when the run checks what its steps need, not here). */
 export function makeGenerator(cfg: GenerationCfg): Generator {
   if (cfg.generator === 'mutation') return new MutationGenerator();
   if (cfg.generator === 'openai') {

@@ -1,5 +1,5 @@
 import { pipe } from 'rxjs';
-import type { Generator } from '../lib/generators/types.ts';
+import type { GenerationParams, Generator } from '../lib/generators/types.ts';
 import { UsageError, type OptionTable, type OptionValues } from '../lib/options.ts';
 import type { FinalStep, Step } from '../lib/pipeline.ts';
 import * as S from '../lib/schemas.ts';
@@ -56,11 +56,22 @@ export const fimStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>, name = 'fim'): Step =
   op: (ctx) => fim(ctx, { family: cfg.family, name }),
 });
 
-/** The `generate` step: `--n` candidates per target from `gen`, through the run's generation cache. */
-export const generateStep = (cfg: Cfg<typeof O.GENERATION_OPTIONS>, gen: Generator): Step => ({
+/** What a step that asks the generator needs: a model that loads, a server that answers (`ready`). */
+export const generatorNeeds = (gen: Generator) => async () => {
+  await gen.ready?.();
+};
+
+/** The `generate` step: candidates per target from `gen` (`--n`, `--seed` unless `sampling` says), through the
+ *  run's generation cache. */
+export const generateStep = (
+  cfg: Cfg<typeof O.GENERATION_OPTIONS>,
+  gen: Generator,
+  sampling: Partial<GenerationParams> = params(cfg),
+): Step => ({
   name: 'generate',
   output: S.Candidate,
-  op: (ctx) => generate(ctx, { generator: cached(ctx, cfg, gen), params: params(cfg) }),
+  needs: generatorNeeds(gen),
+  op: (ctx) => generate(ctx, { generator: cached(ctx, cfg, gen), params: sampling }),
 });
 
 /** The `check` step: each candidate run on its tests, its time limit from its reference's time. */

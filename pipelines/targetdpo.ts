@@ -18,6 +18,7 @@ import {
   fimStep,
   formatStep,
   generateStep,
+  generatorNeeds,
   labelStep,
   sandboxNeeds,
 } from './steps.ts';
@@ -73,7 +74,10 @@ export const targetdpo = definePipeline({
           {
             name: 'refine',
             output: S.CheckedCandidate,
-            needs: sandboxNeeds,
+            needs: async () => {
+              sandboxNeeds();
+              await generatorNeeds(gen)();
+            },
             op: (ctx) =>
               refine(ctx, {
                 generator: cached(ctx, cfg, gen),

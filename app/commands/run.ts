@@ -8,6 +8,7 @@ import {
   type OptionValues,
 } from '../../lib/options.ts';
 import { plan, type Pipeline } from '../../lib/pipeline.ts';
+import { Fatal } from '../../lib/stage.ts';
 import { runToShards } from '../../lib/runner.ts';
 import { DEFAULT_ROWS_PER_SHARD, PARQUET_ENGINES } from '../../lib/shards.ts';
 import { checkInputFiles, countRows, DEFAULT_UNIT_SIZE } from '../../lib/units.ts';
@@ -166,6 +167,15 @@ export function interruptedMessage(
   ].join('\n');
 }
 
+/** A failure of the environment (`Fatal`) commits nothing of its unit: no --overwrite is needed to go on. */
+function goesOnAfterFix(err: unknown): never {
+  if (err instanceof Fatal)
+    throw new Fatal(
+      `${err.message}; the unit in flight was not committed: once that is fixed, the same command goes on`,
+    );
+  throw err;
+}
+
 /** The options `argv` can take: every run's and its pipeline's (a module's are known once it is loaded). */
 export const options = (argv: string[]) => ({ ...RUN_OPTIONS, ...(PIPELINES[argv[0] ?? '']?.options ?? {}) });
 
@@ -208,9 +218,9 @@ export async function runPipeline<T extends OptionTable, G>(
     throw new UsageError((err as Error).message);
   }
   const until = v.until ?? p.names[p.names.length - 1]!;
-  // what is missing is an error before the output folder exists: the input, a tool a step needs
+  // what is missing is an error before the output folder exists: the input, a tool or a model a step needs
   await checkInputFiles(v.input, v['input-format']);
-  p.needs();
+  await p.needs();
   const partition = rankOf(v.rank, v.world);
   const counted = v.quiet ? undefined : await countRows(v.input);
   const rows = counted === undefined || v.limit === undefined ? counted : Math.min(counted, v.limit);
@@ -244,7 +254,7 @@ export async function runPipeline<T extends OptionTable, G>(
       ...(partition ? { partition } : {}),
       ...(pipeline.module ? { pipeline_module: pipeline.module } : {}),
     },
-  });
+  }).catch(goesOnAfterFix);
   if (m.rows === 0)
     throw new Error(`the run produced no rows: ${topReasons(m.counts)} (see ${v.out}/rejects.jsonl)`);
   return m;

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import { Fatal } from '../stage.ts';
 import { Store, type Table } from '../store.ts';
 import type { Generation, GenerationRequest, Generator } from './types.ts';
 
 /**
  * Content-addressed cache of generations, keyed by (generator, model, params, prompt, start): a rerun or an
  * incremental run never asks the generator again for what it already has. It is the `generations` table of
- * the folder's store (lib/store.ts): committed atomically, so a crash never leaves half an entry.
+ * the folder's store (lib/store.ts): committed atomically, so a crash never leaves half an entry. Only
+ * candidates are stored: a request that failed, or that got none, is asked again by the next run.
  */
 export class GenerationCache {
   hits = 0;
@@ -37,19 +39,28 @@ export class GenerationCache {
     this.table.put(key, JSON.stringify(value));
   }
 
-  /** The generator with this cache in front of it. */
+  /** The generator with this cache in front of it; the cache's I/O errors stop the run (`Fatal`). */
   wrap(gen: Generator): Generator {
+    // a store that cannot be read or written fails every record alike: not a reject of one
+    const io = <T>(what: () => T): T => {
+      try {
+        return what();
+      } catch (err) {
+        throw new Fatal(`generation cache ${this.dir}: ${(err as Error).message}`);
+      }
+    };
     return {
       name: gen.name,
       model: gen.model,
       continues: gen.continues,
       ...(gen.editsGolden ? { editsGolden: gen.editsGolden } : {}),
+      ...(gen.ready ? { ready: () => gen.ready!() } : {}),
       generate: async (req) => {
         const key = GenerationCache.key(gen, req);
-        const hit = this.get(key);
+        const hit = io(() => this.get(key));
         if (hit) return hit.map((g) => ({ ...g, cached: true }));
         const out = await gen.generate(req);
-        this.put(key, out);
+        if (out.length) io(() => this.put(key, out));
         return out.map((g) => ({ ...g, cached: false }));
       },
     };

@@ -4,6 +4,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import type * as Ort from 'onnxruntime-node';
 import { lazy } from '../lazy.ts';
 import { hash32, prng } from '../random.ts';
+import { Fatal } from '../stage.ts';
 import type { Generation, GenerationRequest, Generator } from './types.ts';
 
 const ort = lazy<typeof import('onnxruntime-node')>('onnxruntime-node');
@@ -23,14 +24,17 @@ export function loadTokenizer(modelDir: string, what = 'model folder'): Tokenize
   if (!existsSync(modelDir)) throw new Error(`${what} not found: ${modelDir}`);
   const file = join(modelDir, 'tokenizer.json');
   if (!existsSync(file)) throw new Error(`${what} ${modelDir} has no tokenizer.json`);
-  const json = JSON.parse(readFileSync(file, 'utf8')) as object;
   let config: object = {};
   try {
     config = JSON.parse(readFileSync(join(modelDir, 'tokenizer_config.json'), 'utf8')) as object;
   } catch {
     // optional
   }
-  return new Tokenizer(json, config);
+  try {
+    return new Tokenizer(JSON.parse(readFileSync(file, 'utf8')) as object, config);
+  } catch (err) {
+    throw new Error(`${file} does not load: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -73,8 +77,7 @@ export class OnnxGenerator implements Generator {
   readonly name = 'onnx';
   readonly continues = true;
   readonly model: string;
-  private session?: Promise<Ort.InferenceSession>;
-  private tokenizer?: Tokenizer;
+  private loaded?: Promise<{ tokenizer: Tokenizer; session: Ort.InferenceSession }>;
   private readonly maxPositions: number;
   private readonly eos: number | undefined;
 
@@ -90,16 +93,36 @@ export class OnnxGenerator implements Generator {
     this.eos = config.eos_token_id;
   }
 
+  /** Loads the tokenizer and the session, which the run's requests then share (a model loads once). */
+  async ready(): Promise<void> {
+    await this.load();
+  }
+
+  // A model that does not load fails every record alike: Fatal, not a reject of each (lib/stage.ts)
   private load() {
-    this.tokenizer ??= loadTokenizer(this.opts.modelDir);
-    this.session ??= ort().InferenceSession.create(join(this.opts.modelDir, 'model.onnx'));
-    return { tokenizer: this.tokenizer, session: this.session };
+    return (this.loaded ??= (async () => {
+      const dir = this.opts.modelDir;
+      const model = join(dir, 'model.onnx');
+      const fix = '--model-dir must hold the model exported to ONNX (model.onnx) and its tokenizer.json';
+      if (!existsSync(dir)) throw new Fatal(`model folder not found: ${dir}; ${fix}`);
+      if (!existsSync(model)) throw new Fatal(`model folder ${dir} has no model.onnx; ${fix}`);
+      let tokenizer: Tokenizer;
+      try {
+        tokenizer = loadTokenizer(dir);
+      } catch (err) {
+        throw new Fatal(`${(err as Error).message}; ${fix}`);
+      }
+      try {
+        return { tokenizer, session: await ort().InferenceSession.create(model) };
+      } catch (err) {
+        throw new Fatal(`${model} does not load: ${(err as Error).message}`);
+      }
+    })());
   }
 
   /** `n` samples of the prompt, each decoded token by token with temperature and top-p. */
   async generate(req: GenerationRequest): Promise<Generation[]> {
-    const { tokenizer, session: pending } = this.load();
-    const session = await pending;
+    const { tokenizer, session } = await this.load();
     const promptIds = tokenizer.encode(req.prompt, { add_special_tokens: false }).ids;
     const eos = this.eos ?? tokenizer.encode('<|endoftext|>', { add_special_tokens: false }).ids[0];
     const { n, max_tokens, temperature, top_p, stop, seed } = req.params;
@@ -115,7 +138,7 @@ export class OnnxGenerator implements Generator {
           1,
           window.length,
         ]);
-        const result = await session.run({ input_ids: input });
+        const result = await this.infer(session, input);
         const logits = result.logits!.data as Float32Array;
         const vocab = logits.length / window.length;
         const next = sampleToken(logits.subarray(logits.length - vocab), temperature, top_p, rand);
@@ -128,5 +151,14 @@ export class OnnxGenerator implements Generator {
       out.push({ text, origin: this.model });
     }
     return out;
+  }
+
+  // the window keeps every input within the model's positions, so a failing run is the model's or the machine's
+  private async infer(session: Ort.InferenceSession, input: Ort.Tensor) {
+    try {
+      return await session.run({ input_ids: input });
+    } catch (err) {
+      throw new Fatal(`${join(this.opts.modelDir, 'model.onnx')} failed to run: ${(err as Error).message}`);
+    }
   }
 }

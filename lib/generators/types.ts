@@ -52,6 +52,16 @@ export interface Generator {
   /** Model name for the cache key and the records. */
   model: string;
   continues: boolean;
-  /** Candidates for one request: continuations of the prompt, or whole middles for a model-free generator. */
+  /**
+   * Throws, naming the cause and the fix, unless the generator can work: its model loads, its server
+   * answers. A run calls it before its first unit, so a broken setup stops it before anything is committed
+   * rather than rejecting every record. Nothing to check: leave it out (the mutation generator).
+   */
+  ready?(): Promise<void>;
+  /**
+   * Candidates for one request: continuations of the prompt, or whole middles for a model-free generator.
+   * A failure that is not this record's (the model cannot load, the server stopped answering, an I/O error)
+   * throws `Fatal`, which stops the run with its unit uncommitted; any other error rejects the record.
+   */
   generate(req: GenerationRequest): Promise<Generation[]>;
 }

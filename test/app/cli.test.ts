@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,6 +19,27 @@ import { FIXTURES, fixturePairShards, PYTHON, tmp } from '../helpers.ts';
 
 const CLI = join(ROOT, 'bin', 'structflow.js');
 const sf = (...args: string[]) => spawnSync('node', [CLI, ...args], { encoding: 'utf8' });
+
+/** A copy of the tiny model in a temporary folder, less its model.onnx. */
+function withoutModelFile() {
+  const dir = tmp();
+  const model = join(dir, 'model');
+  cpSync(join(FIXTURES, 'tiny-model'), model, { recursive: true });
+  rmSync(join(model, 'model.onnx'));
+  return { dir, model };
+}
+
+/** Commands that ask the local model in `model`: eval, the StructureCoder run up to its checked candidates
+ *  (the tiny model never writes a right block, so no pairs), and Target-DPO's refinement. */
+const modelCommands = (model: string, out: string) => {
+  const common = ['--out', out, '--model-dir', model, '--quiet'];
+  const apps = ['--input', join(FIXTURES, 'apps.jsonl'), '--limit', '2', '--generator', 'onnx', ...common];
+  return [
+    ['eval', '--input', join(FIXTURES, 'humaneval.jsonl'), '--max-tokens', '4', ...common],
+    ['run', 'structurecoder', '--until', 'check', ...apps],
+    ['run', 'targetdpo', ...apps],
+  ];
+};
 
 describe('structflow (the compiled CLI)', function () {
   this.timeout(120_000);
@@ -138,7 +168,45 @@ describe('structflow (the compiled CLI)', function () {
     expect(b.stderr).to.match(new RegExp(`${bad}: syntax error at line \\d+, column \\d+`));
   });
 
-  it('a generator that cannot be reached stops the run early, with the first error and the limit', async () => {
+  it('a model folder without model.onnx stops eval and run before any work, naming the file and the fix', () => {
+    const { dir, model } = withoutModelFile();
+    const out = join(dir, 'out');
+    for (const args of modelCommands(model, out)) {
+      const r = sf(...args);
+      expect(r.status, r.stderr).to.equal(1);
+      expect(r.stderr).to.equal(
+        `structflow: model folder ${model} has no model.onnx; ` +
+          '--model-dir must hold the model exported to ONNX (model.onnx) and its tokenizer.json\n',
+      );
+      expect(existsSync(out)).to.equal(false); // no unit committed, nothing cached
+    }
+  });
+
+  it('with model.onnx copied in after that failure, the same commands without --overwrite give the rows of a run that never failed', () => {
+    const { dir, model } = withoutModelFile();
+    const out = join(dir, 'out');
+    const failed = modelCommands(model, out).slice(0, 2);
+    for (const args of failed) expect(sf(...args).status).to.equal(1);
+    cpSync(join(FIXTURES, 'tiny-model', 'model.onnx'), join(model, 'model.onnx'));
+    const clean = modelCommands(model, join(dir, 'clean')).slice(0, 2);
+    for (const [k, args] of failed.entries()) {
+      const again = sf(...args);
+      expect(again.status, again.stderr).to.equal(0);
+      expect(again.stderr).to.include('units: 1 (0 committed before, 1 worked now)');
+      const whole = sf(...clean[k]!);
+      expect(whole.status, whole.stderr).to.equal(0);
+      const m = readManifest(out);
+      expect(m.rows).to.be.greaterThan(0);
+      expect(m.shards.map((s) => s.sha256)).to.deep.equal(
+        readManifest(join(dir, 'clean')).shards.map((s) => s.sha256),
+      );
+      expect(m.counts).to.deep.equal(readManifest(join(dir, 'clean')).counts);
+      rmSync(out, { recursive: true });
+      rmSync(join(dir, 'clean'), { recursive: true });
+    }
+  });
+
+  it('an OpenAI-compatible server that does not answer stops eval and run before any work, naming its URL', async () => {
     // a port that was free a moment ago: nothing listens there, so every connection is refused
     const server = createServer().listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -146,29 +214,19 @@ describe('structflow (the compiled CLI)', function () {
     server.close();
     const dir = tmp();
     const out = join(dir, 'out');
-    const r = sf(
-      'run',
-      'structurecoder',
-      '--input',
-      join(FIXTURES, 'apps.jsonl'),
-      '--out',
-      out,
-      '--quiet',
-      '--generator',
-      'openai',
-      '--base-url',
-      `http://127.0.0.1:${port}`,
-      '--model',
-      'm',
-      '--max-connection-failures',
-      '4',
-    );
-    expect(r.status).to.equal(1);
-    expect(r.stderr).to.include(
-      `http://127.0.0.1:${port}/v1/completions: 4 requests in a row could not connect`,
-    );
-    expect(r.stderr).to.include('(the first: connection failed: ECONNREFUSED)');
-    expect(existsSync(join(out, 'manifest.json'))).to.equal(false); // no finished run
+    const openai = ['--generator', 'openai', '--base-url', `http://127.0.0.1:${port}`, '--model', 'm'];
+    for (const args of [
+      ['run', 'structurecoder', '--input', join(FIXTURES, 'apps.jsonl'), '--out', out, '--quiet', ...openai],
+      ['eval', '--input', join(FIXTURES, 'humaneval.jsonl'), '--out', out, '--quiet', ...openai],
+    ]) {
+      const r = sf(...args);
+      expect(r.status, r.stderr).to.equal(1);
+      expect(r.stderr).to.equal(
+        `structflow: http://127.0.0.1:${port}/v1/models did not answer (connection failed: ECONNREFUSED): ` +
+          'start the server, or point --base-url at it\n',
+      );
+      expect(existsSync(out)).to.equal(false); // no unit committed
+    }
   });
 
   it('what a step needs is checked before the run starts (doctor says the same): a missing bubblewrap', () => {

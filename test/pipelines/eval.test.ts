@@ -1,16 +1,21 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { summarize } from '../../app/commands/eval.ts';
 import { runPipeline } from '../../app/commands/run.ts';
 import { passAtK } from '../../lib/code/pass-at-k.ts';
+import { OpenAIGenerator } from '../../lib/generators/openai.ts';
 import type { Generator } from '../../lib/generators/types.ts';
 import { readManifest, shardRows } from '../../lib/manifest.ts';
 import { ExecPool } from '../../lib/sandbox/pool.ts';
 import type { ProblemScore } from '../../lib/schemas.ts';
+import { Fatal } from '../../lib/stage.ts';
+import { Store } from '../../lib/store.ts';
 import { evaluation } from '../../pipelines/eval.ts';
-import { FIXTURES, killAfterFirstUnit, tmp } from '../helpers.ts';
+import { FIXTURES, killAfterFirstUnit, readShardRows, tmp } from '../helpers.ts';
 
 const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
 
@@ -26,6 +31,29 @@ function counted(n: number, c: number, k: number): number {
     if (mask & ((1 << c) - 1)) hit++; // the first c samples are the correct ones
   }
   return hit / all;
+}
+
+/**
+ * A completions server that answers each prompt with a program of its own, and after `answers` answers
+ * goes away: it drops every connection until `back()`.
+ */
+async function leavingServer(answers = Infinity) {
+  let served = 0;
+  const s: Server = createServer((req, res) => {
+    if (served >= answers) return void req.socket.destroy();
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      if (req.method === 'GET') return void res.writeHead(200).end('{"data": []}');
+      served++;
+      const { prompt, n } = JSON.parse(body) as { prompt: string; n: number };
+      const choices = Array.from({ length: n }, (_, index) => ({ index, text: `print(${prompt.length})\n` }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices }));
+    });
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  return { s, url, back: () => (answers = Infinity) };
 }
 
 async function rowsOf(out: string): Promise<ProblemScore[]> {
@@ -119,6 +147,49 @@ describe('eval: pass@k of a model, from samples run in the sandbox', function ()
       { given: { generator: model } },
     ).catch((e: Error) => expect(e.message).to.include('no_release_date'));
     expect(readManifest(he).counts.window!.reasons).to.deep.equal({ no_release_date: 4 });
+  });
+
+  it('a server that goes away mid-run: its unit is neither committed nor cached, and the same run completes it once the server is back', async () => {
+    const input = join(FIXTURES, 'humaneval.jsonl'); // 4 problems: 2 units of 2
+    const run = (
+      out: string,
+      generator: Generator,
+      onUnit?: (u: { reused: number; worked: number }) => void,
+    ) =>
+      runPipeline(
+        evaluation,
+        { input, out, quiet: true, until: 'generate', 'unit-size': 2 },
+        { given: { generator }, ...(onUnit ? { onUnit } : {}) },
+      );
+    const client = (url: string) =>
+      new OpenAIGenerator({ baseUrl: url, model: 'm', attempts: 2, backoffMs: 5 });
+    const steady = await leavingServer();
+    const leaving = await leavingServer(2); // the first unit's 2 prompts, then gone
+    try {
+      const clean = tmp();
+      await run(clean, client(steady.url));
+      const out = tmp();
+      const gen = client(leaving.url);
+      const err = await run(out, gen).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err).to.be.instanceOf(Fatal);
+      expect(err?.message)
+        .to.include(`${leaving.url}/v1/completions: no answer after 2 attempts: connection failed`)
+        .and.include('the unit in flight was not committed: once that is fixed, the same command goes on');
+      expect(readdirSync(join(out, 'parts')).filter((f) => f.endsWith('.done.json'))).to.have.length(1);
+      expect(Store.open(join(out, 'cache')).table('generations').count()).to.equal(2); // the first unit's only
+      leaving.back();
+      let units = { reused: 0, worked: 0 };
+      await run(out, gen, (u) => (units = { ...u }));
+      expect(units).to.deep.include({ reused: 1, worked: 1 });
+      expect(await readShardRows(out)).to.deep.equal(await readShardRows(clean));
+      expect(readManifest(out).counts).to.deep.equal(readManifest(clean).counts);
+    } finally {
+      steady.s.close();
+      leaving.s.close();
+    }
   });
 
   it('through the CLI with a local model: killed with SIGKILL and started again, the same samples and numbers', async () => {

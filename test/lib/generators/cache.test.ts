@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { GenerationCache } from '../../../lib/generators/cache.ts';
 import { DEFAULT_PARAMS, type Generator } from '../../../lib/generators/types.ts';
 import type { PromptedTarget } from '../../../lib/schemas.ts';
+import { Fatal } from '../../../lib/stage.ts';
 import { tmp } from '../../helpers.ts';
+
+const req = (prompt: string) => ({ prompt, start: '', params: DEFAULT_PARAMS, target: {} as PromptedTarget });
 
 describe('generation cache', () => {
   it('never asks the generator again for the same (generator, model, params, prompt)', async () => {
@@ -37,5 +40,40 @@ describe('generation cache', () => {
     await cached.generate(req('a', 1)); // other params: another key
     await cached.generate(req('b'));
     expect(calls).to.equal(3);
+  });
+
+  it('stores no failed or empty generation, stops the run (Fatal) on an I/O error of its store, and passes ready() on', async () => {
+    const asked: string[] = [];
+    let readied = 0;
+    const gen: Generator = {
+      name: 'fake',
+      model: 'm1',
+      continues: true,
+      ready: async () => void readied++,
+      generate: async (r) => {
+        asked.push(r.prompt);
+        if (r.prompt === 'fails') throw new Error('the model went away');
+        return r.prompt === 'empty' ? [] : [{ text: 'x', origin: 'm1' }];
+      },
+    };
+    const dir = tmp();
+    const cache = new GenerationCache(dir);
+    const cached = cache.wrap(gen);
+    for (let i = 0; i < 2; i++) {
+      await cached.generate(req('fails')).catch(() => {});
+      await cached.generate(req('empty'));
+    }
+    expect(asked).to.deep.equal(['fails', 'empty', 'fails', 'empty']); // asked again, not answered from the cache
+    await cached.ready!();
+    expect(readied).to.equal(1);
+    cache.put = () => {
+      throw new Error('MDB_MAP_FULL: Environment mapsize limit reached');
+    };
+    const err = await cached.generate(req('new')).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err).to.be.instanceOf(Fatal);
+    expect(err?.message).to.equal(`generation cache ${dir}: MDB_MAP_FULL: Environment mapsize limit reached`);
   });
 });

@@ -1,16 +1,18 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom, of, toArray } from 'rxjs';
 import * as ort from 'onnxruntime-node';
 import { RunContext } from '../../../lib/context.ts';
 import { loadTokenizer, OnnxGenerator, sampleToken } from '../../../lib/generators/onnx.ts';
 import { prng } from '../../../lib/random.ts';
+import { Fatal } from '../../../lib/stage.ts';
 import type { Problem, PromptedTarget } from '../../../lib/schemas.ts';
 import { fim } from '../../../operators/fim.ts';
 import { generate } from '../../../operators/generate.ts';
 import { torchPython } from '../../../lib/train/trainer.ts';
-import { FIXTURES } from '../../helpers.ts';
+import { FIXTURES, tmp } from '../../helpers.ts';
 
 const MODEL = join(FIXTURES, 'tiny-model');
 
@@ -79,6 +81,65 @@ describe('onnx generator on the tiny model the project builds', function () {
     }
     expect((await run(7)).map((c) => c.candidate)).to.deep.equal(a.map((c) => c.candidate));
     expect((await run(8)).map((c) => c.candidate)).to.not.deep.equal(a.map((c) => c.candidate));
+  });
+
+  it('ready() names a missing folder, model.onnx or tokenizer.json and the fix, and loads the model once for the run', async () => {
+    const model = join(tmp(), 'model');
+    cpSync(MODEL, model, { recursive: true });
+    rmSync(join(model, 'model.onnx'));
+    const fix = '--model-dir must hold the model exported to ONNX (model.onnx) and its tokenizer.json';
+    const failure = (dir: string) =>
+      new OnnxGenerator({ modelDir: dir }).ready().then(
+        () => new Error('ready'),
+        (e: Error) => e,
+      );
+    const missing = await failure(model);
+    expect(missing).to.be.instanceOf(Fatal);
+    expect(missing.message).to.equal(`model folder ${model} has no model.onnx; ${fix}`);
+    expect((await failure(`${model}-nope`)).message).to.equal(
+      `model folder not found: ${model}-nope; ${fix}`,
+    );
+    cpSync(join(MODEL, 'model.onnx'), join(model, 'model.onnx'));
+    rmSync(join(model, 'tokenizer.json'));
+    expect((await failure(model)).message).to.equal(`model folder ${model} has no tokenizer.json; ${fix}`);
+    cpSync(join(MODEL, 'tokenizer.json'), join(model, 'tokenizer.json'));
+    writeFileSync(join(model, 'model.onnx'), 'not a model');
+    expect((await failure(model)).message).to.match(
+      new RegExp(`^${join(model, 'model.onnx')} does not load: `),
+    );
+
+    const create = ort.InferenceSession.create.bind(ort.InferenceSession);
+    let loads = 0;
+    ort.InferenceSession.create = ((...args: Parameters<typeof create>) => {
+      loads++;
+      return create(...args);
+    }) as typeof create;
+    try {
+      const gen = new OnnxGenerator({ modelDir: MODEL });
+      await gen.ready();
+      const t = await target();
+      const params = { n: 1, max_tokens: 2 };
+      await lastValueFrom(of(t, t).pipe(generate(new RunContext(), { generator: gen, params }), toArray()));
+      expect(loads).to.equal(1);
+    } finally {
+      ort.InferenceSession.create = create;
+    }
+  });
+
+  it('a model that does not load mid-run stops the generate stage (Fatal) instead of rejecting every target', async () => {
+    const model = join(tmp(), 'model');
+    cpSync(MODEL, model, { recursive: true });
+    rmSync(join(model, 'model.onnx'));
+    const ctx = new RunContext();
+    const op = generate(ctx, { generator: new OnnxGenerator({ modelDir: model }), params: { n: 1 } });
+    const t = await target();
+    const err = await lastValueFrom(of(t, t).pipe(op, toArray())).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err).to.be.instanceOf(Fatal);
+    expect(err?.message).to.include(`model folder ${model} has no model.onnx`);
+    expect(ctx.counter('generate').rejected).to.equal(0);
   });
 
   it('gives the logits PyTorch gives for the same model (within 1e-4)', async function () {
