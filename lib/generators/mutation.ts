@@ -86,7 +86,7 @@ export class MutationGenerator implements Generator {
     // the middle's nodes in document order, by a stack rather than a recursion: code nested some thousands
     // of levels deep overflowed V8's stack (unformatted targets, from a user's pipeline, can be that deep)
     const nodes: Parser.SyntaxNode[] = [];
-    for (const todo = [tree.rootNode]; todo.length; ) {
+    for (const todo = [tree.rootNode]; todo.length;) {
       const n = todo.pop()!;
       if (n.endIndex <= base || n.startIndex >= base + middle.length) continue;
       if (inMiddle(n)) nodes.push(n);
