@@ -32,9 +32,13 @@ import ast
 import base64
 import builtins
 import contextlib
+import copy
+import decimal
+import fractions
 import inspect
 import io
 import json
+import math
 import os
 import re
 import resource
@@ -76,29 +80,27 @@ def _floats(lines):
 
 # an expected token that is a decimal with a fraction or an exponent, and any ASCII decimal an output may give
 FRACTIONAL = re.compile(r"-?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|-?[0-9]+[eE][+-]?[0-9]+")
-ASCII_SPACE = re.compile(r"[ \t\r\f\v]+")  # tokens split on ASCII whitespace only: U+3000 is not a separator
+ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")  # tokens split on ASCII whitespace only: U+3000 is not a separator
 DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def strict_equal(out, expected):
-    """The default rule: non-empty stripped lines, equal in number and in order; on each line
-    the same number of whitespace-separated tokens, pairwise equal as strings, except that where the
-    expected token is a decimal with a fraction or an exponent, an ASCII decimal within 1e-8 + 1e-5·|b|."""
-    o = [ASCII_SPACE.split(line.strip(" \t\r\f\v")) for line in out.split("\n") if line.strip(" \t\r\f\v")]
-    e = [ASCII_SPACE.split(line.strip(" \t\r\f\v")) for line in expected.split("\n") if line.strip(" \t\r\f\v")]
+    """The default rule, testlib's token comparison: the whitespace-separated tokens of both texts (line breaks
+    being whitespace), equal in number and pairwise equal as strings, except that where the expected token is
+    a decimal with a fraction or an exponent, an ASCII decimal within 1e-8 + 1e-5·|b|."""
+    o = ASCII_SPACE.split(out.strip(" \t\n\r\f\v"))
+    e = ASCII_SPACE.split(expected.strip(" \t\n\r\f\v"))
     if len(o) != len(e):
         return False
-    for ol, el in zip(o, e):
-        if len(ol) != len(el):
+    for a, b in zip(o, e):
+        if a == b:
+            continue
+        if not (FRACTIONAL.fullmatch(b) and DECIMAL.fullmatch(a)):
             return False
-        for a, b in zip(ol, el):
-            if a == b:
-                continue
-            if not (FRACTIONAL.fullmatch(b) and DECIMAL.fullmatch(a)):
-                return False
-            x, y = float(a), float(b)
-            if not abs(x - y) <= 1e-8 + 1e-5 * abs(y):
-                return False
+        x, y = float(a), float(b)
+        # a token past a double's range (1e400) is text: as infinity, every number would be near it
+        if not (math.isfinite(x) and math.isfinite(y) and abs(x - y) <= 1e-8 + 1e-5 * abs(y)):
+            return False
     return True
 
 
@@ -201,7 +203,8 @@ def judge_stdio_tests(req):
     judged = []
     for j, (t, expected) in enumerate(zip(req["observed"], req["expected"])):
         r = observed_test(t)
-        out = base64.b64decode(str(t.get("out_b64", ""))).decode("utf-8", "replace")
+        # bytes that are not UTF-8 become lone surrogates, which equal nothing a dataset holds (U+FFFD included)
+        out = base64.b64decode(str(t.get("out_b64", ""))).decode("utf-8", "surrogateescape")
         where = f"test {first + j + 1} of {n}"
         if r["verdict"] == "pass":
             if check:
@@ -336,6 +339,13 @@ def decode(v, objs=None):
             return str(x).encode("latin-1")
         if tag == "c":
             return complex(float(x[0]), float(x[1]))
+        if tag == "q":  # a Fraction or a Decimal the program returned: == with ints and floats is exact
+            return fractions.Fraction(int(x[0]), int(x[1]))
+        if tag == "D":
+            d = decimal.Decimal(str(x)[:10000])
+            if d.is_snan():
+                raise ValueError("a signalling NaN")  # it raises in every comparison
+            return d
         if tag == "n" and objs is not None:
             return objs[int(x)]
         if tag == "g":
@@ -480,7 +490,7 @@ class Connection:
             raise NameError(f"{fields.get('name')} is a module of the program, not a name the task asks for")
         try:
             return decode(answer["value"])
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, ArithmeticError):
             raise ProgramStopped(UNREADABLE) from None
 
 
@@ -558,12 +568,15 @@ def judge_call(req):
         return verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": f"NameError: {err}"}], n)
     for i, args in enumerate(inputs):
         limit = limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
+        # the checker's copy of the input, taken before the call: what the call does to its arguments reaches
+        # the test's objects (in-place problems), and must not reach what the checker verifies against
+        given = copy.deepcopy(args) if check else None
         try:
             with CONN.test(limit):
                 result = target(*args) if isinstance(args, list) else target(args)
                 where = f"test {i + 1} of {n}"
                 if check:
-                    why = checked(check, args, to_json(result), outputs[i], where)
+                    why = checked(check, given, to_json(result), outputs[i], where)
                 else:
                     why = None if call_equal(result, outputs[i]) else f"wrong answer on {where}"
             t = {"verdict": "fail" if why else "pass", "ms": 0}

@@ -43,6 +43,7 @@ import select
 import signal
 import sys
 import time
+import types
 
 HEADER = """import sys
 import time
@@ -67,7 +68,7 @@ import operator
 """
 exec(HEADER, {})
 # common imports of solutions, loaded before any fork so that importing them costs a dict lookup
-import array, decimal, io, queue, statistics, threading, typing  # noqa: E401,E402,F401
+import array, decimal, fractions, io, queue, statistics, threading, typing  # noqa: E401,E402,F401
 
 DEFAULTS = {
     "test_cpu_s": 5.0,
@@ -176,7 +177,12 @@ def text_streams():
 
 
 def fresh_env():
-    env = {"__name__": "__main__", "__builtins__": __builtins__, "__structflow_return__": ProgramReturn}
+    """A new `__main__` module for the program, registered as such: pickle finds its functions by module and
+    name, so `multiprocessing.Pool.map` of a function the program defines works as in a plain run."""
+    module = types.ModuleType("__main__")
+    sys.modules["__main__"] = module
+    env = module.__dict__
+    env.update({"__builtins__": __builtins__, "__structflow_return__": ProgramReturn})
     exec(HEADER_CODE, env)
     return env
 
@@ -223,10 +229,11 @@ def timed(cpu_s, fn):
 
 def child_stdio(source, n, limits):
     """Runs the n tests of a stdio program one after another in this one process (as the APPS harness
-    does). Test i reads fd 4 + 2i (the runner writes its input there only once test i begins) and writes
-    fd 5 + 2i; at its end the harness says so on fd 3. Never returns. The program can rewrite all of
-    this, and gains nothing: the runner ends test i at the first report for i, keeps only what pipe i
-    held by then, and counts CPU itself; the input of the next test exists nowhere before."""
+    does). Test i begins when the runner says so on fd 4, having written its input into the file fd 5 + 2i
+    reads (a regular file, as on the judges: `os.fstat(0).st_size` and `os.read(0, size)` idioms need one),
+    and writes fd 6 + 2i; at its end the harness says so on fd 3. Never returns. The program can rewrite all
+    of this, and gains nothing: the runner ends test i at the first report for i, keeps only what pipe i
+    held by then, and counts CPU itself; the input of the next test exists nowhere before its turn."""
     try:
         control = open(3, "w", encoding="utf-8", closefd=False)
 
@@ -241,10 +248,12 @@ def child_stdio(source, n, limits):
             os._exit(0)
         atexit._clear()  # the runner's handlers, inherited through fork, are not the program's
         for i in range(n):
-            os.dup2(4 + 2 * i, 0)
-            os.close(4 + 2 * i)
-            os.dup2(5 + 2 * i, 1)
+            if os.read(4, 1) != b"g":
+                os._exit(0)  # the runner has no more tests for this process
+            os.dup2(5 + 2 * i, 0)
             os.close(5 + 2 * i)
+            os.dup2(6 + 2 * i, 1)
+            os.close(6 + 2 * i)
             text_streams()
             env = fresh_env()
             stop = timed(limits[i], lambda: run_main(code, env))
@@ -386,6 +395,11 @@ class RemoteObjects:
             return {"c": [v.real, v.imag]}
         if type(v).__module__ == "numpy" and getattr(v, "ndim", None) == 0:
             return self.encode(v.item(), depth)  # a numpy scalar is its Python value
+        # exact numbers that Python's == compares with ints and floats: the judge compares them as they are
+        if isinstance(v, fractions.Fraction):
+            return {"q": [int(v.numerator), int(v.denominator)]}
+        if isinstance(v, decimal.Decimal):
+            return {"D": str(v)}
         if self.is_data(v):
             return ref(v) if ref else {"g": self.graph(v)}
         self.refs.append(v)
@@ -572,13 +586,14 @@ class Child:
     def death(self, cpu_spent, limit=None):
         """Why the child ended (it has: its pidfd said so), from its wait status. A signal the CPU limits
         send (RLIMIT_CPU's SIGXCPU and SIGKILL, the test timer's SIGPROF) is a timeout only when a limit was
-        reached: by the runner's count (`cpu_spent`) or by the child's own CPU at its end against `limit` (the
-        kernel's count, exact where the runner's lags by a tick); a program can send itself any of them.
+        reached: by the runner's count (`cpu_spent`), or when the child's own CPU at its end is at least half of
+        `limit` (the timer counts the scheduler's time, which on a loaded virtual machine runs up to a fifth
+        ahead of the user and system time the counts read); a program can send itself any of them.
         `ok` is an exit with status 0, as after a flush and os._exit(0): the test ends there, as in a plain run."""
         self.reap()
         if os.WIFSIGNALED(self.status):
             sig = os.WTERMSIG(self.status)
-            spent = cpu_spent or (limit is not None and self.cpu >= limit - CPU_TICK)
+            spent = cpu_spent or (limit is not None and self.cpu >= limit / 2)
             if spent and sig in (signal.SIGXCPU, signal.SIGKILL, signal.SIGPROF):
                 return "timeout", f"killed by {signal.Signals(sig).name} (CPU limit)"
             return "error", f"killed by {signal.Signals(sig).name}"
@@ -827,7 +842,7 @@ class StdioWindow:
 
     def __init__(self, i, data, limit, lim, program, clock):
         self.i, self.limit = i, limit
-        self.pending = memoryview(data)
+        self.data = data
         self.t0 = time.monotonic()
         self.deadline = min(self.t0 + wall_limit(limit), program["t0"] + lim["program_wall_s"])
         self.clock = clock
@@ -835,21 +850,47 @@ class StdioWindow:
         self.out = bytearray()
 
 
+def input_file():
+    """An empty file without a name (nothing can open it by path) in /tmp: the runner's descriptor to write
+    it, and a read-only one, of its own offset, for the program's fd 0."""
+    rw = os.open("/tmp", os.O_TMPFILE | os.O_RDWR, 0o600)
+    return rw, os.open(f"/proc/self/fd/{rw}", os.O_RDONLY)
+
+
+def offer(rw, go, data):
+    """Test input `data` into its file, then the word to begin; an error text when it cannot be written."""
+    try:
+        os.ftruncate(rw, 0)  # as written, whatever the program wrote through a descriptor of its own
+        done = 0
+        while done < len(data):
+            done += os.pwrite(rw, data[done:], done)
+    except OSError as err:
+        return f"the test's input could not be written ({err.strerror}): the program's files filled /tmp"
+    try:
+        os.write(go, b"g")
+    except OSError:
+        pass  # the program is gone: its window sees that
+    return None
+
+
 def run_chunk(code, inputs, limits, lim, program, emit):
+    global CLEAN_INODES
     n = len(inputs)
     cap = lim["output_bytes"]
     control_r, control_w = os.pipe()
-    ins = [os.pipe() for _ in range(n)]
+    go_r, go_w = os.pipe()
+    ins = [input_file() for _ in range(n)]
     outs = [os.pipe() for _ in range(n)]
+    CLEAN_INODES = scratch_inodes()  # the input files are the runner's, not the program's scratch files
     devnull = os.open(os.devnull, os.O_RDWR)
-    fds = {0: devnull, 1: devnull, 2: devnull, 3: control_w}
+    fds = {0: devnull, 1: devnull, 2: devnull, 3: control_w, 4: go_r}
     for i in range(n):
-        fds[4 + 2 * i], fds[5 + 2 * i] = ins[i][0], outs[i][1]
+        fds[5 + 2 * i], fds[6 + 2 * i] = ins[i][1], outs[i][1]
     child = Child(lambda: child_stdio(code, n, limits), lim, fds)
-    in_w, out_r = [w for _, w in ins], [r for r, _ in outs]
-    for fd in [control_r, *in_w, *out_r]:
+    in_w, out_r = [w for w, _ in ins], [r for r, _ in outs]
+    for fd in [control_r, *out_r]:
         os.set_blocking(fd, False)
-    open_fds = {control_r, *in_w, *out_r}
+    open_fds = {control_r, go_w, *in_w, *out_r}
 
     def close(fd):
         if fd in open_fds:
@@ -862,7 +903,9 @@ def run_chunk(code, inputs, limits, lim, program, emit):
         for i in range(n):
             clock.start = clock.last  # where the last test's count ended (read at its boundary)
             w = StdioWindow(i, inputs[i].encode("utf-8", "surrogatepass"), limits[i], lim, program, clock)
-            report = run_window(child, w, control_r, control, in_w[i], out_r[i], cap, program, close)
+            unwritten = offer(in_w[i], go_w, w.data)
+            report = {"status": "error", "error": unwritten} if unwritten else \
+                run_window(child, w, control_r, control, out_r[i], cap, program)
             if report.get("compile_error") is not None:
                 return {"status": "compile_error", "error": str(report["compile_error"])[:500]}
             read_into(out_r[i], w.out, cap)
@@ -890,17 +933,13 @@ def run_chunk(code, inputs, limits, lim, program, emit):
             close(fd)
 
 
-def run_window(child, w, control_r, control, in_w, out_r, cap, program, close):
-    """Offers test w.i its input and waits for its report; returns {"status", "error"?} or a compile error.
-    The boundary is the first report line for i; anything else on the control pipe disturbs the harness."""
+def run_window(child, w, control_r, control, out_r, cap, program):
+    """Waits for the report of test w.i, whose input was offered; returns {"status", "error"?} or a compile
+    error. The boundary is the first report line for i; anything else on the control pipe disturbs the harness."""
     poller = select.poll()
     poller.register(control_r, select.POLLIN)
     poller.register(child.pidfd, select.POLLIN)
     poller.register(out_r, select.POLLIN)
-    if len(w.pending):
-        poller.register(in_w, select.POLLOUT)
-    else:
-        close(in_w)
     exited = False
     while True:
         report = next_report(control, w.i)
@@ -918,7 +957,7 @@ def run_window(child, w, control_r, control, in_w, out_r, cap, program, close):
             spent = w.clock.used(True) >= w.limit - CPU_TICK or program["clock"].used() >= w.program_cpu_s - CPU_TICK
             status, error = child.death(spent, w.limit)
             return {"status": status, "exited": True, **({"error": error} if error else {})}
-        for fd, ev in poller.poll(min(left, 0.05) * 1000):
+        for fd, _ in poller.poll(min(left, 0.05) * 1000):
             if fd == child.pidfd:
                 exited = True
                 read_into(control_r, control, 1 << 16)
@@ -930,18 +969,6 @@ def run_window(child, w, control_r, control, in_w, out_r, cap, program, close):
                     poller.unregister(out_r)
                 if len(w.out) > cap:
                     return stop_status("output_limit")
-            elif fd == in_w:
-                try:
-                    if ev & select.POLLOUT:
-                        written = os.write(in_w, w.pending[:65536])
-                        w.pending = w.pending[written:]
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    w.pending = w.pending[:0]
-                if not len(w.pending):
-                    poller.unregister(in_w)
-                    close(in_w)
 
 
 CPU_TICK = 0.05  # the kernel counts a process's CPU in ticks: the runner's count may lag the timer's that much

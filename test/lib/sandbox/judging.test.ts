@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { ExecPool, type ExecRequest } from '../../../lib/sandbox/pool.ts';
+import type { TestSpec } from '../../../lib/schemas.ts';
+
+// Issue 39: correct programs pass as on the judges they were accepted on, and nothing the program does
+// changes what decides its verdict. Each case with its twin.
+
+const SUM = { kind: 'stdio', inputs: ['1 2\n', '40 2\n'], outputs: ['3\n', '42\n'] } as const;
+const run = (
+  pool: ExecPool,
+  id: string,
+  code: string,
+  tests: TestSpec = { ...SUM, inputs: [...SUM.inputs], outputs: [...SUM.outputs] },
+) => pool.run({ id, code, tests, limits: { test_cpu_s: 2, program_wall_s: 20 } } satisfies ExecRequest);
+
+describe('sandbox: judging exactly', function () {
+  this.timeout(120_000);
+  let pool: ExecPool;
+  before(() => (pool = new ExecPool({ workers: 2 })));
+  after(() => pool.close());
+
+  it("stdin is a regular file holding the test's input, as on the judges: the fstat-and-read idiom passes", async () => {
+    const fast =
+      'import io, os\ninput = io.BytesIO(os.read(0, os.fstat(0).st_size)).readline\n' +
+      'a, b = map(int, input().split())\nprint(a + b)\n';
+    const r = await run(pool, 'fstat', fast);
+    expect(r.verdict, r.error).to.equal('pass');
+    const twin = await run(pool, 'input', 'a, b = map(int, input().split())\nprint(a + b)\n');
+    expect(twin.verdict, twin.error).to.equal('pass');
+  });
+
+  it("writing ahead into later tests' input descriptors changes nothing: each test reads its own input", async () => {
+    const ahead =
+      'import os\nfor fd in range(5, 200):\n    try:\n        os.pwrite(fd, b"99 99\\n" * 100, 0)\n    except OSError:\n        pass\n' +
+      'a, b = map(int, input().split())\nprint(a + b)\n';
+    const r = await run(pool, 'write-ahead', ahead);
+    expect(r.verdict, r.error).to.equal('pass');
+  });
+
+  it('multiprocessing.Pool.map of a function the program defines works: the program is a real __main__', async () => {
+    const own =
+      'import multiprocessing\ndef square(x):\n    return x * x\nif __name__ == "__main__":\n' +
+      '    a, b = map(int, input().split())\n    with multiprocessing.Pool(2) as p:\n' +
+      '        print(sum(p.map(square, [1, 1])) - 2 + a + b)\n';
+    const r = await run(pool, 'pool-map', own);
+    expect(r.verdict, r.error).to.equal('pass');
+    const twin = own.replace('p.map(square, [1, 1])', 'p.starmap(pow, [(1, 2), (1, 2)])');
+    expect((await run(pool, 'pool-map-builtin', twin)).verdict).to.equal('pass');
+  });
+
+  it("returned Fractions and Decimals compare with Python's ==: equal to the answer passes, near it fails", async () => {
+    const call = (inputs: unknown[][], outputs: unknown[]): TestSpec => ({
+      kind: 'call',
+      fn_name: 'f',
+      inputs,
+      outputs,
+    });
+    const exact =
+      'from fractions import Fraction\nfrom decimal import Decimal\ndef f(a, b):\n' +
+      '    return Fraction(a + b) if a else Decimal(b) / 2\n';
+    const r = await run(
+      pool,
+      'exact-numbers',
+      exact,
+      call(
+        [
+          [1, 2],
+          [0, 3],
+        ],
+        [3, 1.5],
+      ),
+    );
+    expect(r.verdict, r.error).to.equal('pass');
+    const third = 'from fractions import Fraction\ndef f(a, b):\n    return Fraction(1, 3)\n';
+    expect((await run(pool, 'a-third', third, call([[1, 2]], [0.3333333333333333]))).verdict).to.equal(
+      'fail',
+    );
+    const snan = 'from decimal import Decimal\ndef f(a, b):\n    return Decimal("sNaN")\n';
+    expect((await run(pool, 'snan', snan, call([[1, 2]], [3]))).verdict).to.equal('error');
+  });
+
+  it('a checker sees the input as it was before the call, whatever the program did to its arguments', async () => {
+    const checker = 'def check(input, output, expected):\n    a, t = input\n    return a[output] == t\n';
+    const tests: TestSpec = {
+      kind: 'call',
+      fn_name: 'find',
+      inputs: [
+        [[4, 7, 9], 9],
+        [[1, 2], 1],
+      ],
+      outputs: [2, 0],
+      checker,
+    };
+    const forged = await run(pool, 'forge', 'def find(a, t):\n    a[0] = t\n    return 0\n', tests);
+    expect(forged.verdict).to.equal('fail');
+    const twin = await run(pool, 'find', 'def find(a, t):\n    return a.index(t)\n', tests);
+    expect(twin.verdict, twin.error).to.equal('pass');
+  });
+
+  it('strict stdio compares what was printed: a token past a double is text, bytes that are not UTF-8 are not U+FFFD', async () => {
+    const huge: TestSpec = { kind: 'stdio', inputs: [''], outputs: ['1e400\n'] };
+    expect((await run(pool, 'zero-for-1e400', 'print(0)\n', huge)).verdict).to.equal('fail');
+    expect((await run(pool, 'inf-for-1e400', 'print(float("inf"))\n', huge)).verdict).to.equal('fail');
+    expect((await run(pool, '1e400', 'print("1e400")\n', huge)).verdict).to.equal('pass');
+    const replacement: TestSpec = { kind: 'stdio', inputs: [''], outputs: ['a\ufffd\n'] };
+    const raw = 'import sys\nsys.stdout.buffer.write(b"a\\xff\\n")\n';
+    expect((await run(pool, 'raw-byte', raw, replacement)).verdict).to.equal('fail');
+    expect((await run(pool, 'replacement', 'print("a\\ufffd")\n', replacement)).verdict).to.equal('pass');
+  });
+});
