@@ -14,6 +14,9 @@ export const TestSpec = z.discriminatedUnion('kind', [
     inputs: z.array(z.string()),
     outputs: z.array(z.string()),
     checker,
+    /** The statement accepts real-valued answers within this absolute or relative error: every numeric token
+     *  compares within it, an integer-looking expected one included (`1` is answered by `1.0000000000`). */
+    tolerance: z.number().positive().max(1).optional(),
   }),
   z.object({
     kind: z.literal('call'),

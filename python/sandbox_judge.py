@@ -84,10 +84,12 @@ ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")  # tokens split on ASCII whitespace 
 DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
-def strict_equal(out, expected):
+def strict_equal(out, expected, tolerance=None):
     """The default rule, testlib's token comparison: the whitespace-separated tokens of both texts (line breaks
     being whitespace), equal in number and pairwise equal as strings, except that where the expected token is
-    a decimal with a fraction or an exponent, an ASCII decimal within 1e-8 + 1e-5·|b|."""
+    a decimal with a fraction or an exponent, an ASCII decimal within 1e-8 + 1e-5·|b|. With the `tolerance` a
+    statement states for real-valued answers, every expected number (integer-looking ones too) is answered by an
+    ASCII decimal within it, absolute or relative, as testlib's doubleCompare."""
     o = ASCII_SPACE.split(out.strip(" \t\n\r\f\v"))
     e = ASCII_SPACE.split(expected.strip(" \t\n\r\f\v"))
     if len(o) != len(e):
@@ -95,20 +97,21 @@ def strict_equal(out, expected):
     for a, b in zip(o, e):
         if a == b:
             continue
-        if not (FRACTIONAL.fullmatch(b) and DECIMAL.fullmatch(a)):
+        if not ((FRACTIONAL.fullmatch(b) or tolerance and DECIMAL.fullmatch(b)) and DECIMAL.fullmatch(a)):
             return False
         x, y = float(a), float(b)
+        near = abs(x - y) <= tolerance * max(1.0, abs(y)) + 1e-15 if tolerance else abs(x - y) <= 1e-8 + 1e-5 * abs(y)
         # a token past a double's range (1e400) is text: as infinity, every number would be near it
-        if not (math.isfinite(x) and math.isfinite(y) and abs(x - y) <= 1e-8 + 1e-5 * abs(y)):
+        if not (math.isfinite(x) and math.isfinite(y) and near):
             return False
     return True
 
 
-def stdio_equal(out, expected, compare="strict"):
+def stdio_equal(out, expected, compare="strict", tolerance=None):
     """`strict` (the default), or `apps`: the APPS harness's acceptance rules, in order, the token-set rule line
     by line, with its false passes (docs/sandbox.md, Comparison rules)."""
     if compare != "apps":
-        return strict_equal(out, expected)
+        return strict_equal(out, expected, tolerance)
     if out.strip() == expected.strip():
         return True
     o = [line.strip() for line in out.split("\n") if line.strip()]
@@ -198,6 +201,7 @@ def checked(check, given, out, expected, where):
 def judge_stdio_tests(req):
     """Observed stdio tests (from test `first` on) against their expected outputs, or by the checker."""
     first, n, compare = int(req["first"]), int(req["n"]), req.get("compare")
+    tolerance = req.get("tolerance") if isinstance(req.get("tolerance"), float) else None
     check = checker_of(req["checker"]) if isinstance(req.get("checker"), str) else None
     inputs = req.get("inputs") or []
     judged = []
@@ -210,7 +214,7 @@ def judge_stdio_tests(req):
             if check:
                 why = checked(check, str(inputs[j]) if j < len(inputs) else "", out, str(expected), where)
             else:
-                why = None if stdio_equal(out, str(expected), compare) else f"wrong answer on {where}"
+                why = None if stdio_equal(out, str(expected), compare, tolerance) else f"wrong answer on {where}"
             if why:
                 r["verdict"], r["error"] = "fail", why
         judged.append(r)

@@ -191,22 +191,35 @@ def describe(err):
     return f"{type(err).__name__}: {err}"[:500]
 
 
-def run_main(code, env):
-    """The program as `python program.py` runs it, to the end of the interpreter: the module, its
-    non-daemon threads to their end (solutions start `threading.Thread(target=main)` for a larger stack),
-    its `atexit` handlers, then its globals released (their `__del__`). What those print is the test's
-    output, as in a plain run (the fast-output template writes everything from an atexit handler)."""
+class ExitStatus(Exception):
+    """sys.exit() with a status other than 0: a plain run's exit status, which the judges take as an error."""
+
+
+def run_main(code):
+    """The program as `python program.py` runs it, to the end of the interpreter: the module in a fresh
+    `__main__`, its non-daemon threads to their end (solutions start `threading.Thread(target=main)` for a
+    larger stack), its `atexit` handlers, then its module dropped and collected, so the `__del__` of its
+    objects runs with its globals still there, as at a plain interpreter's exit. What those print is the
+    test's output (the fast-output template writes everything from an atexit handler)."""
     main_thread = threading.current_thread()
     before = set(threading.enumerate())
+    env = fresh_env()
+    status = 0
     try:
         exec(code, env)
-    except (SystemExit, ProgramReturn):
-        pass  # sys.exit() ends a stdio program normally, as it ends a script
+    except SystemExit as end:  # sys.exit() ends the program as it ends a script, with its status
+        status = 0 if end.code is None else end.code if isinstance(end.code, int) else 1
+    except ProgramReturn:
+        pass
     for t in threading.enumerate():
         if t not in before and t is not main_thread and not t.daemon:
             t.join()
     atexit._run_exitfuncs()  # runs this test's handlers and forgets them; their exceptions are only printed
-    env.clear()
+    del env
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    gc.collect()  # the module and its objects are a cycle: finalizers run before any is cleared (PEP 442)
+    if status:
+        raise ExitStatus(f"the program exited with status {status}")
 
 
 def timed(cpu_s, fn):
@@ -255,8 +268,7 @@ def child_stdio(source, n, limits):
             os.dup2(6 + 2 * i, 1)
             os.close(6 + 2 * i)
             text_streams()
-            env = fresh_env()
-            stop = timed(limits[i], lambda: run_main(code, env))
+            stop = timed(limits[i], lambda: run_main(code))
             try:
                 sys.stdout.flush()
             except BaseException:  # noqa: BLE001 - the runner judges the output it got
@@ -538,7 +550,19 @@ def scratch_inodes():
     return used
 
 
+def scratch_blocks():
+    used = 0
+    for root in SCRATCH:
+        try:
+            st = os.statvfs(root)
+        except OSError:
+            continue
+        used += st.f_blocks - st.f_bfree
+    return used
+
+
 CLEAN_INODES = 0  # what the scratch mounts hold when clean: set by reset()
+CLEAN_BLOCKS = 0  # the blocks they use when clean, measured once at the start
 TOO_MANY_FILES = "the program made more files and directories than the scratch limit"
 TOO_MUCH_MEMORY = "the program's processes together held more memory than its limit"
 
@@ -707,19 +731,28 @@ def remove_ipc():
 SUSPECT = {"error", "memory"}  # test statuses after which the slot proves it can still start work
 
 
+SOCKET_TABLES = ("tcp", "tcp6", "udp", "udp6", "udplite", "udplite6", "raw", "raw6", "unix")
+
+
 def slot_state(suspect):
     """What Node must know of the slot once a program is over and the slot reset: `retire` when the program
-    left state the runner cannot clear (TCP connections in TIME_WAIT hold their ports in the slot's network
-    namespace for a minute), `unhealthy` when, after a program whose test failed with an error, the slot
-    cannot start a process or a thread or map memory, so the failure may not be the program's."""
+    left state the runner cannot clear, `unhealthy` when, after a program whose test failed with an error,
+    the slot cannot start a process or a thread or map memory, so the failure may not be the program's.
+    With every process gone, a socket can outlive the program two ways: a TCP connection in TIME_WAIT holds
+    its port for a minute, and descriptors sent over a Unix socket to itself ("in flight") live until the
+    kernel's collector finds them, holding ports, abstract names, inotify instances and deleted files (the
+    scratch space they fill). Either shows in the namespace's socket tables or in the scratch mounts' blocks."""
     state = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for table in SOCKET_TABLES:
         try:
-            with open(table, "rb") as f:
+            with open(f"/proc/net/{table}", "rb") as f:
                 if f.read().count(b"\n") > 1:
-                    state["retire"] = "the program left TCP connections in the slot's network namespace"
+                    state["retire"] = f"the program left sockets in the slot's network namespace ({table})"
+                    break
         except OSError:
             pass
+    if scratch_blocks() > CLEAN_BLOCKS:
+        state["retire"] = "the program left files open beyond its end, holding scratch space"
     why = suspect and probe()
     if why:
         state["unhealthy"] = why
@@ -1129,7 +1162,7 @@ def handle(req, state, emit):
 
 
 def main():
-    global HEADER_CODE
+    global HEADER_CODE, CLEAN_BLOCKS
     if os.getpid() != 1:
         sys.exit("sandbox_runner.py must run as PID 1 of its own PID namespace (bwrap --unshare-pid --as-pid-1)")
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace, no /proc/1/mem for the programs
@@ -1139,6 +1172,7 @@ def main():
     HEADER_CODE = compile(HEADER, "<header>", "exec")
     gc.freeze()  # a child's collector then leaves the runner's objects (and their pages) alone
     reset()
+    CLEAN_BLOCKS = scratch_blocks()
     why = probe()
     if why:
         sys.exit(f"the sandbox cannot start programs on this machine: {why}")

@@ -1,6 +1,6 @@
 import type { Reader } from '../lib/units.ts';
 import type { Problem, TestSpec } from '../lib/schemas.ts';
-import { joinLines, parseJsonField } from './fields.ts';
+import { joinLines, parseJsonField, withStatedTolerance } from './fields.ts';
 
 /** APPS `input_output` → tests. Without `fn_name` it is stdin/stdout, with it a function call. */
 export function appsTests(io: unknown): TestSpec {
@@ -30,12 +30,13 @@ export const apps: Reader<Problem> = {
     if (!Array.isArray(solutions) || !solutions.every((s) => typeof s === 'string')) {
       throw new Error('solutions is not a list of strings');
     }
+    const question = String(row.question ?? '');
     return {
       problem_id: String(row.problem_id ?? row.id ?? ''),
       source: 'apps',
-      question: String(row.question ?? ''),
+      question,
       solutions,
-      tests: appsTests(parseJsonField(row.input_output, 'input_output')),
+      tests: withStatedTolerance(appsTests(parseJsonField(row.input_output, 'input_output')), question),
       starter_code: String(row.starter_code ?? ''),
       ...(row.difficulty ? { difficulty: String(row.difficulty) } : {}),
       ...(row.url ? { url: String(row.url) } : {}),

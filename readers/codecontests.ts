@@ -1,5 +1,6 @@
 import type { Reader } from '../lib/units.ts';
 import type { Problem } from '../lib/schemas.ts';
+import { withStatedTolerance } from './fields.ts';
 
 /** The `language` enum of CodeContests' solutions: only Python 3 programs are solutions here. */
 const PYTHON3 = 3;
@@ -37,7 +38,7 @@ export const codecontests: Reader<Problem> = {
       source: 'codecontests',
       question: String(row.description),
       solutions: code.filter((_, k) => langs[k] === PYTHON3),
-      tests: { kind: 'stdio', inputs, outputs },
+      tests: withStatedTolerance({ kind: 'stdio', inputs, outputs }, String(row.description)),
       starter_code: '',
       ...(row.difficulty !== undefined && row.difficulty !== null
         ? { difficulty: String(row.difficulty) }

@@ -1,3 +1,5 @@
+import type { TestSpec } from '../lib/schemas.ts';
+
 /** Helpers for the odd encodings published datasets use for their fields. */
 
 /** A field that holds JSON as a string (or the value itself); "" means absent, as in APPS's test split. */
@@ -51,4 +53,26 @@ export function unpickleString(bytes: Uint8Array): string {
     } else fail(`opcode 0x${op.toString(16)}`);
   }
   return fail('no STOP');
+}
+
+/**
+ * The error a statement allows real-valued answers ("absolute or relative error does not exceed 10^{-6}"),
+ * or undefined when it names none. An exponent it gives is the tolerance; without one, 1e-6, the usual bound.
+ */
+export function statedTolerance(question: string): number | undefined {
+  const said = /\b(?:absolute|relative)(?:\s+(?:or|and)\s+(?:absolute|relative))?\s+errors?\b/i.exec(
+    question,
+  );
+  if (!said) return undefined;
+  const after = question.slice(said.index, said.index + 300);
+  const exp = /10\s*\^\s*\{?\s*[-−–]\s*(\d{1,2})\s*\}?|\b1\s*[eE]\s*[-−–]\s*(\d{1,2})\b/.exec(after);
+  const k = exp ? Number(exp[1] ?? exp[2]) : 6;
+  return k >= 1 && k <= 18 ? Number(`1e-${k}`) : undefined;
+}
+
+/** Stdio tests with the tolerance their statement states (see statedTolerance); other tests as they are. */
+export function withStatedTolerance(tests: TestSpec, question: string): TestSpec {
+  if (tests.kind !== 'stdio') return tests;
+  const tolerance = statedTolerance(question);
+  return tolerance === undefined ? tests : { ...tests, tolerance };
 }

@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import type { Reader } from '../lib/units.ts';
 import type { Problem, TestSpec } from '../lib/schemas.ts';
-import { parseJsonField, unpickleString } from './fields.ts';
+import { parseJsonField, unpickleString, withStatedTolerance } from './fields.ts';
 
 interface Case {
   input: string;
@@ -62,7 +62,7 @@ export const livecodebench: Reader<Problem> = {
       source: 'livecodebench',
       question: String(row.question_content),
       solutions: [],
-      tests: tests(all, meta.func_name),
+      tests: withStatedTolerance(tests(all, meta.func_name), String(row.question_content)),
       starter_code: String(row.starter_code ?? ''),
       ...(row.difficulty ? { difficulty: String(row.difficulty) } : {}),
       ...(row.contest_date ? { released: String(row.contest_date).slice(0, 10) } : {}),

@@ -201,7 +201,17 @@ class Slot {
           const expected = t.outputs.slice(sent, sent + k);
           const checker = t.checker ? { checker: t.checker, inputs: t.inputs.slice(sent, sent + k) } : {};
           const observed = frame.tests;
-          this.judge.send({ op: 'stdio_tests', first: sent, n, expected, observed, compare, ...checker });
+          const tolerance = t.tolerance ? { tolerance: t.tolerance } : {};
+          this.judge.send({
+            op: 'stdio_tests',
+            first: sent,
+            n,
+            expected,
+            observed,
+            compare,
+            ...checker,
+            ...tolerance,
+          });
           sent += k;
           asked++;
           continue;

@@ -7,7 +7,7 @@ import { RunContext } from '../../lib/context.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { ROOT } from '../../lib/root.ts';
 import { readProblems } from '../../readers/index.ts';
-import { unpickleString } from '../../readers/fields.ts';
+import { statedTolerance, unpickleString } from '../../readers/fields.ts';
 import { collect, FIXTURES, readShardRows, tmp } from '../helpers.ts';
 
 const CLI = join(ROOT, 'bin', 'structflow.js');
@@ -178,6 +178,37 @@ describe('readers of the datasets people train on, in their published layouts', 
       reason: 'missing_field',
       detail: 'no "question" (apps rows have problem_id|id, question, solutions)',
     });
+  });
+
+  it("a statement's allowed error for real-valued answers becomes the stdio tests' tolerance", async () => {
+    expect(
+      statedTolerance('Your answer is correct if its absolute or relative error does not exceed 10^{-6}.'),
+    ).to.equal(1e-6);
+    expect(statedTolerance('The relative error must not exceed 1e-9.')).to.equal(1e-9);
+    expect(statedTolerance('an absolute or relative error of $10^{-4}$ is accepted')).to.equal(1e-4);
+    expect(
+      statedTolerance('Print the answer with absolute or relative error at most what the checker allows.'),
+    ).to.equal(1e-6);
+    expect(statedTolerance('Print the sum of the two numbers.')).to.equal(undefined);
+    const file = join(tmp(), 'real.jsonl');
+    const row = (id: string, question: string) =>
+      JSON.stringify({
+        problem_id: id,
+        question,
+        solutions: '["print(1)"]',
+        input_output: '{"inputs": [""], "outputs": ["1"]}',
+      });
+    writeFileSync(
+      file,
+      [row('r', 'Print x; absolute or relative error up to 10^{-9} is fine.'), row('i', 'Print 1.')].join(
+        '\n',
+      ) + '\n',
+    );
+    const problems = await collect(readProblems(new RunContext(), file));
+    expect(problems.map((p) => p.tests)).to.deep.equal([
+      { kind: 'stdio', inputs: [''], outputs: ['1'], tolerance: 1e-9 },
+      { kind: 'stdio', inputs: [''], outputs: ['1'] },
+    ]);
   });
 
   it('the pickle decoder takes a pickled string only: any other opcode is an error, never run', () => {

@@ -79,6 +79,20 @@ describe('sandbox: judging exactly', function () {
     expect((await run(pool, 'snan', snan, call([[1, 2]], [3]))).verdict).to.equal('error');
   });
 
+  it("where the statement allows an absolute or relative error, every number compares within it, as testlib's", async () => {
+    const one = (tolerance?: number): TestSpec => ({
+      kind: 'stdio',
+      inputs: [''],
+      outputs: ['1\n'],
+      ...(tolerance ? { tolerance } : {}),
+    });
+    // an accepted CodeContests answer: the expected file shows 1, the solution prints ten decimals
+    expect((await run(pool, 'real', 'print("%.10f" % 1)\n', one(1e-6))).verdict).to.equal('pass');
+    expect((await run(pool, 'real-strict', 'print("%.10f" % 1)\n', one())).verdict).to.equal('fail');
+    expect((await run(pool, 'real-off', 'print(1.00001)\n', one(1e-6))).verdict).to.equal('fail');
+    expect((await run(pool, 'real-text', 'print("one")\n', one(1e-6))).verdict).to.equal('fail');
+  });
+
   it('a checker sees the input as it was before the call, whatever the program did to its arguments', async () => {
     const checker = 'def check(input, output, expected):\n    a, t = input\n    return a[output] == t\n';
     const tests: TestSpec = {

@@ -177,6 +177,41 @@ describe('sandbox: nothing a program does outlives it (kernel state of the slot,
     );
   });
 
+  // found by an outside attacker: descriptors sent over a Unix socket pair to itself outlive every process
+  // until the kernel's collector runs, and hold what they are (ports, names, inotify instances, files)
+  const inFlight = (hold: string) =>
+    'import array, ctypes, os, socket, sys\nprint(input())\nsys.stdout.flush()\np, q = socket.socketpair()\n' +
+    `fds = [p.fileno(), q.fileno()]\n${hold}` +
+    "for s in (p, q):\n    s.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))])\nos._exit(0)\n";
+
+  it('ports, abstract names and inotify instances held in flight retire the slot: the next program has them', async () => {
+    const hold =
+      "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nu.bind(('127.0.0.1', 9999))\n" +
+      "a = socket.socket(socket.AF_UNIX)\na.bind('\\0left')\na.listen()\n" +
+      'fds += [u.fileno(), a.fileno()] + [ctypes.CDLL(None).inotify_init() for _ in range(120)]\n';
+    expect((await pool.run(stdio('in-flight-sockets', inFlight(hold)))).verdict).to.equal('pass');
+    const twin =
+      "import ctypes, socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(('127.0.0.1', 9999))\n" +
+      "socket.socket(socket.AF_UNIX).bind('\\0left')\n" +
+      'fds = [ctypes.CDLL(None).inotify_init() for _ in range(100)]\nassert min(fds) >= 0\nprint(input())\n';
+    const r = await pool.run(stdio('bind-udp-and-name', twin));
+    expect(r.verdict, r.error).to.equal('pass');
+  });
+
+  it('files held open in flight retire the slot: the next program has the whole scratch space', async () => {
+    const hold =
+      "for d, n in (('/tmp', 17), ('/var/tmp', 5), ('/dev/shm', 5), ('/run', 2)):\n    for i in range(n):\n" +
+      "        fd = os.open(f'{d}/f{i}', os.O_CREAT | os.O_RDWR, 0o600)\n        fds.append(fd)\n" +
+      "        try:\n            for _ in range(16):\n                os.write(fd, b'1' * (1 << 20))\n" +
+      '        except OSError:\n            pass\n';
+    expect((await pool.run(stdio('in-flight-files', inFlight(hold)))).verdict).to.equal('pass');
+    const twin =
+      "import tempfile\nwith tempfile.TemporaryFile() as f:\n    f.write(b'0' * (8 << 20))\n" +
+      "with open('/dev/shm/x', 'wb') as g:\n    g.write(b'1' * (1 << 20))\nprint(input())\n";
+    const r = await pool.run(stdio('write-8-mib', twin));
+    expect(r.verdict, r.error).to.equal('pass');
+  });
+
   describe('a failure of the slot or the machine is not a verdict', () => {
     /** The runner of a one-slot pool: the child of its bwrap (the runner is PID 1 of its namespace). */
     const runnerPid = (p: ExecPool) => {
@@ -252,6 +287,25 @@ describe('sandbox: nothing a program does outlives it (kernel state of the slot,
         stdio('atexit-template', template, ['1\n', '2\n', '3\n'], ['2\n', '4\n', '6\n']),
       );
       expect(r.verdict, r.error).to.equal('pass');
+    });
+
+    it('__del__ at exit sees the globals, as at a plain exit; sys.exit with a status other than 0 is an error', async () => {
+      const del = 'a = int(input())\nclass X:\n    def __del__(self):\n        print(a)\nx = X()\n';
+      const r = await pool.run(stdio('del-globals', del));
+      expect(r.verdict, r.error).to.equal('pass');
+      const status = 'import sys\nprint(input())\nsys.exit(3)\n';
+      const three = await pool.run(stdio('exit-3', status));
+      expect([three.verdict, three.error]).to.deep.equal([
+        'error',
+        'ExitStatus: the program exited with status 3',
+      ]);
+      expect(
+        (await pool.run(stdio('exit-message', "print(input())\nraise SystemExit('bye')\n"))).verdict,
+      ).to.equal('error');
+      for (const end of ['exit()', 'sys.exit(0)', 'sys.exit(None)'])
+        expect((await pool.run(stdio(end, `import sys\nprint(input())\n${end}\n`))).verdict, end).to.equal(
+          'pass',
+        );
     });
 
     it('an exit by signal is an error, even after the answer; a timeout only when the CPU limit was reached', async () => {
