@@ -20,7 +20,9 @@ export interface LabelOptions {
  * accepts several answers. No comparison is right for such a problem: a correct candidate printing another
  * valid answer would become a rejected side. So its passing references are held back as
  * `multiple_valid_outputs` (naming the reference and the test), and it gives no targets, unless the problem
- * has a checker (`--checkers`), which judges answers instead of comparing them.
+ * has a checker (`--checkers`), which judges answers instead of comparing them. A problem none of whose
+ * references passes is named `multiple_valid_outputs` too, rather than `no_passing_solution`, when they
+ * gave other answers and its statement accepts any ("print any of them"): a checker would recover them.
  *
  * @example
  * pipe(format(ctx), label(ctx, { pool: new ExecPool() }), split(ctx))
@@ -37,6 +39,8 @@ export function label(
     defer(() => {
       const seen = new Set<string>();
       const others = new Map<string, { index: number; why: string }>(); // the first reference that answered otherwise
+      const answeredOtherwise = new Map<string, number>(); // references per problem that ran and answered otherwise
+      const questions = new Map<string, string>();
       const run = stage(
         ctx,
         {
@@ -53,6 +57,8 @@ export function label(
           if (r.cached) stats.stat('cache_hits');
           if (r.verdict === 'pass') return [{ ...s, verdict: r.verdict, test_results: r.tests }];
           const known = others.get(s.problem_id);
+          if (r.verdict === 'fail' && comparesAnswers(s.problem.tests))
+            answeredOtherwise.set(s.problem_id, (answeredOtherwise.get(s.problem_id) ?? 0) + 1);
           if (
             r.verdict === 'fail' &&
             comparesAnswers(s.problem.tests) &&
@@ -66,7 +72,10 @@ export function label(
         },
       );
       return source.pipe(
-        tap((s: FormattedSolution) => seen.add(s.problem_id)),
+        tap((s: FormattedSolution) => {
+          seen.add(s.problem_id);
+          questions.set(s.problem_id, s.problem.question);
+        }),
         run,
         toArray(),
         mergeMap((passed) => {
@@ -78,7 +87,17 @@ export function label(
               stats.stat('problems_multiple_valid_outputs');
               for (const s of mine) stats.withdraw(id(s), 'multiple_valid_outputs', other.why);
             } else if (mine.length) out.push(...mine);
-            else {
+            else if (other && acceptsAnyAnswer(questions.get(p) ?? '')) {
+              const n = answeredOtherwise.get(p) ?? 0;
+              stats.stat('problems_multiple_valid_outputs');
+              stats.stat('references_a_checker_would_recover', n);
+              stats.rejectLine(
+                p,
+                'multiple_valid_outputs',
+                `no reference passed the comparison, ${n} gave other answers, and the statement accepts any valid ` +
+                  `answer ("${acceptsAnyAnswer(questions.get(p) ?? '')}"): a checker (--checkers) would judge them`,
+              );
+            } else {
               stats.stat('problems_without_pass');
               stats.rejectLine(p, 'no_passing_solution', 'no reference solution passed its tests');
             }
@@ -87,6 +106,16 @@ export function label(
         }),
       );
     });
+}
+
+/**
+ * The words of a statement that accept any of several answers ("print any of them", "if there are several
+ * answers"), or undefined: then a reference answering otherwise is not itself wrong.
+ */
+export function acceptsAnyAnswer(question: string): string | undefined {
+  return /\b(?:print|output) any (?:of them|one of them|such \w+|valid \w+|correct \w+|one)\b|\bif there are (?:several|multiple|many) (?:possible )?(?:answers|solutions|ways)\b|\bany (?:valid|correct) (?:answer|solution)\b/i.exec(
+    question,
+  )?.[0];
 }
 
 /** Tests whose answers StructFlow compares (assert tests judge themselves); a checker judges instead. */

@@ -67,6 +67,37 @@ describe('label: problems with several valid answers', function () {
     expect(c.stats.problems_multiple_valid_outputs).to.equal(1);
   });
 
+  it('no passing reference, other answers and a statement that accepts any: multiple_valid_outputs, not no_passing_solution', async () => {
+    const dir = tmp();
+    const ctx = new RunContext(join(dir, 'rejects.jsonl'));
+    const any = {
+      ...problem('any', [OTHER, 'print("2  3")\n', CRASH]),
+      question: 'Print a pair. If there are several answers, print any of them.',
+    };
+    // the twin: the same references under a statement that names one answer
+    const one = problem('one', [OTHER, CRASH]);
+    for (const p of [any, one])
+      await lastValueFrom(of(...formatted(p)).pipe(label(ctx, { pool }), toArray()));
+    await ctx.dispose();
+    const lines = readFileSync(join(dir, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; reason: string; detail?: string });
+    const problemLines = Object.fromEntries(lines.filter((l) => !l.id.includes('/')).map((l) => [l.id, l]));
+    expect(problemLines.any!.reason).to.equal('multiple_valid_outputs');
+    expect(problemLines.any!.detail).to.equal(
+      'no reference passed the comparison, 2 gave other answers, and the statement accepts any valid answer ' +
+        '("If there are several answers"): a checker (--checkers) would judge them',
+    );
+    expect(problemLines.one!.reason).to.equal('no_passing_solution');
+    const c = ctx.counter('label').stats;
+    expect([
+      c.problems_multiple_valid_outputs,
+      c.references_a_checker_would_recover,
+      c.problems_without_pass,
+    ]).to.deep.equal([1, 2, 1]);
+  });
+
   it('a problem with a checker is not held back: the other answer passes', async () => {
     const ctx = new RunContext();
     const p = problem('multi', [FIRST, OTHER], { ...PAIR_TESTS, checker: CHECKER } as TestSpec);

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES } from '../../helpers.ts';
 import { ExecPool, type ExecRequest } from '../../../lib/sandbox/pool.ts';
 import type { TestSpec } from '../../../lib/schemas.ts';
 
@@ -109,6 +112,14 @@ describe('sandbox: judging exactly', function () {
     expect(forged.verdict).to.equal('fail');
     const twin = await run(pool, 'find', 'def find(a, t):\n    return a.index(t)\n', tests);
     expect(twin.verdict, twin.error).to.equal('pass');
+  });
+
+  it('the fixture checker reads integers as the judges write them: full-width and Arabic-Indic digits are wrong', async () => {
+    const checker = readFileSync(join(FIXTURES, 'checkers', 'sf-0035.py'), 'utf8');
+    const tests: TestSpec = { kind: 'stdio', inputs: ['4 6\n1 3 3 5\n'], outputs: ['1 4\n'], checker };
+    expect((await run(pool, 'other-pair', 'print(2, 3)\n', tests)).verdict).to.equal('pass');
+    expect((await run(pool, 'other-digits', 'print("+\\uff11 \\u0664")\n', tests)).verdict).to.equal('fail');
+    expect((await run(pool, 'underscore', 'print("1_0 4")\n', tests)).verdict).to.equal('fail');
   });
 
   it('strict stdio compares what was printed: a token past a double is text, bytes that are not UTF-8 are not U+FFFD', async () => {
