@@ -539,26 +539,24 @@ class Footprint:
         return None
 
 
-def scratch_inodes():
+def scratch_used(total, free):
+    """What the scratch mounts use together, as statvfs counts it: `total` and `free` name its fields."""
     used = 0
     for root in SCRATCH:
         try:
             st = os.statvfs(root)
         except OSError:
             continue
-        used += st.f_files - st.f_ffree
+        used += getattr(st, total) - getattr(st, free)
     return used
+
+
+def scratch_inodes():
+    return scratch_used("f_files", "f_ffree")
 
 
 def scratch_blocks():
-    used = 0
-    for root in SCRATCH:
-        try:
-            st = os.statvfs(root)
-        except OSError:
-            continue
-        used += st.f_blocks - st.f_bfree
-    return used
+    return scratch_used("f_blocks", "f_bfree")
 
 
 CLEAN_INODES = 0  # what the scratch mounts hold when clean: set by reset()
