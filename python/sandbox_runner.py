@@ -38,6 +38,7 @@ import fcntl
 import gc
 import json
 import os
+import re
 import resource
 import select
 import signal
@@ -729,9 +730,6 @@ def remove_ipc():
 SUSPECT = {"error", "memory"}  # test statuses after which the slot proves it can still start work
 
 
-SOCKET_TABLES = ("tcp", "tcp6", "udp", "udp6", "udplite", "udplite6", "raw", "raw6", "unix")
-
-
 def slot_state(suspect):
     """What Node must know of the slot once a program is over and the slot reset: `retire` when the program
     left state the runner cannot clear, `unhealthy` when, after a program whose test failed with an error,
@@ -739,16 +737,17 @@ def slot_state(suspect):
     With every process gone, a socket can outlive the program two ways: a TCP connection in TIME_WAIT holds
     its port for a minute, and descriptors sent over a Unix socket to itself ("in flight") live until the
     kernel's collector finds them, holding ports, abstract names, inotify instances and deleted files (the
-    scratch space they fill). Either shows in the namespace's socket tables or in the scratch mounts' blocks."""
+    scratch space they fill). Either shows in the namespace's socket counts or in the scratch mounts' blocks
+    (the counts, not the socket tables: reading /proc/net/tcp walks the machine's whole table, 1.6 ms)."""
     state = {}
-    for table in SOCKET_TABLES:
-        try:
-            with open(f"/proc/net/{table}", "rb") as f:
-                if f.read().count(b"\n") > 1:
-                    state["retire"] = f"the program left sockets in the slot's network namespace ({table})"
-                    break
-        except OSError:
-            pass
+    try:
+        with open("/proc/net/sockstat", "rb") as f:
+            counts = f.read()
+        left = re.search(rb"sockets: used (\d+)", counts), re.search(rb" tw (\d+)", counts)
+        if any(m is None or int(m.group(1)) for m in left):
+            state["retire"] = "the program left sockets in the slot's network namespace"
+    except OSError:
+        state["retire"] = "the slot's socket counts cannot be read"
     if scratch_blocks() > CLEAN_BLOCKS:
         state["retire"] = "the program left files open beyond its end, holding scratch space"
     why = suspect and probe()
