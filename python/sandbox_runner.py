@@ -209,7 +209,8 @@ def run_main(code):
     try:
         exec(code, env)
     except SystemExit as end:  # sys.exit() ends the program as it ends a script, with its status
-        status = 0 if end.code is None else end.code if isinstance(end.code, int) else 1
+        # a status the process gives the system: 8 bits (256 is 0), a message is 1
+        status = 0 if end.code is None else end.code & 0xFF if isinstance(end.code, int) else 1
     except ProgramReturn:
         pass
     for t in threading.enumerate():
@@ -274,10 +275,17 @@ def child_stdio(source, n, limits):
                 sys.stdout.flush()
             except BaseException:  # noqa: BLE001 - the runner judges the output it got
                 pass
-            report(i=i, **(stop or {}))
+            # threads of the program still running (daemons) would die at a plain run's exit; here they would
+            # run on into the next test, so the next tests get a process of their own
+            left = [t for t in threading.enumerate() if t is not threading.main_thread()]
+            report(i=i, **(stop or {}), **({"last": True} if left and not stop else {}))
             os.dup2(2, 0)  # fd 2 is /dev/null: this test's pipes close
             os.dup2(2, 1)
-            if stop:
+            # the program's own stream objects (`sys.stdin = open(0)`) close their descriptor when freed: free
+            # them now, while it is /dev/null, not once the next test's input and output are on it
+            sys.stdin = sys.stdout = sys.stderr = None
+            gc.collect()
+            if stop or left:
                 break
         os._exit(0)
     finally:
@@ -1035,7 +1043,9 @@ def next_report(control, i):
         return {"status": "error", "error": DISTURBED}
     stop = msg.get("stop")
     if stop is None:
-        return {"status": "ok"}
+        # `last`: the process ends after this test (a forged one only sends the program's next tests to a
+        # fresh process of their own)
+        return {"status": "ok", **({"exited": True} if msg.get("last") is True else {})}
     status = stop if stop in ("timeout", "memory") else "error"
     return {"status": status, "error": str(msg.get("error") or STOP_ERRORS.get(status, ""))[:500] or DISTURBED}
 

@@ -308,6 +308,26 @@ describe('sandbox: nothing a program does outlives it (kernel state of the slot,
         );
     });
 
+    it("the program's own streams and daemon threads end with its test: the next tests run as in a plain run", async () => {
+      // found by an outside attacker: `sys.stdin = open(0)` closed the next test's input when the harness
+      // replaced it, so a correct program erred from its second test on (and that verdict was cached)
+      const tests = ['1\n', '2\n', '3\n'];
+      const own = {
+        'sys.stdin = open(0)': 'import sys\nsys.stdin = open(0)\nprint(input())\n',
+        'sys.stdout = open(1, "w")': 'import sys\nsys.stdout = open(1, "w")\nprint(input())\n',
+        // a daemon thread dies at a plain run's exit; it must not print into the next test
+        'a daemon thread that prints late':
+          'import threading, time\ndef late():\n    time.sleep(0.05)\n    print("late")\n' +
+          'threading.Thread(target=late, daemon=True).start()\nprint(input())\n',
+        // the status a process gives the system has 8 bits: 256 is 0
+        'sys.exit(256)': 'import sys\nprint(input())\nsys.stdout.flush()\nsys.exit(256)\n',
+      };
+      for (const [name, code] of Object.entries(own)) {
+        const r = await pool.run(stdio(name, code, tests));
+        expect(r.verdict, `${name}: ${r.error}`).to.equal('pass');
+      }
+    });
+
     it('an exit by signal is an error, even after the answer; a timeout only when the CPU limit was reached', async () => {
       const kill =
         'import os, signal, sys\nprint(input())\nsys.stdout.flush()\nos.kill(os.getpid(), signal.SIGKILL)\n';
