@@ -12,7 +12,16 @@
 
 // declaring pipelines: steps, the final step, options
 export { definePipeline, compose, plan } from '../lib/pipeline.ts';
-export type { Pipeline, Step, FinalStep, Plan } from '../lib/pipeline.ts';
+export type {
+  Pipeline,
+  PipelineDeclaration,
+  Step,
+  Steps,
+  FinalStep,
+  Plan,
+  ChainBreak,
+  Unchained,
+} from '../lib/pipeline.ts';
 export type { ReportSpec, Chart } from '../lib/report.ts';
 export type { PairBrowser, BrowsedPair } from '../lib/report-pairs.ts';
 export type { Column, ColumnType } from '../lib/arrow.ts';
@@ -41,7 +50,8 @@ export { readProblems, readProblemUnits, registerReader, INPUT_FORMATS } from '.
 export type { Reader, InputUnit, UnitOptions } from '../lib/units.ts';
 export type { ProblemReadOptions } from '../readers/index.ts';
 export { readRows, readJsonl, readParquet, readArrow } from '../lib/sources.ts';
-export type { RowOrError, SourceRow, BadRow } from '../lib/sources.ts';
+export type { RowOrError, SourceRow, BadRow, DamagedAt } from '../lib/sources.ts';
+export type { Damage } from '../lib/decompress.ts';
 export { writeShards, PARQUET_ENGINES } from '../lib/shards.ts';
 export type { ShardInfo, ShardOptions, ParquetEngine } from '../lib/shards.ts';
 export { readManifest, shardRows } from '../lib/manifest.ts';

@@ -21,10 +21,11 @@ export interface OptionSpec {
   shownDefault?: string;
   /**
    * What the value changes: `records` (the default) the records a run commits, so committed units are
-   * reused only by a run with the same value; `final` only the final step (run again at every start);
-   * `nothing` neither (worker counts, folders, terminal output).
+   * reused only by a run with the same value; `input` which input rows are read, not what a row becomes
+   * (`--limit`: the units two runs share are reused, see `InputUnit`); `final` only the final step (run
+   * again at every start); `nothing` none of these (worker counts, folders, terminal output).
    */
-  affects?: 'records' | 'final' | 'nothing';
+  affects?: 'records' | 'input' | 'final' | 'nothing';
   /** Needed by the command. */
   required?: boolean;
 }
@@ -32,7 +33,9 @@ export interface OptionSpec {
 /** A command's options by flag name: the one place each option is declared. */
 export type OptionTable = Record<string, OptionSpec>;
 
-type Base<S extends OptionSpec> = S['type'] extends 'boolean'
+// constrained by `type` alone: `T[K] & { default: unknown }` is no OptionSpec under a user's
+// `exactOptionalPropertyTypes` (its `default` may be undefined), and the published declarations must compile there
+type Base<S extends Pick<OptionSpec, 'type'>> = S['type'] extends 'boolean'
   ? boolean
   : S['type'] extends 'int' | 'number'
     ? number

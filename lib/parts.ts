@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,9 +15,10 @@ import { createGzip } from 'node:zlib';
 import type { Tally } from './context.ts';
 import { readLines } from './lines.ts';
 import { atomicWrite } from './shards.ts';
+import { unitKey } from './units.ts';
 
 export const PARTS_DIR = 'parts';
-const RUN_FILE = 'run.json';
+export const RUN_FILE = 'run.json';
 
 /** The completion marker of one input unit: written last, so a unit without one was never committed. */
 export interface UnitMarker {
@@ -29,6 +38,8 @@ export interface UnitMarker {
  */
 export class PartStore {
   readonly dir: string;
+  /** The extents committed at each unit start, from the markers' names (`unitKey`: START-ROWS). */
+  private readonly extents = new Map<string, number[]>();
 
   private constructor(out: string) {
     this.dir = join(out, PARTS_DIR);
@@ -57,6 +68,10 @@ export class PartStore {
     mkdirSync(store.dir, { recursive: true });
     const digest = createHash('sha256').update(wanted).digest('hex');
     atomicWrite(runFile, JSON.stringify({ settings, sha256: digest }, null, 2) + '\n');
+    for (const name of readdirSync(store.dir)) {
+      const m = /^(.+)-(\d+)\.done\.json$/.exec(name);
+      if (m) store.extents.set(m[1]!, [...(store.extents.get(m[1]!) ?? []), Number(m[2])]);
+    }
     return store;
   }
 
@@ -68,6 +83,17 @@ export class PartStore {
   done(key: string): UnitMarker | undefined {
     const p = this.path(key, '.done.json');
     return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as UnitMarker) : undefined;
+  }
+
+  /**
+   * The key of the committed unit at `start` with the most rows up to `rows`: the unit itself, or a
+   * shorter one that an earlier run's --limit cut off there, which holds the same first rows.
+   */
+  reusable(start: string, rows: number): { key: string; rows: number } | undefined {
+    const fits = (this.extents.get(start) ?? []).filter((n) => n <= rows);
+    if (!fits.length) return undefined;
+    const most = Math.max(...fits);
+    return { key: unitKey(start, most), rows: most };
   }
 
   /** Where a unit's rejects go while it runs (renamed into place by `commit`). */

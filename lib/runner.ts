@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { addTally, emptyTally, RunContext, type Tally } from './context.ts';
 import { READ_STAGE } from './units.ts';
 import { MANIFEST, makeManifest, readManifest, writeManifest, type Manifest } from './manifest.ts';
-import { PartStore } from './parts.ts';
+import { PARTS_DIR, PartStore, RUN_FILE } from './parts.ts';
 import type { Plan } from './pipeline.ts';
 import { startProgress, summary } from './progress.ts';
 import { pullThrough } from './pull.ts';
@@ -26,10 +26,14 @@ const logToStderr = (line: string) => process.stderr.write(line + '\n');
 /** A slice of the input that the runner works on and commits as a whole (see `InputUnit`). */
 export interface WorkUnit<In> {
   key: string;
+  /** With `rows`: a committed unit of this start and no more rows is reused in its place (`PartStore.reusable`). */
+  start?: string;
+  rows?: number;
   file: string;
   chunk: number;
   problems: () => AsyncIterable<In>;
-  skip: () => Promise<void>;
+  /** Passes the unit by, or only its first `rows` rows when a shorter committed unit stands in for it. */
+  skip: (rows?: number) => Promise<void>;
 }
 
 /** How a run's output is written: shared by runs and merges. */
@@ -71,6 +75,23 @@ export interface RunOptions<In> extends OutputOptions {
 
 export type { RunInfo };
 
+/** What a folder that StructFlow wrote holds: a finished run or merge, a run's parts, `structflow slurm`'s scripts. */
+const OWN = [MANIFEST, join(PARTS_DIR, RUN_FILE), 'slurm'];
+
+/**
+ * Stops before anything is written where `out` is a folder of someone else's: not empty, and none of
+ * StructFlow's own files in it. A run replaces `rejects.jsonl`, `part-*.parquet` and `report.html`
+ * wherever it writes, and --out is easily given a folder that holds such files of other work.
+ */
+export function claimOutput(out: string): void {
+  const names = existsSync(out) ? readdirSync(out) : [];
+  if (!names.length || OWN.some((f) => existsSync(join(out, f)))) return;
+  const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
+  throw new Error(
+    `${out} is not empty (${shown}) and holds no StructFlow output; --out takes a new or empty folder, or one a run wrote`,
+  );
+}
+
 /**
  * Runs a pipeline from its source to sharded Parquet plus `manifest.json` and `rejects.jsonl` in `out`.
  *
@@ -81,6 +102,7 @@ export type { RunInfo };
  * committed units, in input order: the output is the one a single uninterrupted run writes.
  */
 export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & { run: RunInfo }> {
+  claimOutput(opts.out);
   mkdirSync(opts.out, { recursive: true });
   if (existsSync(join(opts.out, MANIFEST)) && readManifest(opts.out).config.merged_from && !opts.overwrite) {
     throw new Error(
@@ -108,11 +130,15 @@ export async function runToShards<In>(opts: RunOptions<In>): Promise<Manifest & 
     const t0 = Date.now();
     let wall = 0;
     for await (const unit of input) {
-      keys.push(unit.key);
       info.units.total++;
-      const marker = store.done(unit.key);
+      const reuse: { key: string; rows?: number } | undefined =
+        unit.start !== undefined && unit.rows !== undefined
+          ? store.reusable(unit.start, unit.rows)
+          : { key: unit.key };
+      const marker = reuse && store.done(reuse.key);
+      keys.push(marker ? reuse.key : unit.key);
       if (marker) {
-        await unit.skip();
+        await unit.skip(reuse.rows);
         ctx.absorb(marker.tally);
         ctx.reused += marker.tally.counts[READ_STAGE]?.passed ?? 0;
         wall += marker.tally.wall_ms;

@@ -1,9 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import { RecordBatchReader } from 'apache-arrow';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { fileBytes, firstBytes, type Damage } from './decompress.ts';
 
 // hyparquet-compressors 1.1.2 throws on an empty LZ4_RAW block (the single token 0x00 that pyarrow writes
 // for a page of nulls only); an empty page decompresses to nothing.
@@ -24,6 +23,8 @@ export interface SourceRow {
 export interface BadRow {
   where: string;
   error: string;
+  /** Set where the file is damaged from here on: no row of it follows. */
+  damage?: DamagedAt;
 }
 
 /** A row of a data file, or what made it unreadable (with its position). */
@@ -31,23 +32,6 @@ export type RowOrError = SourceRow | BadRow;
 
 export function isBadRow(r: RowOrError): r is BadRow {
   return 'error' in r;
-}
-
-/** Up to `n` bytes from the start of a file. */
-async function firstBytes(path: string, n: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-export async function isGzip(path: string): Promise<boolean> {
-  const buf = await firstBytes(path, 2);
-  return buf.length === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -61,31 +45,47 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
+/** A line cut by the damage of a compressed file, and what is known of the rows lost with it. */
+export interface DamagedAt extends Damage {
+  /** The damaged file, as the input named it. */
+  file: string;
+  /** The file's complete lines before the damage, all read. */
+  kept: number;
+}
+
 /**
- * The lines of a file as bytes, decompressed when it is gzip. A gzip stream that ends early (a truncated
- * download) yields its complete lines, then `{ truncated }` with the error: the cut line is lost, not the rest.
+ * What a damaged input file costs, for stderr: the file, the lines kept, the rows lost (estimated where
+ * bytes follow the damage, at the rate of the lines before it; unknowable where the file is cut short).
  */
-async function* byteLines(path: string): AsyncGenerator<Buffer | { truncated: string }> {
-  const raw = createReadStream(path);
-  const input = (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
+export function damageMessage(d: DamagedAt): string {
+  const from = `line ${d.kept + 1} and every row after it`;
+  const lost = d.cut
+    ? `${from} are lost (the file ends there: a cut download?)`
+    : d.at < d.size
+      ? `${from}, in the ${d.size - d.at} bytes left (about ${Math.round((d.kept / Math.max(d.at, 1)) * (d.size - d.at))} rows at the rate before), are lost`
+      : `${from} are lost, and the file fails its checksum, so rows before it may be wrong too`;
+  return `${d.file} is damaged within its first ${d.at} of ${d.size} bytes (${d.reason}): the ${d.kept} complete lines before the damage were read; ${lost}`;
+}
+
+/**
+ * The lines of a file as bytes, decompressed when it is gzip. A gzip stream that is cut off or corrupt
+ * yields its complete lines, then `{ damage }`: the cut line is lost, not the lines before it.
+ */
+async function* byteLines(path: string): AsyncGenerator<Buffer | { damage: Damage }> {
   let pending: Buffer[] = [];
-  try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
-        pending.push(chunk.subarray(start, nl));
-        yield Buffer.concat(pending);
-        pending = [];
-        start = nl + 1;
-      }
-      if (start < chunk.length) pending.push(chunk.subarray(start));
+  for await (const chunk of fileBytes(path)) {
+    if (!Buffer.isBuffer(chunk)) {
+      yield chunk;
+      return;
     }
-  } catch (err) {
-    raw.destroy();
-    yield { truncated: (err as Error).message };
-    return;
-  } finally {
-    raw.destroy(); // also when a reader stops early (notRowsReason): gunzip's source stays open otherwise
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      pending.push(chunk.subarray(start, nl));
+      yield Buffer.concat(pending);
+      pending = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
   }
   if (pending.length) yield Buffer.concat(pending);
 }
@@ -96,10 +96,8 @@ export async function* readJsonl(path: string): AsyncGenerator<RowOrError> {
   for await (const bytes of byteLines(path)) {
     n++;
     if (!Buffer.isBuffer(bytes)) {
-      yield {
-        where: `${path}:${n}`,
-        error: `the file is cut off (${bytes.truncated}); the rows before line ${n} were read`,
-      };
+      const damage = { ...bytes.damage, file: path, kept: n - 1 };
+      yield { where: `${path}:${n}`, error: damageMessage(damage), damage };
       return;
     }
     const decoded = decodeUtf8(bytes);
@@ -129,7 +127,8 @@ async function* readJsonArray(path: string): AsyncGenerator<RowOrError> {
   const chunks: Buffer[] = [];
   for await (const line of byteLines(path)) {
     if (!Buffer.isBuffer(line)) {
-      yield { where: path, error: `the file is cut off (${line.truncated})` };
+      const damage = { ...line.damage, file: path, kept: 0 };
+      yield { where: path, error: damageMessage(damage), damage };
       return;
     }
     chunks.push(line, Buffer.from('\n'));
@@ -257,7 +256,7 @@ export async function notRowsReason(path: string): Promise<string | undefined> {
   }
   if (/\.(arrow|arrows|ipc|feather)$/i.test(path)) return undefined;
   for await (const bytes of byteLines(path)) {
-    if (!Buffer.isBuffer(bytes)) return `the file is cut off (${bytes.truncated})`;
+    if (!Buffer.isBuffer(bytes)) return `the file is damaged (${bytes.damage.reason})`;
     const text = decodeUtf8(bytes)?.trim();
     if (text === undefined) return 'its first line is not UTF-8 text';
     if (!text) continue;

@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import type { z } from 'zod';
 import type { RunContext, StageStats } from './context.ts';
 import { describeZodError } from './records.ts';
-import { isBadRow, isGzip, notRowsReason, readRows, type RowOrError } from './sources.ts';
+import { fileBytes } from './decompress.ts';
+import {
+  damageMessage,
+  isBadRow,
+  notRowsReason,
+  readRows,
+  type DamagedAt,
+  type RowOrError,
+} from './sources.ts';
 
 /**
  * One published dataset layout: how to recognise its rows and turn one into a record. A reader of
@@ -49,24 +56,39 @@ export interface UnitOptions<R> {
   unitSize?: number;
   /** Read only the first `limit` rows of the whole input (all ranks); the rest is never opened. */
   limit?: number;
+  /**
+   * Go on with the rows before the damage of a cut-off or corrupt compressed file, saying so on stderr;
+   * without it, such a file stops the run before its unit is committed.
+   */
+  allowPartialInput?: boolean;
 }
 
 /**
- * A slice of the input that is worked on and committed as a whole: up to `unitSize` consecutive rows of
- * one input file (or folder). Its key names the file, the file's size and modification time, the
- * slice's place in it and its first input position, so a key seen before means the same rows.
+ * A slice of the input that is worked on and committed as a whole: up to `rows` consecutive rows of one
+ * input file (or folder). Its key names the file, the file's size and modification time, the slice's
+ * place in it, its first input position and its extent, so a key seen before means the same rows.
  */
 export interface InputUnit<R> {
   key: string;
+  /** The key less the extent: units of the same start hold the same rows as far as the shorter goes. */
+  start: string;
+  /** Rows the unit takes at most: to the next multiple of the unit size in its file, or to the limit. */
+  rows: number;
   file: string;
   chunk: number;
   /** Input position of the unit's first row. */
   first: number;
   /** The unit's records, read and counted once. */
   problems: () => AsyncGenerator<R>;
-  /** Pass the unit's rows by without converting or counting them (its work was committed before). */
-  skip: () => Promise<void>;
+  /**
+   * Pass the unit's rows by without converting or counting them (its work was committed before); with
+   * `rows`, only that many (a shorter unit of the same start was committed), and the next unit starts after them.
+   */
+  skip: (rows?: number) => Promise<void>;
 }
+
+/** A unit's key: its start and its extent, so the units committed at one start are found by name. */
+export const unitKey = (start: string, rows: number): string => `${start}-${rows}`;
 
 const DATA_FILE = /\.(jsonl|json|jsonl\.gz|json\.gz|parquet|arrow|arrows|ipc|feather)$/i;
 
@@ -121,17 +143,10 @@ export async function countRows(input: string): Promise<number | undefined> {
     }
     let lines = 0;
     let last = 10;
-    const raw = createReadStream(path);
-    const bytes = (await isGzip(path)) ? raw.pipe(createGunzip()) : raw;
-    try {
-      for await (const chunk of bytes as AsyncIterable<Buffer>) {
-        for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
-        last = chunk[chunk.length - 1] ?? last;
-      }
-    } catch {
-      return undefined; // a cut-off gzip file: the run reads what it can and says so
-    } finally {
-      raw.destroy();
+    for await (const chunk of fileBytes(path)) {
+      if (!Buffer.isBuffer(chunk)) return undefined; // a damaged gzip file: the run reads what it can and says so
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
+      last = chunk[chunk.length - 1] ?? last;
     }
     total += lines + (last === 10 ? 0 : 1);
   }
@@ -190,34 +205,45 @@ async function* units<R>(
     const stamp = isDir ? folderStamp(path) : `${st.size}:${st.mtimeMs}`;
     const state: ConvertState<R> = { path, reader: fixed };
     let pending = await it.next();
-    for (let chunk = 0; !pending.done && ordinal.next < limit; chunk++) {
-      let left = size;
+    // units end at multiples of the unit size in their file, or at the limit: a run with a limit cuts
+    // the last unit short, and a later run without it reuses that shorter unit and goes on from its end
+    for (let chunk = 0, offset = 0; !pending.done && ordinal.next < limit; chunk++) {
+      const rows = Math.min(size - (offset % size), limit - ordinal.next);
+      let left = rows;
       async function* take(): AsyncGenerator<[number, RowOrError]> {
         while (left > 0 && !pending.done && ordinal.next < limit) {
           const row = pending.value;
           left--;
+          offset++;
           pending = await it.next();
           yield [ordinal.next++, row];
         }
       }
       const first = ordinal.next;
-      const key = createHash('sha256')
-        .update(JSON.stringify([resolve(path), stamp, chunk, first, size]))
+      const start = createHash('sha256')
+        .update(JSON.stringify([resolve(path), stamp, offset, first]))
         .digest('hex')
         .slice(0, 24);
       yield {
-        key,
+        key: unitKey(start, rows),
+        start,
+        rows,
         file: path,
         chunk,
         first,
         problems: async function* () {
           for await (const [index, row] of take()) {
-            if (opts.partition && index % opts.partition.world !== opts.partition.rank) continue; // another rank's row
+            if (opts.partition && index % opts.partition.world !== opts.partition.rank) {
+              // another rank's row; but the rows a damaged file lost are every rank's
+              if (isBadRow(row) && row.damage) partialInput(row.damage, opts.allowPartialInput);
+              continue;
+            }
             const p = convert(stats, row, index, state, opts);
             if (p) yield p;
           }
         },
-        skip: async () => {
+        skip: async (n?: number) => {
+          if (n !== undefined) left = Math.min(left, n);
           for await (const _ of take());
         },
       };
@@ -244,6 +270,19 @@ function folderStamp(root: string): string {
   return h.digest('hex');
 }
 
+/**
+ * A damaged input file stops the run unless partial input is allowed; then it is said on stderr, for a
+ * reject among thousands is no way to learn that a download was cut short.
+ */
+function partialInput(damage: DamagedAt, allowed = false): void {
+  const message = damageMessage(damage);
+  if (!allowed)
+    throw new Error(
+      `${message}; fetch the file again, or pass --allow-partial-input to go on with the rows before the damage`,
+    );
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}structflow: warning: ${message}\n`);
+}
+
 interface ConvertState<R> {
   path: string;
   reader: Reader<R> | undefined;
@@ -259,7 +298,8 @@ function convert<R>(
 ): R | undefined {
   stats.counters.in++;
   if (isBadRow(r)) {
-    stats.reject(r.where, 'unreadable_row', r.error);
+    if (r.damage) partialInput(r.damage, opts.allowPartialInput);
+    stats.reject(r.where, r.damage ? 'damaged_file' : 'unreadable_row', r.error);
     return undefined;
   }
   state.reader ??= opts.readers.find((x) => x.detect?.(r.row));

@@ -6,7 +6,7 @@ import { parseOptions, type OptionTable } from '../../lib/options.ts';
 import { command } from '../command.ts';
 import { plan } from '../../lib/pipeline.ts';
 import { REPORT_JSON, type Report } from '../../lib/report.ts';
-import { finish } from '../../lib/runner.ts';
+import { claimOutput, finish } from '../../lib/runner.ts';
 import { clearShards, DEFAULT_ROWS_PER_SHARD } from '../../lib/shards.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
 import { loadPipeline } from '../pipeline-module.ts';
@@ -88,6 +88,7 @@ export async function mergeRanks(inputs: string[], out: string, opts: MergeOptio
     if (m.until !== last)
       throw new Error(`${inputs[i]} stops at "${m.until}"; run the ranks with --until ${last}`);
   }
+  claimOutput(out);
   clearShards(out);
   mkdirSync(out, { recursive: true });
   const counted = emptyTally();

@@ -68,6 +68,7 @@ export const RUN_OPTIONS = {
   limit: {
     type: 'int',
     arg: 'N',
+    affects: 'input',
     help: 'work on the first N input rows only (to try a pipeline on a large dataset; the ranks share them)',
   },
   rank: {
@@ -78,6 +79,11 @@ export const RUN_OPTIONS = {
     help: 'run one rank of --world W: problems whose input position is R modulo W (also read from\nSLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or Kubernetes JOB_COMPLETION_INDEX);\nrun the ranks with --until pair, then structflow merge',
   },
   world: { type: 'int', arg: 'W', affects: 'nothing', help: 'the number of ranks' },
+  'allow-partial-input': {
+    type: 'boolean',
+    affects: 'nothing',
+    help: 'go on with the rows before the damage of a cut-off or corrupt .gz input file (said on stderr);\nwithout it, such a file stops the run (exit 1), keeping the units committed before it',
+  },
   overwrite: {
     type: 'boolean',
     affects: 'nothing',
@@ -88,13 +94,20 @@ export const RUN_OPTIONS = {
 
 export const USAGE = 'structflow run PIPELINE --input PATH --out DIR [options]';
 
+/** The summary's lines of a command that runs a pipeline: its --quiet drops the progress lines only, as the
+ *  summary is what a job's log keeps (`runPipeline`'s `quiet`, for programs, prints nothing). */
+export const commandLog = (line: string) => void process.stderr.write(line + '\n');
+
 export async function help(argv: string[]): Promise<string> {
   const name = argv.find((a) => !a.startsWith('-'));
   const shown =
     name && (PIPELINES[name] || isModulePath(name)) ? [await loadPipeline(name)] : Object.values(PIPELINES);
+  const module = shown.length === 1 ? shown[0]!.module : undefined;
   return [
-    `Usage: ${USAGE}`,
-    `  PIPELINE: ${Object.keys(PIPELINES).join(' | ')}`,
+    `Usage: ${module ? USAGE.replace('PIPELINE', name!) : USAGE}`,
+    module
+      ? `  ${name}: the pipeline module ${module} (${shown[0]!.name})`
+      : `  PIPELINE: ${Object.keys(PIPELINES).join(' | ')}`,
     '',
     'Options of every run:',
     optionHelp(RUN_OPTIONS),
@@ -190,13 +203,16 @@ export interface RunPipelineOptions<G> {
   given?: G;
   /** Called as units are committed: how many were reused from an earlier run and how many worked now. */
   onUnit?: (units: { reused: number; worked: number }) => void;
+  /** Where the summary's lines go (default: stderr, or nowhere with `quiet`). */
+  log?: (line: string) => void;
 }
 
 /**
  * Runs a pipeline on a dataset into `out` with everything `structflow run` gives: units committed as they
  * finish and reused by a run started again with the same settings, ranks (`rank`/`world`, or Slurm's and
- * Kubernetes' variables), rejects, Parquet shards, the manifest, the report and progress lines (unless
- * `quiet`). Resolves to the manifest; throws when the run produced no rows, naming the commonest reasons.
+ * Kubernetes' variables), rejects, Parquet shards, the manifest, the report, progress lines and the summary
+ * on stderr (with `quiet`, nothing). Resolves to the manifest; throws when the run produced no rows, naming
+ * the commonest reasons.
  *
  * @example
  * const m = await runPipeline(myPipeline, { input: 'apps.jsonl', out: 'out/mine', quiet: true });
@@ -240,6 +256,7 @@ export async function runPipeline<T extends OptionTable, G>(
         ...(v['input-format'] ? { format: v['input-format'] } : {}),
         ...(partition ? { partition } : {}),
         ...(v.limit !== undefined ? { limit: v.limit } : {}),
+        ...(v['allow-partial-input'] ? { allowPartialInput: true } : {}),
       }),
     out: v.out,
     rowsPerShard: v['rows-per-shard'],
@@ -248,6 +265,7 @@ export async function runPipeline<T extends OptionTable, G>(
     overwrite: v.overwrite,
     progress: !v.quiet,
     ...(opts.onUnit ? { onUnit: opts.onUnit } : {}),
+    ...(opts.log || v.quiet ? { log: opts.log ?? (() => {}) } : {}),
     settings: { pipeline: pipeline.name, until, partition, ...recordSettings(table, all as never) },
     config: {
       ...all,
@@ -276,7 +294,10 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', interrupted);
   try {
-    await runPipeline(pipeline, v as RunValues<OptionTable>, { onUnit: (u) => (units = { ...u }) });
+    await runPipeline(pipeline, v as RunValues<OptionTable>, {
+      onUnit: (u) => (units = { ...u }),
+      log: commandLog,
+    });
   } finally {
     process.off('SIGINT', interrupted);
   }

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { optionHelp, parseOptions, type OptionTable, type OptionValues } from '../../lib/options.ts';
 import { ROOT } from '../../lib/root.ts';
+import { claimOutput } from '../../lib/runner.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
 import { isModulePath, loadPipeline } from '../pipeline-module.ts';
 import { RUN_OPTIONS } from './run.ts';
@@ -99,6 +100,7 @@ export async function main(argv: string[]): Promise<void> {
   const out = resolve(v.out);
   const n = v.ranks;
   const dir = join(out, 'slurm');
+  claimOutput(out); // the merge writes there
   mkdirSync(dir, { recursive: true });
   const cli = join(ROOT, 'bin', 'structflow.js');
   // a module is named by its absolute path: the ranks may start elsewhere

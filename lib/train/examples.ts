@@ -1,4 +1,4 @@
-import type { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '../code/tokenizer.ts';
 import { chatContext, fimContext, promptFamily } from '../code/prompts.ts';
 import { prng } from '../random.ts';
 import { lineRanges, maskOverlapping, tokenSpans } from '../code/token-spans.ts';

@@ -5,7 +5,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { join } from 'node:path';
 import { ROOT } from '../root.ts';
 import { createInterface } from 'node:readline';
-import type { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '../code/tokenizer.ts';
 import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, shardRows, type Manifest } from '../manifest.ts';
 import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
@@ -46,7 +46,10 @@ export interface TrainConfig extends Partial<TrainOptions> {
   batchSize?: number;
   /** Micro-batches per optimizer step. Default 1 (the reference: 128 pairs per step). */
   gradAccum?: number;
-  /** Stop after this many optimizer steps (default: one pass over the shards). */
+  /**
+   * Stop after this many optimizer steps (default: one pass over the shards). Beyond one pass the pairs are
+   * read again from the first, in the same order, as `max_steps` does in transformers' Trainer and TRL.
+   */
   steps?: number;
   checkpointEvery?: number;
   /** bf16: bf16 compute (autocast) over fp32 master weights and optimizer state. Default fp32. */
@@ -183,8 +186,9 @@ export async function train(
   cfg = { ...cfg, ...lossFor(manifest, cfg) };
   const batchSize = cfg.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const gradAccum = cfg.gradAccum ?? TRAIN_DEFAULTS.gradAccum;
-  const totalSteps = Math.min(cfg.steps ?? Infinity, Math.ceil(manifest.rows / (batchSize * gradAccum)));
-  if (!(totalSteps >= 1)) throw new Error(`${cfg.shards} has no pairs to train on`);
+  const onePass = Math.ceil(manifest.rows / (batchSize * gradAccum));
+  if (!(onePass >= 1)) throw new Error(`${cfg.shards} has no pairs to train on`);
+  const totalSteps = cfg.steps ?? onePass;
   const opts = trainOptions(cfg);
   const tokenizer = modelTokenizer(cfg); // before anything is written, like the checks above
   const finished = join(cfg.out, 'trained.json');
@@ -197,6 +201,10 @@ export async function train(
       return { ...before, kept: true };
     }
   }
+  if (totalSteps > onePass)
+    log(
+      `--steps ${totalSteps} is more than one pass over the shards (at most ${onePass} steps of ${batchSize * gradAccum} pairs): the pairs are read again from the first, in the same order`,
+    );
   mkdirSync(cfg.out, { recursive: true });
   const positionFile = join(cfg.out, 'checkpoint', 'position.json');
   const skipTo =
@@ -266,7 +274,9 @@ export async function train(
       await Promise.race([once(worker.stdin, 'drain').catch(() => undefined), exited]);
   };
   const counts = { dropped: 0, sent: 0 };
-  for await (const buf of batchFrames(cfg, tokenizer, manifest, opts, skipTo, counts, useRefs)) {
+  // with --steps, as many passes as the steps take: the worker stops reading at its last step
+  const passes = cfg.steps === undefined ? 1 : Infinity;
+  for await (const buf of batchFrames(cfg, tokenizer, manifest, opts, skipTo, counts, useRefs, passes)) {
     if (workerDone) break;
     await send(buf);
   }
@@ -282,12 +292,11 @@ export async function train(
       `the trainer worker failed (exit ${code}): ${stderr.trim().split('\n').slice(-5).join('\n')}`,
     );
   const trained = steps.reduce((n, s) => n + s.pairs, 0);
+  const passed = (steps[steps.length - 1]?.position ?? 0) / manifest.rows;
   log(
-    `trained ${steps.length} step(s) on ${trained} pair(s) (${cfg.loss}, preset ${cfg.preset}); ${dropped} dropped as longer than ${opts.maxLen} tokens`,
+    `trained ${steps.length} step(s) on ${trained} pair(s) (${cfg.loss}, preset ${cfg.preset}; ${passed.toFixed(2)} passes over the shards); ${dropped} dropped as longer than ${opts.maxLen} tokens`,
   );
-  log(
-    `model → ${join(cfg.out, 'model')} (a standard folder: from_pretrained, vLLM, or --generator onnx for the tiny model)`,
-  );
+  log(`model → ${join(cfg.out, 'model')} (${exportedFormats(cfg.model)})`);
   const png = join(cfg.out, 'metrics.png');
   const plot = spawnSync(python, [PLOT, join(cfg.out, 'metrics.jsonl'), png]);
   if (plot.status !== 0) log(`no plot (${plot.stderr.toString().trim().split('\n').pop()})`);
@@ -342,8 +351,20 @@ function precomputedRefs(manifest: Manifest, opts: TrainOptions, log: (line: str
 }
 
 /**
- * The micro-batch frames of a training run, in manifest order from stream position `skipTo` on. The
- * FIM/chat draw is made for every pair, skipped or dropped ones included, so formats never shift.
+ * What loads the folder that a training of `model` exports (python/export_model.py): a Hugging Face model
+ * is saved as `save_pretrained` writes it; the built-in tiny model is no transformers architecture (its
+ * config.json has no model_type), so from_pretrained cannot load it, and it is exported to ONNX instead.
+ */
+export function exportedFormats(model: string): string {
+  return existsSync(join(model, 'model.pt'))
+    ? 'the tiny model: model.onnx for --generator onnx and eval --model-dir; not a transformers model, from_pretrained and vLLM cannot load it'
+    : "as save_pretrained writes it: transformers' from_pretrained and vLLM load it";
+}
+
+/**
+ * The micro-batch frames of a training run, in manifest order from stream position `skipTo` on, over
+ * the shards `passes` times (positions go on counting across passes). The FIM/chat draw is made for
+ * every pair, skipped or dropped ones included, so formats never shift.
  */
 async function* batchFrames(
   cfg: TrainConfig,
@@ -353,32 +374,41 @@ async function* batchFrames(
   skipTo: number,
   counts: { dropped: number; sent: number },
   useRefs: boolean,
+  passes = 1,
 ): AsyncGenerator<Buffer> {
   const batchSize = cfg.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const draws = new FormatDraws(opts.fimRate, opts.seed);
   let position = 0;
   let batch: Item[] = [];
-  for await (const row of shardRows<PairRow>(cfg.shards, manifest)) {
-    const format = draws.next(row.kind);
-    const index = position++;
-    if (index < skipTo) continue;
-    const ex = buildExample(row, format, tokenizer, opts);
-    if (!ex) {
-      counts.dropped++;
-      continue;
+  for (let pass = 0; pass < passes; pass++) {
+    let kept = 0;
+    for await (const row of shardRows<PairRow>(cfg.shards, manifest)) {
+      const format = draws.next(row.kind);
+      const index = position++;
+      if (index < skipTo) {
+        kept++; // skipped, not dropped: the pass has pairs
+        continue;
+      }
+      const ex = buildExample(row, format, tokenizer, opts);
+      if (!ex) {
+        counts.dropped++;
+        continue;
+      }
+      kept++;
+      const refOf = (side: string) => (row as unknown as Record<string, unknown>)[`ref_${side}_${format}`];
+      const [rc, rr] = [refOf('chosen'), refOf('rejected')];
+      batch.push({
+        index,
+        ex,
+        ref: useRefs && typeof rc === 'number' && typeof rr === 'number' ? [rc, rr] : null,
+      });
+      if (batch.length === batchSize) {
+        counts.sent += batch.length;
+        yield frame(batch, position);
+        batch = [];
+      }
     }
-    const refOf = (side: string) => (row as unknown as Record<string, unknown>)[`ref_${side}_${format}`];
-    const [rc, rr] = [refOf('chosen'), refOf('rejected')];
-    batch.push({
-      index,
-      ex,
-      ref: useRefs && typeof rc === 'number' && typeof rr === 'number' ? [rc, rr] : null,
-    });
-    if (batch.length === batchSize) {
-      counts.sent += batch.length;
-      yield frame(batch, position);
-      batch = [];
-    }
+    if (!kept) break; // every pair too long: another pass would send nothing either
   }
   if (batch.length) {
     counts.sent += batch.length;

@@ -13,6 +13,7 @@ import {
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { readManifest } from '../../lib/manifest.ts';
 import { ROOT } from '../../lib/root.ts';
 import { FIXTURES, fixturePairShards, PYTHON, tmp } from '../helpers.ts';
@@ -274,7 +275,8 @@ describe('structflow (the compiled CLI)', function () {
 
   it('on a terminal (a pseudo-terminal from script), progress shows rows done of the total, the share and the ETA, and the end says where the report is', () => {
     const out = join(tmp(), 'out');
-    const cmd = `node ${CLI} run structurecoder --input ${join(FIXTURES, 'apps.jsonl')} --out ${out} --until label`;
+    // through check, so that the run outlasts the first redraw (a second) on a fast machine too
+    const cmd = `node ${CLI} run structurecoder --input ${join(FIXTURES, 'apps.jsonl')} --out ${out} --until check --n 1`;
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
       encoding: 'utf8',
       env: { ...process.env, COLUMNS: '200' },
@@ -291,7 +293,7 @@ describe('structflow (the compiled CLI)', function () {
     expect(r.stdout).to.include('\r\x1b[Kstage ');
   });
 
-  it('--limit N works on the first N input rows, and a rerun with another limit is a change of settings', () => {
+  it('--limit N works on the first N input rows, and a rerun with another limit reuses the units they share', () => {
     const out = join(tmp(), 'out');
     const run = (...extra: string[]) =>
       sf(
@@ -304,6 +306,8 @@ describe('structflow (the compiled CLI)', function () {
         '--until',
         'format',
         '--quiet',
+        '--unit-size',
+        '4',
         ...extra,
       );
     const three = run('--limit', '3');
@@ -311,10 +315,49 @@ describe('structflow (the compiled CLI)', function () {
     const m = readManifest(out);
     expect(m.counts.read!.in).to.equal(3);
     expect(m.config.limit).to.equal(3);
-    const other = run('--limit', '5');
-    expect(other.status).to.equal(1);
-    expect(other.stderr).to.include('differ in limit').and.include('--overwrite');
+    const five = run('--limit', '5');
+    expect(five.status, five.stderr).to.equal(0);
+    expect(readManifest(out).counts.read!.in).to.equal(5);
+    // rows 0-2 were committed; row 3 finishes the unit of 4, row 4 starts the next
+    const units = (JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { units: unknown }).units;
+    expect(units).to.deep.equal({ total: 3, reused: 1, worked: 2 });
     expect(run('--limit', '0').status).to.equal(2); // at least one row
+  });
+
+  it('a cut-off .jsonl.gz stops the run (exit 1) naming the file, the lines kept and lost; --allow-partial-input goes on with them', () => {
+    const dir = tmp();
+    const gz = gzipSync(readFileSync(join(FIXTURES, 'apps.jsonl')));
+    const input = join(dir, 'apps.jsonl.gz');
+    writeFileSync(input, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const complete =
+      gunzipSync(readFileSync(input), { finishFlush: constants.Z_SYNC_FLUSH }).toString().split('\n').length -
+      1;
+    const out = join(dir, 'out');
+    const run = (...extra: string[]) =>
+      sf('run', 'structurecoder', '--input', input, '--out', out, '--until', 'format', '--quiet', ...extra);
+    const stopped = run();
+    expect(stopped.status).to.equal(1);
+    expect(stopped.stderr).to.include(`structflow: ${input} is damaged within its first`);
+    expect(stopped.stderr).to.include(`the ${complete} complete lines before the damage were read`);
+    expect(stopped.stderr).to.include(`line ${complete + 1} and every row after it are lost`);
+    expect(stopped.stderr).to.include('--allow-partial-input');
+    expect(existsSync(join(out, 'manifest.json'))).to.equal(false);
+    const partial = run('--allow-partial-input');
+    expect(partial.status, partial.stderr).to.equal(0);
+    expect(partial.stderr).to.include(`structflow: warning: ${input} is damaged`);
+    const read = readManifest(out).counts.read!;
+    expect(read.passed).to.equal(complete);
+    expect(read.reasons).to.deep.equal({ damaged_file: 1 });
+  });
+
+  it('--out into a folder that is not empty and not a StructFlow output is refused, and left as it was', () => {
+    const out = tmp();
+    writeFileSync(join(out, 'rejects.jsonl'), 'mine\n');
+    const r = sf('run', 'structurecoder', '--input', join(FIXTURES, 'apps.jsonl'), '--out', out, '--quiet');
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include(`${out} is not empty (rejects.jsonl) and holds no StructFlow output`);
+    expect(readdirSync(out)).to.deep.equal(['rejects.jsonl']);
+    expect(readFileSync(join(out, 'rejects.jsonl'), 'utf8')).to.equal('mine\n');
   });
 
   it('Ctrl-C (SIGINT) during a run exits 130 saying what was committed and the command that resumes it', async () => {

@@ -1,12 +1,14 @@
 import { expect } from 'chai';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { RunContext } from '../../lib/context.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { plan, type FinalStep, type Step } from '../../lib/pipeline.ts';
 import { runToShards, type RunOptions, type WorkUnit } from '../../lib/runner.ts';
+import { Problem } from '../../lib/schemas.ts';
 import { Rejected, stage } from '../../lib/stage.ts';
+import { readProblemUnits } from '../../readers/index.ts';
 import { readShardRows, tmp } from '../helpers.ts';
 
 type Rec = { n: number };
@@ -115,5 +117,75 @@ describe('runner: units committed one at a time', () => {
     worked.length = 0;
     const m = await runToShards({ ...other, overwrite: true });
     expect(m.run.units.worked).to.equal(2);
+  });
+});
+
+describe('runner: a run over more input reuses the units it shares with a run over less', () => {
+  it('--limit, then the whole input: every unit of the first run is reused, the one the limit cut short too', async () => {
+    const dir = tmp();
+    const input = join(dir, 'rows.jsonl');
+    const row = (i: number) =>
+      JSON.stringify({
+        problem_id: `p${i}`,
+        question: 'q',
+        solutions: JSON.stringify(['print(1)']),
+        input_output: JSON.stringify({ inputs: [''], outputs: ['1'] }),
+      });
+    writeFileSync(input, Array.from({ length: 10 }, (_, i) => row(i)).join('\n') + '\n');
+    const seen: number[] = [];
+    const index: Step = {
+      name: 'index',
+      output: Rec,
+      op: (ctx: RunContext) =>
+        stage(ctx, { name: 'index', input: Problem, output: Rec, id: (p) => p.problem_id }, () => (p) => {
+          seen.push(p.problem_index!);
+          return [{ n: p.problem_index! }];
+        }),
+    };
+    const opts = (out: string, limit?: number): RunOptions<Problem> => ({
+      pipeline: 'test',
+      until: 'index',
+      units: (ctx) => readProblemUnits(ctx, input, { unitSize: 4, ...(limit ? { limit } : {}) }),
+      plan: plan([index], undefined),
+      settings: { test: 1 }, // --limit is not among them: it selects input, it does not change a record
+      out,
+      progress: false,
+      log: () => {},
+    });
+    const out = tmp();
+    expect((await runToShards(opts(out, 6))).run.units).to.deep.equal({ total: 2, reused: 0, worked: 2 });
+    seen.length = 0;
+    const all = await runToShards(opts(out));
+    // rows 0-3 and 4-5 were committed; 6-7 finish the second unit of 4, then 8-9
+    expect(all.run.units).to.deep.equal({ total: 4, reused: 2, worked: 2 });
+    expect(seen).to.deep.equal([6, 7, 8, 9]);
+    const whole = tmp();
+    await runToShards(opts(whole));
+    expect(await readShardRows(out)).to.deep.equal(await readShardRows(whole));
+    expect(all.counts).to.deep.equal(readManifest(whole).counts);
+    seen.length = 0;
+    expect((await runToShards(opts(out))).run.units).to.deep.equal({ total: 4, reused: 4, worked: 0 });
+    // a smaller limit again does not take a longer unit: rows 4-5 are what was committed for it
+    expect((await runToShards(opts(out, 5))).run.units).to.deep.equal({ total: 2, reused: 1, worked: 1 });
+    expect(seen).to.deep.equal([4]);
+  });
+});
+
+describe('runner: the output folder', () => {
+  it('a folder StructFlow did not write is refused unless empty, and nothing in it is touched', async () => {
+    const out = tmp();
+    writeFileSync(join(out, 'rejects.jsonl'), 'my notes\n');
+    const err = await runToShards(options(out, 1)).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(err).to.equal(
+      `${out} is not empty (rejects.jsonl) and holds no StructFlow output; --out takes a new or empty folder, or one a run wrote`,
+    );
+    expect(readdirSync(out)).to.deep.equal(['rejects.jsonl']);
+    expect(readFileSync(join(out, 'rejects.jsonl'), 'utf8')).to.equal('my notes\n');
+    const empty = tmp();
+    await runToShards(options(empty, 1)); // an empty folder is taken, and then it is a run's own
+    await runToShards({ ...options(empty, 1), overwrite: true });
   });
 });

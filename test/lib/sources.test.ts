@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { RunContext } from '../../lib/context.ts';
 import { isBadRow, readParquet, type RowOrError } from '../../lib/sources.ts';
 import { readProblems } from '../../readers/index.ts';
@@ -80,32 +80,37 @@ describe('reading files as the field writes them', function () {
     expect((got[0] as { error: string }).error).to.match(/^not a readable Parquet file: /);
   });
 
-  it('a truncated .jsonl.gz: the rows before the cut are read, the cut is a reject naming the file and line', async () => {
+  it('a truncated .jsonl.gz stops the read naming the file, the lines kept and those lost; allowed, the rows before the cut go on', async () => {
     const lines = readFileSync(join(FIXTURES, 'apps.jsonl'), 'utf8').trim().split('\n').slice(0, 6);
     const gz = gzipSync(lines.join('\n') + '\n');
     const path = join(dir, 'cut.jsonl.gz');
     writeFileSync(path, gz.subarray(0, Math.floor(gz.length * 0.7)));
+    const whole = gunzipSync(readFileSync(path), { finishFlush: constants.Z_SYNC_FLUSH });
+    const complete = whole.toString().split('\n').length - 1; // what zcat recovers
+    expect(complete).to.be.within(1, 5);
+    const stopped = await collect(readProblems(new RunContext(), path)).catch((e: Error) => e.message);
+    expect(stopped).to.be.a('string');
+    expect(stopped).to.include(`${path} is damaged within its first ${readFileSync(path).length} of`);
+    expect(stopped).to.include(`the ${complete} complete lines before the damage were read`);
+    expect(stopped).to.include(`line ${complete + 1} and every row after it are lost`);
+    expect(stopped).to.include('--allow-partial-input');
+
     const rejects = join(dir, 'cut-rejects.jsonl');
     const ctx = new RunContext(rejects);
-    const problems = await collect(readProblems(ctx, path));
+    const problems = await collect(readProblems(ctx, path, { allowPartialInput: true }));
     ctx.close();
-    expect(problems.length).to.be.within(1, 5);
     expect(problems.map((p) => p.problem_id)).to.deep.equal(
-      lines.slice(0, problems.length).map((l) => (JSON.parse(l) as { problem_id: string }).problem_id),
+      lines.slice(0, complete).map((l) => (JSON.parse(l) as { problem_id: string }).problem_id),
     );
     const read = ctx.counter('read');
-    expect(read.in).to.equal(problems.length + 1);
+    expect(read.in).to.equal(complete + 1);
     expect(read.rejected).to.equal(1);
     const [reject] = readFileSync(rejects, 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, string>);
-    expect(reject).to.include({
-      stage: 'read',
-      reason: 'unreadable_row',
-      id: `${path}:${problems.length + 1}`,
-    });
-    expect(reject!.detail).to.match(/the file is cut off \(unexpected end of file\)/);
+    expect(reject).to.include({ stage: 'read', reason: 'damaged_file', id: `${path}:${complete + 1}` });
+    expect(reject!.detail).to.match(/\(unexpected end of file\)/);
   });
 
   it('a JSON line that is not UTF-8 is a reject with its position; the other rows go on', async () => {

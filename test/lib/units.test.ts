@@ -123,6 +123,24 @@ describe('input units', () => {
   });
 });
 
+describe('a damaged input file', () => {
+  it('stops every rank, not only the one whose position the damage falls on', async () => {
+    const path = join(tmp(), 'cut.jsonl.gz');
+    const gz = gzipSync(Array.from({ length: 40 }, (_, i) => row(i)).join('\n') + '\n');
+    writeFileSync(path, gz.subarray(0, Math.floor(gz.length / 2)));
+    for (const rank of [0, 1]) {
+      const err = await (async () => {
+        for await (const u of readUnits(new RunContext(), path, { partition: { rank, world: 2 } }))
+          await collect(u.problems());
+      })().then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+      expect(err, `rank ${rank}`).to.include(`${path} is damaged`).and.include('--allow-partial-input');
+    }
+  });
+});
+
 describe('countRows: the total that progress shows, where it is cheap to know', () => {
   it('counts JSON lines (gzip ones decompressed) and Parquet rows; no total for JSON arrays or a cut-off gzip', async () => {
     const { countRows } = await import('../../lib/units.ts');

@@ -144,6 +144,19 @@ describe('scale: ranks, crashes and incremental runs give the single-run output'
     expectSameAs(out, single);
   });
 
+  it('--limit, then the same command without it, reuses every unit of the first run and gives the full-run result', () => {
+    const out = tmp();
+    run('--input', input, '--out', out, '--rows-per-shard', '300', '--unit-size', '6', '--limit', '10');
+    expect(report(out).units).to.deep.equal({ total: 2, reused: 0, worked: 2 });
+    run('--input', input, '--out', out, '--rows-per-shard', '300', '--unit-size', '6'); // the README's tour
+    // rows 0-5 and 6-9 were committed; 10-11 finish the second unit of 6, then 12-17, …, 30-34
+    expect(report(out).units).to.deep.equal({ total: 7, reused: 2, worked: 5 });
+    expectSameAs(out, single);
+    // the first 10 problems' targets were generated for once, by the first run: none reached the cache again
+    const gen = readManifest(out).counts.generate!;
+    expect(gen.stats.cache_hits ?? 0).to.equal(0);
+  });
+
   it('adding input files to a finished run does only the new work and gives the full-run result', () => {
     const lines = readFileSync(input, 'utf8').trim().split('\n');
     const dir = tmp();

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { STDIO_INSTRUCTION } from '../../lib/code/prompts.ts';
 import { buildExample, FormatDraws, type PairRow } from '../../lib/train/examples.ts';
-import { lossFor, torchPython, train } from '../../lib/train/trainer.ts';
+import { exportedFormats, lossFor, torchPython, train } from '../../lib/train/trainer.ts';
 import { FIXTURES, fixturePairShards, tmp } from '../helpers.ts';
 
 const CLI = new URL('../../bin/structflow.js', import.meta.url).pathname;
@@ -43,11 +43,9 @@ describe('train', function () {
     expect(r.trained).to.equal(12); // 3 steps of 4 pairs, whatever the prefetch sent
     expect(r.sent).to.be.at.least(12);
     expect(lines.find((l) => l.startsWith('trained'))).to.match(
-      /^trained 3 step\(s\) on 12 pair\(s\) \(dpo, preset structurecoder\)/,
+      /^trained 3 step\(s\) on 12 pair\(s\) \(dpo, preset structurecoder; /,
     );
-    expect(lines).to.include(
-      `model → ${join(out, 'model')} (a standard folder: from_pretrained, vLLM, or --generator onnx for the tiny model)`,
-    );
+    expect(lines).to.include(`model → ${join(out, 'model')} (${exportedFormats(MODEL)})`);
     const again: string[] = [];
     const kept = await train({ shards, model: MODEL, out, steps: 3, batchSize: 4 }, (l) => again.push(l));
     expect(kept).to.include({ kept: true, trained: 12 });
@@ -82,6 +80,53 @@ describe('train', function () {
     const got = readFileSync(order, 'utf8').trim().split('\n').map(Number);
     expect(r.dropped).to.equal(0);
     expect(got).to.deep.equal(Array.from({ length: readManifest(shards).rows }, (_, i) => i));
+  });
+
+  it('--steps beyond one pass reads the pairs again in the same order until that step, and says so', async () => {
+    const small = join(tmp(), 'shards'); // 2 problems, one curriculum copy: a pass of a few steps
+    execFileSync(
+      'node',
+      [
+        ...[CLI, 'run', 'structurecoder', '--input', join(FIXTURES, 'apps.jsonl'), '--out', small],
+        ...['--limit', '2', '--epochs', '1', '--test-timeout', '0.5', '--quiet'],
+      ],
+      { stdio: 'pipe' },
+    );
+    const rows = readManifest(small).rows;
+    const onePass = Math.ceil(rows / 4);
+    const steps = 2 * onePass + 1;
+    const out = tmp();
+    const order = join(out, 'order.txt');
+    const lines: string[] = [];
+    const r = await train({ shards: small, model: MODEL, out, steps, batchSize: 4, logOrder: order }, (l) =>
+      lines.push(l),
+    );
+    expect(r.steps).to.have.length(steps);
+    expect(r.dropped).to.equal(0);
+    expect(lines[0]).to.equal(
+      `--steps ${steps} is more than one pass over the shards (at most ${onePass} steps of 4 pairs): the pairs are read again from the first, in the same order`,
+    );
+    // stream positions go on across passes; modulo the rows, each pass is the manifest order again
+    const got = readFileSync(order, 'utf8').trim().split('\n').map(Number).slice(0, r.trained);
+    expect(got).to.deep.equal(Array.from({ length: r.trained }, (_, i) => i));
+    expect(r.trained).to.be.above(2 * rows);
+    const passes = (r.steps[steps - 1]!.position / rows).toFixed(2);
+    expect(lines.find((l) => l.startsWith('trained'))).to.include(`; ${passes} passes over the shards)`);
+  });
+
+  it("the end message names what loads the exported folder: from_pretrained cannot load the tiny model's", () => {
+    expect(exportedFormats(MODEL)).to.include('model.onnx for --generator onnx and eval --model-dir');
+    expect(exportedFormats(MODEL)).to.include('from_pretrained and vLLM cannot load it');
+    const tried = spawnSync(torchPython(), [
+      '-c',
+      'import sys; from transformers import AutoModelForCausalLM; AutoModelForCausalLM.from_pretrained(sys.argv[1])',
+      MODEL,
+    ]);
+    expect(tried.status).to.not.equal(0); // no model_type in its config.json
+    const hf = tmp(); // a folder without model.pt
+    expect(exportedFormats(hf)).to.equal(
+      "as save_pretrained writes it: transformers' from_pretrained and vLLM load it",
+    );
   });
 
   it('gives tokens outside the loss mask exactly zero gradient', () => {
