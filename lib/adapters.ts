@@ -1,3 +1,6 @@
+/// <reference types="highland" preserve="true" />
+// the adapters' types are highland's (global `Highland`): the directive stays in the published declarations, which
+// then find @types/highland (a dependency for that reason) in a project whose tsconfig lists `types`
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import highland from 'highland';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type RootDatabase } from 'lmdb';
 
 /**
  * A folder's embedded key-value store: one LMDB environment (lmdb-js) holding named tables. A cache of a
@@ -105,13 +105,23 @@ export function storesUsedSince(mark: StoreMark): StoreSummary[] {
     .map((s) => s.summary(mark));
 }
 
+/**
+ * What a table uses of an lmdb database. The published declarations name this rather than lmdb's types,
+ * which do not compile under `module: nodenext` (TS1203), so a user's project can check its libraries.
+ */
+export interface TableDb {
+  get(key: string): string | undefined;
+  putSync(key: string, value: string): unknown;
+  getCount(): number;
+}
+
 /** One table of a store. */
 export class Table {
   /** Lookups made and how many found an entry, since the table was opened in this process. */
   lookups = 0;
   hits = 0;
 
-  constructor(private readonly db: Database<string, string>) {}
+  constructor(private readonly db: TableDb) {}
 
   get(key: string): string | undefined {
     const v = this.db.get(key);

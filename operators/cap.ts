@@ -11,6 +11,13 @@ export interface CapOptions {
   seed?: number;
 }
 
+/** What `cap` reads of a pair. */
+export interface Cappable {
+  problem_id: string;
+  target_id: string;
+  rejected_index: number;
+}
+
 /**
  * At most `max` pairs per problem, so that a problem with many blocks and many wrong candidates does not
  * dominate the data (on HumanEval one problem gave 25 pairs against a mean of 7). Which pairs stay is a
@@ -20,10 +27,7 @@ export interface CapOptions {
  * @example
  * pipe(pair(ctx), cap(ctx, { max: 8, seed: 0 }))
  */
-export function cap<P extends { problem_id: string; target_id: string; rejected_index: number }>(
-  ctx: RunContext,
-  opts: CapOptions,
-): OperatorFunction<P, P> {
+export function cap<P extends Cappable>(ctx: RunContext, opts: CapOptions): OperatorFunction<P, P> {
   const stats = ctx.stage('cap');
   const c = stats.counters;
   const capped = (group: P[]): P[] => {

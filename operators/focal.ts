@@ -1,4 +1,4 @@
-import type { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '../lib/code/tokenizer.ts';
 import { pipe, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import { syntaxLeaves } from '../lib/code/blocks.ts';

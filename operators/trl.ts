@@ -1,4 +1,4 @@
-import type { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '../lib/code/tokenizer.ts';
 import { z } from 'zod';
 import { columnHints } from '../lib/columns.ts';
 import type { RunContext } from '../lib/context.ts';

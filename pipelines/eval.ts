@@ -58,7 +58,7 @@ export const evaluation = definePipeline({
         ...decontaminateSteps(cfg),
         ...checkersSteps(cfg),
         ...(cfg.since || cfg.before
-          ? [
+          ? ([
               {
                 name: 'window',
                 output: S.Problem,
@@ -68,8 +68,8 @@ export const evaluation = definePipeline({
                     ...(cfg.before ? { before: cfg.before } : {}),
                   }),
               },
-            ]
-          : []),
+            ] as const)
+          : ([] as const)),
         { name: 'task', output: S.Target, op: (ctx) => task(ctx) },
         fimStep({ ...cfg, 'line-length': O.FORMAT_OPTIONS['line-length'].default }),
         generateStep(cfg, gen, params),

@@ -4,7 +4,7 @@ import { UsageError, type OptionTable, type OptionValues } from '../lib/options.
 import type { FinalStep, Step } from '../lib/pipeline.ts';
 import * as S from '../lib/schemas.ts';
 import type { z } from 'zod';
-import { cap } from '../operators/cap.ts';
+import { cap, type Cappable } from '../operators/cap.ts';
 import { check } from '../operators/check.ts';
 import { checkers } from '../operators/checkers.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
@@ -28,7 +28,7 @@ import { cached, params, sandbox } from './resources.ts';
 type Cfg<T extends OptionTable> = OptionValues<T>;
 
 /** The `format` step: one record per reference solution, Black-style formatted (`--line-length`). */
-export const formatStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>): Step => ({
+export const formatStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>): Step<S.Problem, S.FormattedSolution> => ({
   name: 'format',
   output: S.FormattedSolution,
   op: (ctx) => pipe(solutions(ctx), format(ctx, { lineLength: cfg['line-length'] })),
@@ -42,7 +42,9 @@ export const sandboxNeeds = () => {
 };
 
 /** The `label` step: reference solutions run on their tests in the run's sandbox; only passing ones go on. */
-export const labelStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>): Step => ({
+export const labelStep = (
+  cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>,
+): Step<S.FormattedSolution, S.LabeledSolution> => ({
   name: 'label',
   needs: sandboxNeeds,
   output: S.LabeledSolution,
@@ -50,7 +52,10 @@ export const labelStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATIO
 });
 
 /** The `fim` step: each target's generation and training prompts in the `--family` token set. */
-export const fimStep = (cfg: Cfg<typeof O.FORMAT_OPTIONS>, name = 'fim'): Step => ({
+export const fimStep = (
+  cfg: Cfg<typeof O.FORMAT_OPTIONS>,
+  name = 'fim',
+): Step<S.Target, S.PromptedTarget> => ({
   name,
   output: S.PromptedTarget,
   op: (ctx) => fim(ctx, { family: cfg.family, name }),
@@ -67,7 +72,7 @@ export const generateStep = (
   cfg: Cfg<typeof O.GENERATION_OPTIONS>,
   gen: Generator,
   sampling: Partial<GenerationParams> = params(cfg),
-): Step => ({
+): Step<S.PromptedTarget, S.Candidate> => ({
   name: 'generate',
   output: S.Candidate,
   needs: generatorNeeds(gen),
@@ -75,7 +80,9 @@ export const generateStep = (
 });
 
 /** The `check` step: each candidate run on its tests, its time limit from its reference's time. */
-export const checkStep = (cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>): Step => ({
+export const checkStep = (
+  cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>,
+): Step<S.Candidate, S.CheckedCandidate> => ({
   name: 'check',
   output: S.CheckedCandidate,
   needs: sandboxNeeds,
@@ -127,8 +134,12 @@ async function* evalItems(files: string) {
   if (bad) throw new Error(`--decontaminate ${files}: ${bad} row(s) could not be read`);
 }
 
+// The optional steps are `[] | [step]`, not `Step[]`: a list of known forms, which definePipeline checks in each
+
 /** With `--decontaminate FILES`, the first step; without, none. */
-export const decontaminateSteps = (cfg: Cfg<typeof O.DECONTAMINATE_OPTIONS>): Step[] => {
+export const decontaminateSteps = (
+  cfg: Cfg<typeof O.DECONTAMINATE_OPTIONS>,
+): [] | [Step<S.Problem, S.Problem>] => {
   const files = cfg.decontaminate;
   if (!files) return [];
   const opts = { ngram: cfg['decontaminate-ngram'], overlap: cfg['decontaminate-overlap'] };
@@ -142,15 +153,18 @@ export const decontaminateSteps = (cfg: Cfg<typeof O.DECONTAMINATE_OPTIONS>): St
 };
 
 /** With `--checkers DIR`, the step that gives problems their checkers; without, none. */
-export const checkersSteps = (cfg: Cfg<typeof O.SANDBOX_OPTIONS>): Step[] => {
+export const checkersSteps = (cfg: Cfg<typeof O.SANDBOX_OPTIONS>): [] | [Step<S.Problem, S.Problem>] => {
   const dir = cfg.checkers;
   if (!dir) return [];
   return [{ name: 'checkers', output: S.Problem, op: (ctx) => checkers(ctx, { dir }) }];
 };
 
 /** With `--max-pairs-per-problem N`, the step that caps each problem's pairs; without, none. */
-export const capSteps = (cfg: Cfg<typeof O.CAP_OPTIONS> & { seed: number }, pairs: z.ZodObject): Step[] => {
+export const capSteps = <P extends Cappable>(
+  cfg: Cfg<typeof O.CAP_OPTIONS> & { seed: number },
+  pairs: z.ZodType<P> & z.ZodObject,
+): [] | [Step<P, P>] => {
   const max = cfg['max-pairs-per-problem'];
   if (max === undefined) return [];
-  return [{ name: 'cap', output: pairs, op: (ctx) => cap(ctx, { max, seed: cfg.seed }) }];
+  return [{ name: 'cap', output: pairs, op: (ctx) => cap<P>(ctx, { max, seed: cfg.seed }) }];
 };

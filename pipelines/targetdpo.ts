@@ -64,12 +64,19 @@ export const targetdpo = definePipeline({
     };
     // a model: one refinement chain per problem from the question (a passing reference solution only
     // vouches for the tests); no model: variants of every passing reference solution
-    const programs: Step = {
+    const programs: Step<S.FormattedSolution, S.Target> = {
       name: 'programs',
       output: S.Target,
       op: (ctx) => split(ctx, { blocks: false, fullForEvery: !gen.continues, name: 'programs' }),
     };
-    const versions: Step[] = gen.continues
+    // the two forms, each a fixed list, so that definePipeline checks both chains
+    const versions:
+      | [Step<S.PromptedTarget, S.CheckedCandidate>, Step<S.CheckedCandidate, S.FocalPair>]
+      | [
+          Step<S.PromptedTarget, S.Candidate>,
+          Step<S.Candidate, S.CheckedCandidate>,
+          Step<S.CheckedCandidate, S.FocalPair>,
+        ] = gen.continues
       ? [
           {
             name: 'refine',

@@ -5,7 +5,7 @@ import { readManifest, shardRows } from '../../lib/manifest.ts';
 import { optionHelp, parseOptions, UsageError, type OptionTable } from '../../lib/options.ts';
 import type { ProblemScore } from '../../lib/schemas.ts';
 import { evaluation } from '../../pipelines/eval.ts';
-import { RUN_OPTIONS, runPipeline, type RunValues } from './run.ts';
+import { commandLog, RUN_OPTIONS, runPipeline, type RunValues } from './run.ts';
 
 const EVAL_OPTIONS = {
   k: {
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<void> {
   if (ks.some((k) => k > v.n))
     throw new UsageError(`--k ${v.k} needs --n ≥ ${Math.max(...ks)} (got --n ${v.n})`);
   const { k: _k, ...run } = v;
-  await runPipeline(evaluation, run as unknown as RunValues<typeof evaluation.options>);
+  await runPipeline(evaluation, run as unknown as RunValues<typeof evaluation.options>, { log: commandLog });
   const m = readManifest(v.out);
   const rows: ProblemScore[] = [];
   for await (const r of shardRows<ProblemScore>(v.out, m)) rows.push(r);

@@ -1,4 +1,4 @@
-import type { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from './tokenizer.ts';
 
 // GPT-2's byte-level alphabet: each of the 256 bytes is shown as one printable character. A byte-level
 // BPE token is a string of these characters, so its bytes can be read back exactly.

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import type * as Ort from 'onnxruntime-node';
+import type { Tokenizer } from '../code/tokenizer.ts';
 import { lazy } from '../lazy.ts';
 import { hash32, prng } from '../random.ts';
 import { Fatal } from '../stage.ts';
@@ -31,7 +32,7 @@ export function loadTokenizer(modelDir: string, what = 'model folder'): Tokenize
     // optional
   }
   try {
-    return new Tokenizer(JSON.parse(readFileSync(file, 'utf8')) as object, config);
+    return new HfTokenizer(JSON.parse(readFileSync(file, 'utf8')) as object, config);
   } catch (err) {
     throw new Error(`${file} does not load: ${(err as Error).message}`);
   }

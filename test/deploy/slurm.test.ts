@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { readManifest } from '../../lib/manifest.ts';
 import { ROOT } from '../../lib/root.ts';
 import { FIXTURES, fixturePairShards, tmp } from '../helpers.ts';
@@ -89,5 +90,42 @@ describe('Slurm, for real: a single-node cluster (slurmctld, slurmd, munged) on 
     };
     expect(report.units.reused).to.equal(report.units.total);
     expect(report.units.worked).to.equal(0);
+  });
+
+  it("structflow slurm ./mine.ts: a user's pipeline module, as two ranks and their merge, gives one process's bytes", async () => {
+    const dir = tmp();
+    const mine = join(dir, 'mine.ts');
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n'); // else tsx loads mine.ts as CommonJS
+    // a module of the user's in TypeScript (tsx loads it in every rank and in the merge); the package's
+    // entries by file URL, as this folder has no node_modules
+    const api = (f: string) => pathToFileURL(join(ROOT, 'dist', 'api', f)).href;
+    writeFileSync(
+      mine,
+      [
+        `import { definePipeline } from '${api('index.js')}';`,
+        `import { structurecoder } from '${api('code-dpo.js')}';`,
+        `export default definePipeline({ ...structurecoder, name: 'mine', summary: 'StructureCoder, from a module' });`,
+      ].join('\n'),
+    );
+    const flags = ['--input', join(FIXTURES, 'apps.jsonl'), '--limit', '12', '--test-timeout', '0.5'];
+    const single = join(dir, 'single');
+    execFileSync('node', [CLI, 'run', mine, ...flags, '--out', single, '--quiet'], { stdio: 'pipe' });
+    const out = join(dir, 'run');
+    const printed = execFileSync(
+      'node',
+      [CLI, 'slurm', mine, ...flags, '--out', out, '--ranks', '2', '--sbatch=--cpus-per-task=1'],
+      { env, encoding: 'utf8' },
+    );
+    const ids = printed.trim().split('\n').pop()!.split(' ');
+    expect(ids).to.have.length(2); // the ranks' array and the merge
+    await waitFor(ids);
+    for (const id of ids) expect(state(id), `job ${id}`).to.equal('COMPLETED');
+    const m = readManifest(out);
+    const ref = readManifest(single);
+    expect(m.pipeline).to.equal('mine');
+    expect(m.rows).to.be.greaterThan(0);
+    expect(m.shards.map((s) => sha(join(out, s.file)))).to.deep.equal(
+      ref.shards.map((s) => sha(join(single, s.file))),
+    );
   });
 });
