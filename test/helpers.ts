@@ -175,3 +175,12 @@ export async function killAfterFirstUnit(
   }
   await exited;
 }
+
+/** Row i of a small APPS-layout input: problem `p<i>`, one reference printing 1, one test expecting it. */
+export const appsRow = (i: number): string =>
+  JSON.stringify({
+    problem_id: `p${i}`,
+    question: 'q',
+    solutions: JSON.stringify(['print(1)']),
+    input_output: JSON.stringify({ inputs: [''], outputs: ['1'] }),
+  });

@@ -9,7 +9,7 @@ import { runToShards, type RunOptions, type WorkUnit } from '../../lib/runner.ts
 import { Problem } from '../../lib/schemas.ts';
 import { Rejected, stage } from '../../lib/stage.ts';
 import { readProblemUnits } from '../../readers/index.ts';
-import { readShardRows, tmp } from '../helpers.ts';
+import { appsRow, readShardRows, tmp } from '../helpers.ts';
 
 type Rec = { n: number };
 const Rec = z.object({ n: z.number().int() });
@@ -124,13 +124,7 @@ describe('runner: a run over more input reuses the units it shares with a run ov
   it('--limit, then the whole input: every unit of the first run is reused, the one the limit cut short too', async () => {
     const dir = tmp();
     const input = join(dir, 'rows.jsonl');
-    const row = (i: number) =>
-      JSON.stringify({
-        problem_id: `p${i}`,
-        question: 'q',
-        solutions: JSON.stringify(['print(1)']),
-        input_output: JSON.stringify({ inputs: [''], outputs: ['1'] }),
-      });
+    const row = appsRow;
     writeFileSync(input, Array.from({ length: 10 }, (_, i) => row(i)).join('\n') + '\n');
     const seen: number[] = [];
     const index: Step = {

@@ -6,16 +6,10 @@ import { RunContext } from '../../lib/context.ts';
 import { readProblemUnits as readUnits } from '../../readers/index.ts';
 import type { InputUnit } from '../../lib/units.ts';
 import type { Problem } from '../../lib/schemas.ts';
-import { collect, FIXTURES, tmp } from '../helpers.ts';
+import { appsRow, collect, FIXTURES, tmp } from '../helpers.ts';
 import { gzipSync } from 'node:zlib';
 
-const row = (i: number) =>
-  JSON.stringify({
-    problem_id: `p${i}`,
-    question: 'q',
-    solutions: JSON.stringify(['print(1)']),
-    input_output: JSON.stringify({ inputs: [''], outputs: ['1'] }),
-  });
+const row = appsRow;
 const write = (path: string, from: number, to: number) =>
   writeFileSync(path, Array.from({ length: to - from }, (_, k) => row(from + k)).join('\n') + '\n');
 
