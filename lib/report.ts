@@ -271,7 +271,7 @@ ${
     ? `<p id="multi-region">${r.pairs.multi_region} of ${r.pairs.total} pairs (${((100 * r.pairs.multi_region) / r.pairs.total).toFixed(1)} %) differ between their chosen and rejected side in more than one separate place. Such a pair teaches several edits at once, so the model learns less exactly which one made the answer wrong; 0 is best.</p>`
     : ''
 }
-${r.stores.map((s) => `<p class="store">${esc(describeStore(s))}</p>`).join('\n')}
+${r.stores.map((s) => `<p class="store">${esc(describeStore(s).join('; '))}</p>`).join('\n')}
 <table><thead><tr><th>stage</th><th>in</th><th>passed</th><th>rejected</th><th>out</th><th title="seconds in the stage function, summed over records (worker-seconds)">busy s</th><th title="records in per busy second: the stage's own capacity per worker">in per busy s</th></tr></thead>
 <tbody>
 ${rows}

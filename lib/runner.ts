@@ -80,12 +80,12 @@ const OWN = [MANIFEST, join(PARTS_DIR, RUN_FILE), 'slurm'];
 
 /**
  * Stops before anything is written where `out` is a folder of someone else's: not empty, and none of
- * StructFlow's own files in it. A run replaces `rejects.jsonl`, `part-*.parquet` and `report.html`
+ * StructFlow's own files in it (`own`: a run's by default; the trainer names its own). A run replaces `rejects.jsonl`, `part-*.parquet` and `report.html`
  * wherever it writes, and --out is easily given a folder that holds such files of other work.
  */
-export function claimOutput(out: string): void {
+export function claimOutput(out: string, own: string[] = OWN): void {
   const names = existsSync(out) ? readdirSync(out) : [];
-  if (!names.length || OWN.some((f) => existsSync(join(out, f)))) return;
+  if (!names.length || own.some((f) => existsSync(join(out, f)))) return;
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
   throw new Error(
     `${out} is not empty (${shown}) and holds no StructFlow output; --out takes a new or empty folder, or one a run wrote`,
@@ -259,7 +259,7 @@ export async function finish(ctx: RunContext, opts: OutputOptions, w: FinishInpu
   log(
     `units: ${w.info.units.total} (${w.info.units.reused} committed before, ${w.info.units.worked} worked now)`,
   );
-  for (const s of w.info.stores ?? []) log(describeStore(s));
+  for (const s of w.info.stores ?? []) describeStore(s).forEach((line, i) => log(i ? `  ${line}` : line));
   log(
     `${manifest.rows} rows in ${shards.length} shard(s) → ${opts.out}/${MANIFEST}; report: ${opts.out}/report.html`,
   );

@@ -141,13 +141,17 @@ export class Table {
   }
 }
 
-/** One line on a cache: where, its size, and per table its entries and this run's hit rate. */
-export function describeStore(s: StoreSummary): string {
+/** The lines on a cache: where and its size, then per table its entries and this run's hit rate. */
+export function describeStore(s: StoreSummary): string[] {
   const n = (x: number) => x.toLocaleString('en-US');
   const tables = Object.entries(s.tables).map(
     ([name, t]) =>
       `${name} ${n(t.entries)} entries, ${n(t.hits)} of ${n(t.lookups)} lookups hit` +
       (t.lookups ? ` (${((100 * t.hits) / t.lookups).toFixed(1)} %)` : ''),
   );
-  return `cache ${s.dir}: ${(s.bytes / 1e6).toFixed(1)} MB in ${s.files} file${s.files === 1 ? '' : 's'}; ${tables.join('; ')}`;
+  // a line a table: one line for all overran a 160-column terminal, which wrapped it mid-number
+  return [
+    `cache ${s.dir}: ${(s.bytes / 1e6).toFixed(1)} MB in ${s.files} file${s.files === 1 ? '' : 's'}`,
+    ...tables,
+  ];
 }

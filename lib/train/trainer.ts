@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Tokenizer } from '../code/tokenizer.ts';
 import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, shardRows, type Manifest } from '../manifest.ts';
+import { claimOutput } from '../runner.ts';
 import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
 
 /** The trainer's defaults, for every caller: the CLI's option table shows these. */
@@ -205,6 +206,8 @@ export async function train(
     log(
       `--steps ${totalSteps} is more than one pass over the shards (at most ${onePass} steps of ${batchSize * gradAccum} pairs): the pairs are read again from the first, in the same order`,
     );
+  // a training's own files: a folder holding none of them is someone else's, not to be written into
+  claimOutput(cfg.out, ['trained.json', 'metrics.jsonl', 'checkpoint']);
   mkdirSync(cfg.out, { recursive: true });
   const positionFile = join(cfg.out, 'checkpoint', 'position.json');
   const skipTo =

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../lib/root.ts';
-import { markStores, Store, storesUsedSince } from '../../lib/store.ts';
+import { describeStore, markStores, Store, storesUsedSince } from '../../lib/store.ts';
 import { tmp } from '../helpers.ts';
 
 // the writer script below spells the same value
@@ -23,6 +23,21 @@ describe('store: one embedded key-value store per folder (LMDB)', function () {
     expect(Store.open(dir).table('a').count()).to.equal(2000);
     expect(readdirSync(dir).sort()).to.deep.equal(['data.mdb', 'lock.mdb']);
     expect(s.bytes()).to.be.greaterThan(2000 * 2000);
+  });
+
+  it('describes a cache in lines that fit a terminal: the folder and size, then a line a table', () => {
+    const big = { entries: 1_234_567_890, lookups: 9_876_543_210, hits: 2_345_678_901 };
+    const lines = describeStore({
+      dir: '/out/cache',
+      bytes: 75.7e6,
+      files: 2,
+      tables: { generations: big, verdicts: big },
+    });
+    expect(lines[0]).to.equal('cache /out/cache: 75.7 MB in 2 files');
+    expect(lines.slice(1)).to.deep.equal([
+      'generations 1,234,567,890 entries, 2,345,678,901 of 9,876,543,210 lookups hit (23.7 %)',
+      'verdicts 1,234,567,890 entries, 2,345,678,901 of 9,876,543,210 lookups hit (23.7 %)',
+    ]);
   });
 
   it("reports a run's own lookups and hits, only of the stores it used (an earlier one's folder may be gone)", () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTokenizer } from '../../lib/generators/onnx.ts';
 import { readManifest } from '../../lib/manifest.ts';
@@ -54,6 +54,17 @@ describe('train', function () {
     const redone = await train({ shards, model: MODEL, out, steps: 3, batchSize: 4, overwrite: true }, quiet);
     expect(redone.kept).to.equal(undefined);
     expect(redone.checksum).to.equal(r.checksum); // the same training, done again
+  });
+
+  it('refuses an --out that is not empty and holds no training, before writing anything there', async () => {
+    const out = tmp();
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const err = await train({ shards, model: MODEL, out, steps: 1, batchSize: 4 }, quiet).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).to.match(/is not empty \(notes\.txt\) and holds no StructFlow output/);
+    expect(readdirSync(out)).to.deep.equal(['notes.txt']);
   });
 
   it('takes the loss and preset from the pipeline that made the shards; a focal loss without D− lines is an error', () => {
