@@ -346,7 +346,7 @@ def decode(v, objs=None):
         if tag == "q":  # a Fraction or a Decimal the program returned: == with ints and floats is exact
             return fractions.Fraction(int(x[0]), int(x[1]))
         if tag == "D":
-            d = decimal.Decimal(str(x)[:10000])
+            d = decimal.Decimal(str(x))
             if d.is_snan():
                 raise ValueError("a signalling NaN")  # it raises in every comparison
             return d

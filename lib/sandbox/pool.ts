@@ -229,7 +229,7 @@ class Slot {
       for (let i = 0; i < asked; i++) tests.push(...(await this.judge.next(JudgeTestsMessage, left())).tests);
       this.judge.idle();
       const { result } = await this.judge.ask({ op: 'stdio_verdict', n, tests }, JudgeResultMessage, left());
-      return { ...result, ...defined(leftBehind) };
+      return { ...result, ...leftBehind };
     }
     const opened = await this.runner.ask({ op: 'open', code: req.code, ...common }, RunnerReply, left());
     this.judge.send({ op: t.kind, ...t, ...common, opened });
@@ -240,7 +240,7 @@ class Slot {
         // an error the judge saw (a call that raised) may be the slot's: the runner then proves the slot works
         const probe = msg.result.verdict === 'error' || msg.result.verdict === 'memory';
         const closed = await this.runner.ask({ op: 'close', probe }, RunnerReply, left());
-        return { ...msg.result, ...defined({ retire: closed.retire, unhealthy: closed.unhealthy }) };
+        return { ...msg.result, retire: closed.retire, unhealthy: closed.unhealthy };
       }
       const reply = await this.runner.ask({ op: 'rpc', msg: msg.rpc, cpu_s: msg.cpu_s }, RunnerReply, left());
       this.judge.send({ reply });
@@ -253,11 +253,6 @@ function unhealthyMessage(id: string, why: string): string {
     `the sandbox could not start a process, a thread or memory after program ${id} had an error, on two ` +
     `fresh slots (${why}): the machine is short of processes or memory; no verdict of it was kept`
   );
-}
-
-/** The object without its undefined fields (the verdict cache stores what it is given). */
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 const strip = ({ decided: _d, ...r }: ExecResult & { decided: boolean }): ExecResult => r;
