@@ -263,6 +263,12 @@ class Remote:
             raise AttributeError(name)
         return CONN.ask("getattr", ref=self._ref, name=name)
 
+    def __setattr__(self, name, value):
+        # MBPP's setup code builds its trees with the program's own class: `root.left = Node(2)`
+        if name.startswith("__"):
+            raise AttributeError(name)
+        CONN.ask("setattr", ref=self._ref, name=name, value=encode(value))
+
     def __iter__(self):
         return iter(CONN.ask("iter", ref=self._ref))
 

@@ -372,6 +372,8 @@ class RemoteObjects:
                             "kwargs": [[k, self.mutable(a)] for k, a in kwargs.items()]}
                 elif op == "getattr":
                     value = getattr(obj, req["name"])
+                elif op == "setattr":
+                    value = setattr(obj, str(req["name"]), self.decode(req["value"]))
                 elif op == "iter":
                     value = list(obj)
                 else:

@@ -114,6 +114,37 @@ describe('sandbox: judging exactly', function () {
     expect(twin.verdict, twin.error).to.equal('pass');
   });
 
+  it("setup code that builds a tree with the program's own class (MBPP 367, 927) reaches it whole", async () => {
+    // MBPP's harness runs its setup code after the solution: `Node` is the program's class, so the
+    // judge builds the tree through attribute writes on the program's objects
+    const tests: TestSpec = {
+      kind: 'assert',
+      code:
+        'root = Node(1)\nroot.left = Node(2)\nroot.right = Node(3)\nroot.left.left = Node(4)\n' +
+        'root.left.left.left = Node(8)\nroot1 = Node(1)\nroot1.left = Node(2)\n' +
+        'root2 = Node(1)\nroot2.left = root.left\nroot2.right = Node(3)\nroot2.right.right = Node(5)\n' +
+        'root2.right.right.right = Node(6)\n' +
+        'assert is_tree_balanced(root) == False\nassert is_tree_balanced(root1) == True\n' +
+        'assert is_tree_balanced(root2) == False\n',
+      entry_points: ['Node', 'is_tree_balanced'],
+    };
+    const node =
+      'class Node:\n    def __init__(self, data):\n        self.data = data\n        self.left = None\n        self.right = None\n';
+    const height = 'def h(n):\n    return 0 if n is None else 1 + max(h(n.left), h(n.right))\n';
+    const right =
+      node +
+      height +
+      'def is_tree_balanced(r):\n    return r is None or (abs(h(r.left) - h(r.right)) <= 1 and is_tree_balanced(r.left) and is_tree_balanced(r.right))\n';
+    const r = await run(pool, 'mbpp-367', right, tests);
+    expect(r.verdict, r.error).to.equal('pass');
+    // the twin that only looks at the root's children is wrong on the first tree
+    const shallow = node + height + 'def is_tree_balanced(r):\n    return abs(h(r.left) - h(r.right)) <= 1\n';
+    expect((await run(pool, 'mbpp-367-shallow', shallow, tests)).verdict).to.equal('fail');
+    // a program whose class refuses the write errs on its own class: the judge's side stays intact
+    const frozen = right.replace('class Node:', 'class Node:\n    __slots__ = ("data",)');
+    expect((await run(pool, 'mbpp-367-slots', frozen, tests)).verdict).to.equal('error');
+  });
+
   it('the fixture checker reads integers as the judges write them: full-width and Arabic-Indic digits are wrong', async () => {
     const checker = readFileSync(join(FIXTURES, 'checkers', 'sf-0035.py'), 'utf8');
     const tests: TestSpec = { kind: 'stdio', inputs: ['4 6\n1 3 3 5\n'], outputs: ['1 4\n'], checker };
