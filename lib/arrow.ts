@@ -1,3 +1,4 @@
+import { stringifyJson } from './json.ts';
 import {
   Bool,
   Field,
@@ -108,7 +109,7 @@ function checkValue<R>(c: Column<R>, v: unknown): unknown {
       if (typeof v !== 'string') throw bad();
       return v;
     case 'json':
-      return JSON.stringify(v);
+      return stringifyJson(v);
     case 'int32':
       if (!Number.isInteger(v)) throw bad();
       return v;

@@ -1,3 +1,4 @@
+import { stringifyJson } from './json.ts';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Reject } from './records.ts';
@@ -152,7 +153,7 @@ export class RunContext {
     const c = this.counter(r.stage);
     c.reasons[r.reason] = (c.reasons[r.reason] ?? 0) + 1;
     this.rejectsWritten++;
-    if (this.rejectsFd !== undefined) writeSync(this.rejectsFd, JSON.stringify(r) + '\n');
+    if (this.rejectsFd !== undefined) writeSync(this.rejectsFd, stringifyJson(r) + '\n');
   }
 
   private cleanups: (() => void | Promise<void>)[] = [];

@@ -1,3 +1,4 @@
+import { parseJson, stringifyJson } from './json.ts';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ export async function* externalSort<T>(
     const path = join(dir, `run-${written++}.jsonl`);
     const out = createWriteStream(path);
     for await (const it of items) {
-      if (!out.write(JSON.stringify([it.seq, it.v]) + '\n')) await once(out, 'drain');
+      if (!out.write(stringifyJson([it.seq, it.v]) + '\n')) await once(out, 'drain');
     }
     out.end();
     await once(out, 'finish');
@@ -108,7 +109,7 @@ async function* merge<T>(
     }
   };
   const parse = (line: string) => {
-    const [seq, v] = JSON.parse(line) as [number, T];
+    const [seq, v] = parseJson(line) as [number, T];
     return { v, seq };
   };
   for (const path of runs) {

@@ -1,3 +1,4 @@
+import { parseJson } from './json.ts';
 import { createReadStream } from 'node:fs';
 import { RecordBatchReader } from 'apache-arrow';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
@@ -113,7 +114,7 @@ export async function* readJsonl(path: string): AsyncGenerator<RowOrError> {
       return;
     }
     try {
-      const row = JSON.parse(text) as unknown;
+      const row = parseJson(text);
       if (typeof row !== 'object' || row === null || Array.isArray(row)) {
         yield { where: `${path}:${n}`, error: 'line is JSON but not an object' };
       } else yield { row: row as Record<string, unknown>, where: `${path}:${n}` };
@@ -140,7 +141,7 @@ async function* readJsonArray(path: string): AsyncGenerator<RowOrError> {
   }
   let rows: unknown;
   try {
-    rows = JSON.parse(text);
+    rows = parseJson(text);
   } catch (err) {
     yield { where: path, error: `invalid JSON: ${(err as Error).message}` };
     return;
@@ -220,7 +221,8 @@ function normaliseRow(row: Record<string, unknown>): Record<string, unknown> {
 class Utf8Error extends Error {}
 
 function normaliseValue(v: unknown, field = ''): unknown {
-  if (typeof v === 'bigint') return Number(v);
+  // an int64 past 2^53 stays exact (a bigint), as parseJson reads one from JSON
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v;
   if (v instanceof Uint8Array) {
     const text = decodeUtf8(v);
     if (text === undefined) throw new Utf8Error(`column ${field} is not valid UTF-8`);
@@ -262,7 +264,7 @@ export async function notRowsReason(path: string): Promise<string | undefined> {
     if (!text) continue;
     if (text.startsWith('[')) return undefined; // a whole-file JSON array, as readJsonl takes it
     try {
-      const row = JSON.parse(text) as unknown;
+      const row = parseJson(text);
       if (typeof row === 'object' && row !== null && !Array.isArray(row)) return undefined;
     } catch {
       // not JSON: said below

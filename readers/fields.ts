@@ -1,3 +1,4 @@
+import { parseJson } from '../lib/json.ts';
 import type { TestSpec } from '../lib/schemas.ts';
 
 /** Helpers for the odd encodings published datasets use for their fields. */
@@ -7,7 +8,7 @@ export function parseJsonField(value: unknown, field: string): unknown {
   if (typeof value !== 'string') return value;
   if (value.trim() === '') return undefined;
   try {
-    return JSON.parse(value);
+    return parseJson(value);
   } catch (err) {
     throw new Error(`${field} is not valid JSON: ${(err as Error).message}`);
   }

@@ -1,3 +1,4 @@
+import { parseJson } from '../lib/json.ts';
 import { inflateSync } from 'node:zlib';
 import type { Reader } from '../lib/units.ts';
 import type { Problem, TestSpec } from '../lib/schemas.ts';
@@ -35,9 +36,9 @@ function tests(all: Case[], fnName: string | undefined): TestSpec {
       c.input
         .split('\n')
         .filter((l) => l.trim())
-        .map((l) => JSON.parse(l) as unknown),
+        .map((l) => parseJson(l)),
     ),
-    outputs: all.map((c) => JSON.parse(c.output) as unknown),
+    outputs: all.map((c) => parseJson(c.output)),
   };
 }
 

@@ -1,3 +1,4 @@
+import { stringifyJson } from '../json.ts';
 import { createHash } from 'node:crypto';
 import { Fatal } from '../stage.ts';
 import { Store, type Table } from '../store.ts';
@@ -399,7 +400,7 @@ export class ExecPool {
     const limits = { test_cpu_s: DEFAULT_CPU_S, ...this.opts.limits, ...req.limits };
     const key = createHash('sha256')
       .update(
-        JSON.stringify([
+        stringifyJson([
           sandboxVersion(),
           this.opts.stdioCompare ?? 'strict',
           req.code,

@@ -1,3 +1,4 @@
+import { stringifyJson } from '../json.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -159,7 +160,7 @@ export class SandboxProc {
   /** Sends a message; the request it opens (or continues) stays open until `idle`. */
   send(msg: unknown): void {
     this.open = true;
-    if (!this.dead && !this.failure) this.proc.stdin!.write(JSON.stringify(msg) + '\n');
+    if (!this.dead && !this.failure) this.proc.stdin!.write(stringifyJson(msg) + '\n');
   }
 
   /** Sends one raw line as it is (the protocol tests send broken ones); it opens a request like `send`. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FIXTURES } from '../../helpers.ts';
 import { ExecPool, type ExecRequest } from '../../../lib/sandbox/pool.ts';
 import type { TestSpec } from '../../../lib/schemas.ts';
+import { parseJsonField } from '../../../readers/fields.ts';
 
 // Issue 39: correct programs pass as on the judges they were accepted on, and nothing the program does
 // changes what decides its verdict. Each case with its twin.
@@ -111,6 +112,34 @@ describe('sandbox: judging exactly', function () {
     const forged = await run(pool, 'forge', 'def find(a, t):\n    a[0] = t\n    return 0\n', tests);
     expect(forged.verdict).to.equal('fail');
     const twin = await run(pool, 'find', 'def find(a, t):\n    return a.index(t)\n', tests);
+    expect(twin.verdict, twin.error).to.equal('pass');
+  });
+
+  it('numbers cross exactly: integers of any size and floats that look like integers, read as a reader reads them', async () => {
+    // APPS/TACO's input_output field, as parseJsonField reads it: 2**64 + 7 in, 2**64 out
+    const io = parseJsonField(
+      '{"fn_name": "f", "inputs": [[18446744073709551623], [1.0]], "outputs": [18446744073709551616, "1.0"]}',
+      'input_output',
+    ) as { inputs: unknown[]; outputs: unknown[] };
+    const tests: TestSpec = { kind: 'call', fn_name: 'f', inputs: io.inputs, outputs: io.outputs };
+    const exact = 'def f(x):\n    return str(x) if isinstance(x, float) else x - 7\n';
+    const r = await run(pool, 'big-exact', exact, tests);
+    expect(r.verdict, r.error).to.equal('pass');
+    // the rounded value a double would give is wrong, and so is the int a float argument would have become
+    const rounded = 'def f(x):\n    return str(x) if isinstance(x, float) else 18446744073709552000\n';
+    expect((await run(pool, 'big-rounded', rounded, tests)).verdict).to.equal('fail');
+    const intArg = 'def f(x):\n    return str(x) if isinstance(x, int) and x < 2 else x - 7\n';
+    expect((await run(pool, 'float-arg', intArg, tests)).verdict).to.equal('fail');
+    // an int equals a float only by value: float(10**30) is not 10**30
+    const big = parseJsonField('{"inputs": [[30]], "outputs": [1000000000000000000000000000000]}', 'io') as {
+      inputs: unknown[];
+      outputs: unknown[];
+    };
+    const pow: TestSpec = { kind: 'call', fn_name: 'f', inputs: big.inputs, outputs: big.outputs };
+    expect((await run(pool, 'pow-float', 'def f(n):\n    return float(10**n)\n', pow)).verdict).to.equal(
+      'fail',
+    );
+    const twin = await run(pool, 'pow-int', 'def f(n):\n    return 10**n\n', pow);
     expect(twin.verdict, twin.error).to.equal('pass');
   });
 
