@@ -1,4 +1,4 @@
-import { UsageError, type OptionTable } from '../lib/options.ts';
+import { UsageError, fitWidth, type OptionTable } from '../lib/options.ts';
 import { didYouMean, type CommandModule } from './command.ts';
 
 /** "did you mean --epochs?" for an unknown option, from the command's table. */
@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     const about = cmd === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
-    process.stdout.write(about ? (await (await about.load()).help(rest.slice(1))) + '\n' : OVERVIEW);
+    process.stdout.write(fitWidth(about ? (await (await about.load()).help(rest.slice(1))) + '\n' : OVERVIEW));
     return 0;
   }
   const command = COMMANDS[cmd];
@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const mod = await command.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write((await mod.help(rest)) + '\n');
+    process.stdout.write(fitWidth((await mod.help(rest)) + '\n'));
     return 0;
   }
   try {

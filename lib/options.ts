@@ -96,8 +96,51 @@ function convert(flag: string, spec: OptionSpec, v: string | boolean): unknown {
 
 const PLACEHOLDER = { string: 'S', int: 'N', number: 'X', choice: 'NAME', boolean: '' } as const;
 
+/**
+ * The width help is laid out in: the terminal's, or 100 columns where the output is not a terminal (a pipe,
+ * a file, the docs' copy of the help), so that copy is the same on every machine.
+ */
+export function helpWidth(): number {
+  const cols = process.stdout.isTTY ? process.stdout.columns : undefined;
+  return Math.max(60, Math.min(cols || 100, 160)); // a pseudo-terminal of no size says 0
+}
+
+const HELP_INDENT = 26;
+
+/**
+ * Words of `text` in lines of at most `width` columns. A word wider than that breaks after its `|`s (a list of
+ * choices), else gets a line of its own.
+ */
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  const put = (piece: string, sep: string) => {
+    if (line && line.length + sep.length + piece.length > width) {
+      out.push(line);
+      line = piece;
+    } else line = line ? line + sep + piece : piece;
+  };
+  for (const word of text.split(' ')) {
+    const pieces = word.length > width ? word.split(/(?<=\|)/) : [word];
+    pieces.forEach((p, i) => put(p, i === 0 ? ' ' : ''));
+  }
+  return [...out, line];
+}
+
+/** Every line of `text` that is wider than `width`, wrapped at its words, its continuation lines indented as it is. */
+export function fitWidth(text: string, width = helpWidth()): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if (line.length <= width) return [line];
+      const indent = /^ */.exec(line)![0];
+      return wrap(line.slice(indent.length), width - indent.length).map((l) => indent + l);
+    })
+    .join('\n');
+}
+
 /** The table as `--help` lines: flag and value, then the help text, the choices and the default. */
-export function optionHelp(table: OptionTable): string {
+export function optionHelp(table: OptionTable, width = helpWidth()): string {
   const lines = Object.entries(table).map(([flag, s]) => {
     const arg = s.type === 'boolean' ? '' : ` ${s.arg ?? PLACEHOLDER[s.type]}`;
     const extra = [
@@ -107,9 +150,10 @@ export function optionHelp(table: OptionTable): string {
     ].filter(Boolean);
     const help = s.help + (extra.length ? ` (${extra.join('; ')})` : '');
     const head = `  --${flag}${arg}`;
-    const [first, ...rest] = help.split('\n');
-    const pad = head.length < 26 ? head.padEnd(26) : head + '\n' + ' '.repeat(26);
-    return [pad + first, ...rest.map((l) => ' '.repeat(26) + l)].join('\n');
+    const text = help.split('\n').flatMap((l) => wrap(l, width - HELP_INDENT));
+    const [first, ...rest] = text;
+    const pad = head.length < HELP_INDENT ? head.padEnd(HELP_INDENT) : head + '\n' + ' '.repeat(HELP_INDENT);
+    return [pad + first, ...rest.map((l) => ' '.repeat(HELP_INDENT) + l)].join('\n');
   });
   return lines.join('\n');
 }

@@ -66,6 +66,22 @@ describe('structflow (the compiled CLI)', function () {
     expect(block![1]).to.equal(sf('run', '--help').stdout);
   });
 
+  it("every help fits 100 columns off a terminal, and the terminal's own width on one", () => {
+    const commands = ['', 'run', 'slurm', 'eval', 'train', 'merge', 'blocks', 'doctor', 'ref-logps'];
+    for (const c of commands) {
+      const text = sf(...(c ? [c] : []), '--help').stdout;
+      const wide = text.split('\n').filter((l) => [...l].length > 100);
+      expect(wide, `structflow ${c} --help`).to.deep.equal([]);
+    }
+    // a pseudo-terminal of 72 columns (script(1) gives the command a terminal)
+    const r = spawnSync('script', ['-qec', `stty cols 72; node ${CLI} run --help`, '/dev/null'], {
+      encoding: 'utf8',
+    });
+    const lines = r.stdout.split(/\r?\n/).filter((l) => l.trim());
+    expect(lines.length).to.be.above(40);
+    expect(lines.filter((l) => [...l].length > 72)).to.deep.equal([]);
+  });
+
   it('a mistake exits 2 with the reason and a short usage line, not the whole help', () => {
     const r = sf('run', 'structurecoder', '--input', 'x', '--out', tmp(), '--epochs', 'three');
     expect(r.status).to.equal(2);
