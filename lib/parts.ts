@@ -1,3 +1,4 @@
+import { parseJson, stringifyJson } from './json.ts';
 import { createHash } from 'node:crypto';
 import {
   createWriteStream,
@@ -108,7 +109,7 @@ export class PartStore {
       for await (const r of records) {
         const rec = r as Record<string, unknown>;
         rows++;
-        yield JSON.stringify(Object.fromEntries(fields.map((f) => [f, rec[f]]))) + '\n';
+        yield stringifyJson(Object.fromEntries(fields.map((f) => [f, rec[f]]))) + '\n';
       }
     }
     await pipeline(
@@ -130,7 +131,7 @@ export class PartStore {
 
   /** A committed unit's records, in their order. */
   async *records<T>(key: string): AsyncGenerator<T> {
-    for await (const line of readLines(this.path(key, '.jsonl.gz'))) if (line) yield JSON.parse(line) as T;
+    for await (const line of readLines(this.path(key, '.jsonl.gz'))) if (line) yield parseJson(line) as T;
   }
 
   /** A committed unit's rejects file, if it has any. */
