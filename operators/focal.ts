@@ -6,7 +6,7 @@ import type { RunContext } from '../lib/context.ts';
 import { groupAdjacent } from '../lib/group.ts';
 import { editRegions, lineDiff } from '../lib/code/lcs.ts';
 import { levenshtein } from '../lib/code/levenshtein.ts';
-import { lineCount, pairRecord, verdictTally, type RejectedSides } from '../lib/code/pairs.ts';
+import { countingYield, lineCount, pairRecord, verdictTally, type RejectedSides } from '../lib/code/pairs.ts';
 import { chatContext, promptFamily, taskOf } from '../lib/code/prompts.ts';
 import { hash32, prng } from '../lib/random.ts';
 import { CheckedCandidate, FocalPair } from '../lib/schemas.ts';
@@ -62,81 +62,82 @@ export function focal(ctx: RunContext, opts: FocalOptions): OperatorFunction<Che
   const run = stage(
     ctx,
     { name: 'focal', input: z.array(CheckedCandidate).min(1), output: FocalPair, id: (g) => g[0]!.target_id },
-    (stats) => (group) => {
-      const t = group[0]!;
-      const last = group[group.length - 1]!;
-      if (opts.chosen === 'final' && last.verdict !== 'pass') {
-        throw new Rejected('no_passing_version', `none of ${group.length} versions passed its tests`);
-      }
-      // the reference program passed its tests in `label`; a refinement's final version in `refine`
-      const chosenC =
-        opts.chosen === 'final' ? last : { candidate: t.middle, candidate_index: 0, origin: 'reference' };
-      const chosen = chosenC.candidate;
-      const earlier = opts.chosen === 'final' ? group.slice(0, -1) : group;
-      const failing = earlier.filter((c) => rejectable.has(c.verdict) && c.candidate !== chosen);
-      if (failing.length === 0)
-        throw new Rejected(
-          'no_failing_variant',
-          `no version is a rejected side (${[...rejectable].join(', ')}): ${verdictTally(earlier)}`,
-        );
-      // a variant whose D− holds code: a deleted statement leaves D− empty, and the paper's rejected
-      // versions are buggy attempts, not deletions
-      const withCode = failing
-        .map((c) => ({ c, ...lineDiff(lines(chosen), lines(c.candidate)) }))
-        .filter(({ c, minus }) => minus.some((i) => !/^\s*(#.*)?$/.test(lines(c.candidate)[i]!)));
-      if (withCode.length === 0)
-        throw new Rejected(
-          'dminus_empty_or_comments',
-          `none of ${failing.length} failing variants changes a line of code`,
-        );
-      const pick = withCode[Math.floor(prng(hash32(t.target_id, opts.seed ?? 0))() * withCode.length)]!;
-      const rejectedC = pick.c;
-      const rejected = rejectedC.candidate;
-      const { plus, minus } = pick;
-      if (minus.length > maxDiff)
-        throw new Rejected('dminus_too_long', `D− has ${minus.length} lines (> ${maxDiff})`);
-      const cTok = opts.tokenizer && tokenSpans(opts.tokenizer, chosen);
-      const rTok = opts.tokenizer && tokenSpans(opts.tokenizer, rejected);
-      const longest = Math.max(cTok?.ids.length ?? 0, rTok?.ids.length ?? 0);
-      if (longest > maxTokens) throw new Rejected('too_many_tokens', `${longest} tokens (> ${maxTokens})`);
-      if (syntaxLeaves(chosen).join('\u0000') === syntaxLeaves(rejected).join('\u0000')) {
-        throw new Rejected('same_syntax_tree', 'the versions differ in comments or formatting only');
-      }
-      const dMinus = minus.map((i) => i + 1);
-      const mask = rTok ? maskOverlapping(rTok.spans, lineRanges(rejected, dMinus)) : null;
-      stats.observe('dminus_lines', minus.length);
-      stats.stat(`chosen_${chosenC.origin}`);
-      stats.stat(`rejected_${rejectedC.origin}`);
-      stats.stat(`pairs_rejecting_${rejectedC.verdict}`);
-      if (editRegions(lines(chosen), lines(rejected)) > 1) stats.stat('multi_region');
-      if (mask && rTok) {
-        const masked = mask.reduce((n: number, x) => n + x, 0);
-        stats.observe('mask_coverage_pct', 5 * Math.floor((100 * masked) / Math.max(1, mask.length) / 5));
-        stats.observe('rejected_tokens', 64 * Math.floor(rTok.ids.length / 64));
-      } else stats.stat('masks_left_to_the_trainer');
-      return [
-        {
-          ...pairRecord(
-            t,
-            chosenC,
-            rejectedC,
-            {
-              fim: '',
-              chat: chatContext(promptFamily(t.prompt_family), taskOf(t.problem), ''),
-            },
-            levenshtein(chosen, rejected),
-          ),
-          curriculum_key: lineCount(chosen), // the chosen program: a refinement's final version
-          chosen_code: chosen,
-          rejected_code: rejected,
-          chosen_diff_lines: plus.map((i) => i + 1),
-          rejected_diff_lines: dMinus,
-          rejected_mask: mask,
-          chosen_tokens: cTok ? cTok.ids.length : null,
-          rejected_tokens: rTok ? rTok.ids.length : null,
-        },
-      ];
-    },
+    (stats) => (group) =>
+      countingYield(stats, group[0]!.problem.source, () => {
+        const t = group[0]!;
+        const last = group[group.length - 1]!;
+        if (opts.chosen === 'final' && last.verdict !== 'pass') {
+          throw new Rejected('no_passing_version', `none of ${group.length} versions passed its tests`);
+        }
+        // the reference program passed its tests in `label`; a refinement's final version in `refine`
+        const chosenC =
+          opts.chosen === 'final' ? last : { candidate: t.middle, candidate_index: 0, origin: 'reference' };
+        const chosen = chosenC.candidate;
+        const earlier = opts.chosen === 'final' ? group.slice(0, -1) : group;
+        const failing = earlier.filter((c) => rejectable.has(c.verdict) && c.candidate !== chosen);
+        if (failing.length === 0)
+          throw new Rejected(
+            'no_failing_variant',
+            `no version is a rejected side (${[...rejectable].join(', ')}): ${verdictTally(earlier)}`,
+          );
+        // a variant whose D− holds code: a deleted statement leaves D− empty, and the paper's rejected
+        // versions are buggy attempts, not deletions
+        const withCode = failing
+          .map((c) => ({ c, ...lineDiff(lines(chosen), lines(c.candidate)) }))
+          .filter(({ c, minus }) => minus.some((i) => !/^\s*(#.*)?$/.test(lines(c.candidate)[i]!)));
+        if (withCode.length === 0)
+          throw new Rejected(
+            'dminus_empty_or_comments',
+            `none of ${failing.length} failing variants changes a line of code`,
+          );
+        const pick = withCode[Math.floor(prng(hash32(t.target_id, opts.seed ?? 0))() * withCode.length)]!;
+        const rejectedC = pick.c;
+        const rejected = rejectedC.candidate;
+        const { plus, minus } = pick;
+        if (minus.length > maxDiff)
+          throw new Rejected('dminus_too_long', `D− has ${minus.length} lines (> ${maxDiff})`);
+        const cTok = opts.tokenizer && tokenSpans(opts.tokenizer, chosen);
+        const rTok = opts.tokenizer && tokenSpans(opts.tokenizer, rejected);
+        const longest = Math.max(cTok?.ids.length ?? 0, rTok?.ids.length ?? 0);
+        if (longest > maxTokens) throw new Rejected('too_many_tokens', `${longest} tokens (> ${maxTokens})`);
+        if (syntaxLeaves(chosen).join('\u0000') === syntaxLeaves(rejected).join('\u0000')) {
+          throw new Rejected('same_syntax_tree', 'the versions differ in comments or formatting only');
+        }
+        const dMinus = minus.map((i) => i + 1);
+        const mask = rTok ? maskOverlapping(rTok.spans, lineRanges(rejected, dMinus)) : null;
+        stats.observe('dminus_lines', minus.length);
+        stats.stat(`chosen_${chosenC.origin}`);
+        stats.stat(`rejected_${rejectedC.origin}`);
+        stats.stat(`pairs_rejecting_${rejectedC.verdict}`);
+        if (editRegions(lines(chosen), lines(rejected)) > 1) stats.stat('multi_region');
+        if (mask && rTok) {
+          const masked = mask.reduce((n: number, x) => n + x, 0);
+          stats.observe('mask_coverage_pct', 5 * Math.floor((100 * masked) / Math.max(1, mask.length) / 5));
+          stats.observe('rejected_tokens', 64 * Math.floor(rTok.ids.length / 64));
+        } else stats.stat('masks_left_to_the_trainer');
+        return [
+          {
+            ...pairRecord(
+              t,
+              chosenC,
+              rejectedC,
+              {
+                fim: '',
+                chat: chatContext(promptFamily(t.prompt_family), taskOf(t.problem), ''),
+              },
+              levenshtein(chosen, rejected),
+            ),
+            curriculum_key: lineCount(chosen), // the chosen program: a refinement's final version
+            chosen_code: chosen,
+            rejected_code: rejected,
+            chosen_diff_lines: plus.map((i) => i + 1),
+            rejected_diff_lines: dMinus,
+            rejected_mask: mask,
+            chosen_tokens: cTok ? cTok.ids.length : null,
+            rejected_tokens: rTok ? rTok.ids.length : null,
+          },
+        ];
+      }),
   );
   return pipe(
     groupAdjacent((c: CheckedCandidate) => c.target_id),

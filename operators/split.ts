@@ -115,7 +115,10 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
       if (targets.length === 0) {
         if (tooLong) throw new Rejected('too_many_words', `more than ${maxWords} words`);
         if (copies)
-          throw new Rejected('shown_in_prompt', `each of its ${copies} blocks is shown verbatim in the prompt`);
+          throw new Rejected(
+            'shown_in_prompt',
+            `each of its ${copies} blocks is shown verbatim in the prompt`,
+          );
         if (!blocks)
           throw new Rejected(
             'not_first_solution',

@@ -14,7 +14,12 @@ export function runnable(problem: { given?: string | undefined }, code: string):
 const shownLines = (text: string) =>
   text
     .split('\n')
-    .map((l) => l.trim().replace(/^#+\s*/, '').trimEnd())
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^#+\s*/, '')
+        .trimEnd(),
+    )
     .filter(Boolean);
 
 /**

@@ -1,4 +1,5 @@
 import type { CheckedCandidate, Pair } from '../schemas.ts';
+import { Rejected } from '../stage.ts';
 import { findBlocks } from './blocks.ts';
 
 /** One side of a pair: the candidate text, its position in generation order, and what made it. */
@@ -96,4 +97,23 @@ export function pairRecord(
     chosen: chosen.candidate,
     rejected: rejected.candidate,
   };
+}
+
+/** The pair stages' counters of what became of each target, `targets_of:<dataset>:<outcome>`: the report's
+ *  yield per dataset. */
+export const YIELD_PREFIX = 'targets_of:';
+
+/**
+ * The pairs `make` gives for one target of a problem from `source`, counting the target's outcome: `paired`, or
+ * the reason it was rejected (rethrown).
+ */
+export function countingYield<T>(stats: { stat(key: string): void }, source: string, make: () => T[]): T[] {
+  try {
+    const out = make();
+    stats.stat(`${YIELD_PREFIX}${source}:paired`);
+    return out;
+  } catch (err) {
+    if (err instanceof Rejected) stats.stat(`${YIELD_PREFIX}${source}:${err.reason}`);
+    throw err;
+  }
 }

@@ -106,7 +106,9 @@ describe('split', () => {
     expect(ctx.counter('split').stats).to.include({ blocks_shown_in_prompt: 2 });
     // code the task gives is shown too: a solution repeating it is no hole either
     const given = { ...problem, starter_code: '', question: 'Q', given: solution };
-    const again = await lastValueFrom(of({ ...row, problem: given }).pipe(split(new RunContext()), toArray()));
+    const again = await lastValueFrom(
+      of({ ...row, problem: given }).pipe(split(new RunContext()), toArray()),
+    );
     expect(again.map((t) => t.kind)).to.deep.equal(['full']);
   });
 });

@@ -28,7 +28,14 @@ describe('given code is context, never a target', function () {
       const { rows } = await run(pipeline, 'leetcode.jsonl');
       expect(rows.length).to.be.greaterThan(0);
       for (const r of rows) {
-        const sides = [r.prefix, r.suffix, r.chosen_middle, r.rejected_middle, r.chosen_code, r.rejected_code];
+        const sides = [
+          r.prefix,
+          r.suffix,
+          r.chosen_middle,
+          r.rejected_middle,
+          r.chosen_code,
+          r.rejected_code,
+        ];
         for (const text of sides.filter((s): s is string => typeof s === 'string')) {
           expect(text).not.to.include('def list_node');
           expect(text).not.to.include('from typing import');
