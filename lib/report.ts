@@ -55,6 +55,8 @@ export interface ReportSpec {
     multiRegion: string;
     /** Its counters `<yield><group>:<outcome>`: what became of the stage's inputs, group by group. */
     yield?: string;
+    /** Its counter of pairs whose rejected side stopped on an unbound name (no near miss). */
+    unboundName?: string;
   };
   /** A browsable sample of the output's pairs (when the output has the columns it needs). */
   browse?: PairBrowser;
@@ -119,6 +121,8 @@ export interface Report {
     chosen: Record<string, number>;
     rejected: Record<string, number>;
     multi_region: number;
+    /** Pairs whose rejected side failed on an unbound name (NameError, UnboundLocalError). */
+    unbound_name: number;
   };
   /**
    * What became of the pair stage's inputs (targets), group by group (dataset): group → outcome (`paired`, or
@@ -215,6 +219,7 @@ export function buildReport(
       chosen: spec.pairs ? sides(spec.pairs.chosen) : {},
       rejected: spec.pairs ? sides(spec.pairs.rejected) : {},
       multi_region: spec.pairs ? (pairStage?.stats[spec.pairs.multiRegion] ?? 0) : 0,
+      unbound_name: spec.pairs?.unboundName ? (pairStage?.stats[spec.pairs.unboundName] ?? 0) : 0,
     },
     yield: yields,
     charts: [...spec.charts, ...ALWAYS],
@@ -290,6 +295,11 @@ ${r.seconds.work.toFixed(1)} s of work · made ${esc(r.created_at)}</p>
 ${
   r.pairs.total
     ? `<p id="multi-region">${r.pairs.multi_region} of ${r.pairs.total} pairs (${((100 * r.pairs.multi_region) / r.pairs.total).toFixed(1)} %) differ between their chosen and rejected side in more than one separate place. Such a pair teaches several edits at once, so the model learns less exactly which one made the answer wrong; 0 is best.</p>`
+    : ''
+}
+${
+  r.pairs.total
+    ? `<p id="unbound-name">${r.pairs.unbound_name} of ${r.pairs.total} pairs (${((100 * r.pairs.unbound_name) / r.pairs.total).toFixed(1)} %) have a rejected side that stopped on an unbound name (NameError, UnboundLocalError): it fails every test at once, no near miss of the right program; 10 % at most is the aim.</p>`
     : ''
 }
 ${r.stores.map((s) => `<p class="store">${esc(describeStore(s).join('; '))}</p>`).join('\n')}

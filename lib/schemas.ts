@@ -179,6 +179,8 @@ export type Candidate = z.infer<typeof Candidate>;
 export const CheckedCandidate = Candidate.extend({
   verdict: Verdict,
   error: z.string(),
+  /** Tests it passed: how close a failing candidate came (pairs prefer the closest rejected side). */
+  passed_tests: z.number().int().nonnegative().optional(),
 });
 export type CheckedCandidate = z.infer<typeof CheckedCandidate>;
 

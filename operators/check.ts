@@ -54,7 +54,8 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
       stats.stat(`verdict_${r.verdict}`);
       if (r.retried) stats.stat('timeout_reruns');
       if (r.cached) stats.stat('cache_hits');
-      return [{ ...c, verdict: r.verdict, error: r.error ?? '' }];
+      const passed_tests = r.tests.filter((x) => x.verdict === 'pass').length;
+      return [{ ...c, verdict: r.verdict, error: r.error ?? '', passed_tests }];
     },
   );
 }

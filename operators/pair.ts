@@ -7,7 +7,10 @@ import { levenshtein } from '../lib/code/levenshtein.ts';
 import {
   countingYield,
   curriculumKey,
+  nearestMisses,
   pairRecord,
+  UNBOUND_COUNTER,
+  UNBOUND_NAME,
   verdictTally,
   type CurriculumKey,
   type RejectedSides,
@@ -18,7 +21,8 @@ import { Rejected, stage } from '../lib/stage.ts';
 
 /** Options of `pair`. */
 export interface PairOptions {
-  /** `paper` (default): every wrong candidate with its nearest right one. `reference`: one pair per target. */
+  /** `paper` (default): every wrong candidate with its nearest right one. `reference`: one pair per target,
+   *  its rejected side the closest miss (most tests passed, no unbound name, smallest edit). */
   mode?: 'paper' | 'reference';
   /** Prompt token set of the training contexts (default qwen). */
   family?: string;
@@ -82,7 +86,10 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
         const fimPrompt = fimContext(family, task, t.prefix, t.suffix);
         const chatPrompt = chatContext(family, task, t.prefix);
         const key = curriculumKey(t, opts.curriculumKey ?? 'lines');
-        return (mode === 'paper' ? wrong : wrong.slice(0, 1)).map((w) => {
+        // the closest misses first: one pair per target takes the nearest to right
+        const golden = right[0]!.candidate;
+        const ranked = nearestMisses(wrong, (w) => levenshtein(w.candidate, golden));
+        return (mode === 'paper' ? wrong : ranked.slice(0, 1)).map((w) => {
           let best = right[0]!;
           let bestD = levenshtein(w.candidate, best.candidate);
           for (const r of right.slice(1)) {
@@ -92,6 +99,7 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
           stats.stat(`chosen_${best.origin}`);
           stats.stat(`rejected_${w.origin}`);
           stats.stat(`pairs_rejecting_${w.verdict}`);
+          if (UNBOUND_NAME.test(w.error)) stats.stat(UNBOUND_COUNTER);
           if (editRegions(best.candidate.split('\n'), w.candidate.split('\n')) > 1)
             stats.stat('multi_region');
           return {

@@ -88,6 +88,7 @@ export function refine(
           origin: `${g.origin} round ${round}`,
           verdict: r.verdict,
           error: r.error ?? '',
+          passed_tests: r.tests.filter((x) => x.verdict === 'pass').length,
         });
         if (r.verdict === 'pass') break;
         prompt += family.followUp(code, feedback(r.verdict, r.error ?? '')) + '```python\n' + t.starter_code;

@@ -1,5 +1,5 @@
 import { lineDiff } from '../lib/code/lcs.ts';
-import { YIELD_PREFIX } from '../lib/code/pairs.ts';
+import { UNBOUND_COUNTER, YIELD_PREFIX } from '../lib/code/pairs.ts';
 import type { Chart, ReportSpec } from '../lib/report.ts';
 import type { BrowsedPair, PairBrowser } from '../lib/report-pairs.ts';
 
@@ -93,6 +93,7 @@ const pairCharts = (pairs: string): ReportSpec => ({
     rejected: 'rejected_',
     multiRegion: 'multi_region',
     yield: YIELD_PREFIX,
+    unboundName: UNBOUND_COUNTER,
   },
   charts: [],
 });

@@ -188,6 +188,10 @@ describe('run report', function () {
     expect(r.yield.leetcode!.paired).to.equal(ids(/^sf-/));
     expect(r.yield.humaneval!.paired).to.equal(ids(/^SF\//));
     const html = readFileSync(join(out, REPORT_HTML), 'utf8');
+    // the share of rejected sides stopped on an unbound name, from the pairs themselves
+    const unbound = rows.filter((p) => /NameError|UnboundLocalError/.test(String(p.rejected_error))).length;
+    expect(r.pairs.unbound_name).to.equal(unbound);
+    expect(html).to.include(`${unbound} of ${r.pairs.total} pairs`);
     expect(html).to.match(/<table id="yield">[\s\S]*<td>leetcode<\/td><td>\d+<\/td>/);
   });
 
