@@ -52,7 +52,11 @@ export function label(
           concurrency: opts.pool.size,
         },
         () => async (s) => {
-          const r = await opts.pool.run({ id: id(s), code: runnable(s.problem, s.code), tests: s.problem.tests });
+          const r = await opts.pool.run({
+            id: id(s),
+            code: runnable(s.problem, s.code),
+            tests: s.problem.tests,
+          });
           stats.stat(`verdict_${r.verdict}`);
           if (r.retried) stats.stat('timeout_reruns');
           if (r.cached) stats.stat('cache_hits');

@@ -191,7 +191,7 @@ describe('mutation generator', function () {
       .trim()
       .split('\n');
     expect(ran.length).to.equal(out.length);
-    const unbound = out.filter((_, i) => ran[i] === "NameError" || ran[i] === "UnboundLocalError");
+    const unbound = out.filter((_, i) => ran[i] === 'NameError' || ran[i] === 'UnboundLocalError');
     expect(unbound.map((g) => `${g.origin}: ${g.text}`)).to.deep.equal([]);
   });
 
