@@ -48,7 +48,16 @@ export interface ReportSpec {
   verdictPrefix?: string;
   /** The stage that makes the pairs, with its counters `<chosen><origin>`, `<rejected><origin>` and the
    *  counter of pairs whose sides differ in more than one place. */
-  pairs?: { stage: string; chosen: string; rejected: string; multiRegion: string };
+  pairs?: {
+    stage: string;
+    chosen: string;
+    rejected: string;
+    multiRegion: string;
+    /** Its counters `<yield><group>:<outcome>`: what became of the stage's inputs, group by group. */
+    yield?: string;
+    /** Its counter of pairs whose rejected side stopped on an unbound name (no near miss). */
+    unboundName?: string;
+  };
   /** A browsable sample of the output's pairs (when the output has the columns it needs). */
   browse?: PairBrowser;
 }
@@ -112,7 +121,14 @@ export interface Report {
     chosen: Record<string, number>;
     rejected: Record<string, number>;
     multi_region: number;
+    /** Pairs whose rejected side failed on an unbound name (NameError, UnboundLocalError). */
+    unbound_name: number;
   };
+  /**
+   * What became of the pair stage's inputs (targets), group by group (dataset): group → outcome (`paired`, or
+   * the reason it gave none) → count.
+   */
+  yield: Record<string, Record<string, number>>;
   /** The panels of report.html, in order: the spec's charts, then throughput and rejects. */
   charts: Chart[];
   rejects: { stage: string; reason: string; count: number }[];
@@ -167,6 +183,14 @@ export function buildReport(
         .filter(([k, n]) => k.startsWith(prefix) && n > 0)
         .map(([k, n]) => [k.slice(prefix.length), n]),
     );
+  const yields: Report['yield'] = {};
+  const yieldPrefix = spec.pairs?.yield;
+  for (const [k, n] of pairStats) {
+    if (!yieldPrefix || !k.startsWith(yieldPrefix) || n === 0) continue;
+    const rest = k.slice(yieldPrefix.length);
+    const at = rest.lastIndexOf(':');
+    (yields[rest.slice(0, at)] ??= {})[rest.slice(at + 1)] = n;
+  }
   return {
     format: 'structflow-report',
     version: 1,
@@ -195,7 +219,9 @@ export function buildReport(
       chosen: spec.pairs ? sides(spec.pairs.chosen) : {},
       rejected: spec.pairs ? sides(spec.pairs.rejected) : {},
       multi_region: spec.pairs ? (pairStage?.stats[spec.pairs.multiRegion] ?? 0) : 0,
+      unbound_name: spec.pairs?.unboundName ? (pairStage?.stats[spec.pairs.unboundName] ?? 0) : 0,
     },
+    yield: yields,
     charts: [...spec.charts, ...ALWAYS],
     rejects: Object.entries(tally.counts).flatMap(([stage, c]) =>
       Object.entries(c.reasons).map(([reason, count]) => ({ stage, reason, count })),
@@ -271,7 +297,13 @@ ${
     ? `<p id="multi-region">${r.pairs.multi_region} of ${r.pairs.total} pairs (${((100 * r.pairs.multi_region) / r.pairs.total).toFixed(1)} %) differ between their chosen and rejected side in more than one separate place. Such a pair teaches several edits at once, so the model learns less exactly which one made the answer wrong; 0 is best.</p>`
     : ''
 }
+${
+  r.pairs.total
+    ? `<p id="unbound-name">${r.pairs.unbound_name} of ${r.pairs.total} pairs (${((100 * r.pairs.unbound_name) / r.pairs.total).toFixed(1)} %) have a rejected side that stopped on an unbound name (NameError, UnboundLocalError): it fails every test at once, no near miss of the right program; 10 % at most is the aim.</p>`
+    : ''
+}
 ${r.stores.map((s) => `<p class="store">${esc(describeStore(s).join('; '))}</p>`).join('\n')}
+${yieldTable(r.yield)}
 <table><thead><tr><th>stage</th><th>in</th><th>passed</th><th>rejected</th><th>out</th><th title="seconds in the stage function, summed over records (worker-seconds)">busy s</th><th title="records in per busy second: the stage's own capacity per worker">in per busy s</th></tr></thead>
 <tbody>
 ${rows}
@@ -286,6 +318,28 @@ ${PAIRS_SECTION}
 <script>${PAIRS_SCRIPT}</script>
 </body></html>
 `;
+}
+
+/** The yield per group (dataset): inputs of the pair stage, how many gave pairs, and why the others gave none. */
+function yieldTable(y: Report['yield']): string {
+  const groups = Object.keys(y).sort();
+  if (!groups.length) return '';
+  const rows = groups.map((g) => {
+    const o = y[g]!;
+    const total = Object.values(o).reduce((a, b) => a + b, 0);
+    const paired = o.paired ?? 0;
+    const rest = Object.entries(o)
+      .filter(([k]) => k !== 'paired')
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, n]) => `${esc(k)} ${n}`)
+      .join(', ');
+    const pct = total ? ((100 * paired) / total).toFixed(1) : '0.0';
+    return `<tr><td>${esc(g)}</td><td>${total}</td><td>${paired}</td><td>${pct} %</td><td>${rest || '–'}</td></tr>`;
+  });
+  return (
+    `<table id="yield"><thead><tr><th>dataset</th><th>targets</th><th>gave pairs</th><th>yield</th>` +
+    `<th>where the rest went</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`
+  );
 }
 
 /** Runs in the page: one chart per canvas from the embedded data; `document.body.dataset.charts` says how many. */

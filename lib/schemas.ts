@@ -42,9 +42,15 @@ export const Problem = z.object({
   /** The reader that made it (its `--input-format` name). */
   source: z.string().min(1),
   question: z.string(),
+  /** What the model writes: the reference programs, without the code the task gives (`given`). */
   solutions: z.array(z.string()),
   tests: TestSpec,
   starter_code: z.string(),
+  /**
+   * Code the task gives, which every program runs after (LeetCodeDataset's header of imports and helpers,
+   * the imports and helper functions of a HumanEval prompt): context, never a target nor part of an answer.
+   */
+  given: z.string().optional(),
   difficulty: z.string().optional(),
   url: z.string().optional(),
   /** When the problem was published (ISO date), where the dataset says: evaluation windows against contamination. */
@@ -173,6 +179,8 @@ export type Candidate = z.infer<typeof Candidate>;
 export const CheckedCandidate = Candidate.extend({
   verdict: Verdict,
   error: z.string(),
+  /** Tests it passed: how close a failing candidate came (pairs prefer the closest rejected side). */
+  passed_tests: z.number().int().nonnegative().optional(),
 });
 export type CheckedCandidate = z.infer<typeof CheckedCandidate>;
 

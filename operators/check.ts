@@ -1,5 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
+import { runnable } from '../lib/code/given.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { Candidate, CheckedCandidate } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
@@ -29,7 +30,7 @@ export function testLimits(refMs: number[] | undefined, t: TimeLimits): number[]
 }
 
 /**
- * Runs each candidate program, `prefix + candidate + suffix`, on its problem's tests in the sandbox and
+ * Runs each candidate program, `prefix + candidate + suffix` after the code its task gives, on its problem's tests in the sandbox and
  * records the verdict, each test limited by its reference time (`timeLimits`) and by the pool's cap.
  * Every verdict goes on (pairing decides what to use); the verdict counts are stage counters.
  *
@@ -46,14 +47,15 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
       const perTest = testLimits(c.ref_cpu_ms, limits);
       const r = await opts.pool.run({
         id: id(c),
-        code: c.prefix + c.candidate + c.suffix,
+        code: runnable(c.problem, c.prefix + c.candidate + c.suffix),
         tests: c.problem.tests,
         ...(perTest ? { test_cpu_s: perTest } : {}),
       });
       stats.stat(`verdict_${r.verdict}`);
       if (r.retried) stats.stat('timeout_reruns');
       if (r.cached) stats.stat('cache_hits');
-      return [{ ...c, verdict: r.verdict, error: r.error ?? '' }];
+      const passed_tests = r.tests.filter((x) => x.verdict === 'pass').length;
+      return [{ ...c, verdict: r.verdict, error: r.error ?? '', passed_tests }];
     },
   );
 }

@@ -1,5 +1,6 @@
 import { defer, from, mergeMap, tap, toArray, type OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
+import { runnable } from '../lib/code/given.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { FormattedSolution, LabeledSolution, type TestSpec } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -51,7 +52,11 @@ export function label(
           concurrency: opts.pool.size,
         },
         () => async (s) => {
-          const r = await opts.pool.run({ id: id(s), code: s.code, tests: s.problem.tests });
+          const r = await opts.pool.run({
+            id: id(s),
+            code: runnable(s.problem, s.code),
+            tests: s.problem.tests,
+          });
           stats.stat(`verdict_${r.verdict}`);
           if (r.retried) stats.stat('timeout_reruns');
           if (r.cached) stats.stat('cache_hits');

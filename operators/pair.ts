@@ -5,8 +5,12 @@ import { groupAdjacent } from '../lib/group.ts';
 import { editRegions } from '../lib/code/lcs.ts';
 import { levenshtein } from '../lib/code/levenshtein.ts';
 import {
+  countingYield,
   curriculumKey,
+  nearestMisses,
   pairRecord,
+  UNBOUND_COUNTER,
+  UNBOUND_NAME,
   verdictTally,
   type CurriculumKey,
   type RejectedSides,
@@ -17,7 +21,8 @@ import { Rejected, stage } from '../lib/stage.ts';
 
 /** Options of `pair`. */
 export interface PairOptions {
-  /** `paper` (default): every wrong candidate with its nearest right one. `reference`: one pair per target. */
+  /** `paper` (default): every wrong candidate with its nearest right one. `reference`: one pair per target,
+   *  its rejected side the closest miss (most tests passed, no unbound name, smallest edit). */
   mode?: 'paper' | 'reference';
   /** Prompt token set of the training contexts (default qwen). */
   family?: string;
@@ -52,51 +57,57 @@ export function pair(ctx: RunContext, opts: PairOptions = {}): OperatorFunction<
   const run = stage(
     ctx,
     { name: 'pair', input: z.array(CheckedCandidate).min(1), output: Pair, id: (g) => g[0]!.target_id },
-    (stats) => (group) => {
-      const seen = new Set<string>();
-      const unique = group.filter((c) => {
-        const k = trim(c.candidate);
-        if (seen.has(k)) return false;
-        seen.add(k);
-        return true;
-      });
-      stats.stat('duplicates_dropped', group.length - unique.length);
-      const passed = unique.filter((c) => c.verdict === 'pass');
-      const right =
-        opts.chosen === 'golden' ? passed.filter((c) => trim(c.candidate) === trim(c.middle)) : passed;
-      const wrong = unique.filter((c) => rejectable.has(c.verdict));
-      if (passed.length === 0)
-        throw new Rejected('no_right', `none of ${unique.length} distinct candidates passed`);
-      if (right.length === 0)
-        throw new Rejected('no_golden_pass', 'the golden middle was not a passing candidate');
-      if (wrong.length === 0)
-        throw new Rejected(
-          'no_wrong',
-          `no distinct candidate is a rejected side (${[...rejectable].join(', ')}): ${verdictTally(unique)}`,
-        );
-      const t = group[0]!;
-      // the trainer's own training contexts, so that prompt + chosen is exactly the text it trains on
-      const task = taskOf(t.problem);
-      const fimPrompt = fimContext(family, task, t.prefix, t.suffix);
-      const chatPrompt = chatContext(family, task, t.prefix);
-      const key = curriculumKey(t, opts.curriculumKey ?? 'lines');
-      return (mode === 'paper' ? wrong : wrong.slice(0, 1)).map((w) => {
-        let best = right[0]!;
-        let bestD = levenshtein(w.candidate, best.candidate);
-        for (const r of right.slice(1)) {
-          const d = levenshtein(w.candidate, r.candidate);
-          if (d < bestD) [best, bestD] = [r, d];
-        }
-        stats.stat(`chosen_${best.origin}`);
-        stats.stat(`rejected_${w.origin}`);
-        stats.stat(`pairs_rejecting_${w.verdict}`);
-        if (editRegions(best.candidate.split('\n'), w.candidate.split('\n')) > 1) stats.stat('multi_region');
-        return {
-          ...pairRecord(t, best, w, { fim: fimPrompt, chat: chatPrompt }, bestD),
-          curriculum_key: key,
-        };
-      });
-    },
+    (stats) => (group) =>
+      countingYield(stats, group[0]!.problem.source, () => {
+        const seen = new Set<string>();
+        const unique = group.filter((c) => {
+          const k = trim(c.candidate);
+          if (seen.has(k)) return false;
+          seen.add(k);
+          return true;
+        });
+        stats.stat('duplicates_dropped', group.length - unique.length);
+        const passed = unique.filter((c) => c.verdict === 'pass');
+        const right =
+          opts.chosen === 'golden' ? passed.filter((c) => trim(c.candidate) === trim(c.middle)) : passed;
+        const wrong = unique.filter((c) => rejectable.has(c.verdict));
+        if (passed.length === 0)
+          throw new Rejected('no_right', `none of ${unique.length} distinct candidates passed`);
+        if (right.length === 0)
+          throw new Rejected('no_golden_pass', 'the golden middle was not a passing candidate');
+        if (wrong.length === 0)
+          throw new Rejected(
+            'no_wrong',
+            `no distinct candidate is a rejected side (${[...rejectable].join(', ')}): ${verdictTally(unique)}`,
+          );
+        const t = group[0]!;
+        // the trainer's own training contexts, so that prompt + chosen is exactly the text it trains on
+        const task = taskOf(t.problem);
+        const fimPrompt = fimContext(family, task, t.prefix, t.suffix);
+        const chatPrompt = chatContext(family, task, t.prefix);
+        const key = curriculumKey(t, opts.curriculumKey ?? 'lines');
+        // the closest misses first: one pair per target takes the nearest to right
+        const golden = right[0]!.candidate;
+        const ranked = nearestMisses(wrong, (w) => levenshtein(w.candidate, golden));
+        return (mode === 'paper' ? wrong : ranked.slice(0, 1)).map((w) => {
+          let best = right[0]!;
+          let bestD = levenshtein(w.candidate, best.candidate);
+          for (const r of right.slice(1)) {
+            const d = levenshtein(w.candidate, r.candidate);
+            if (d < bestD) [best, bestD] = [r, d];
+          }
+          stats.stat(`chosen_${best.origin}`);
+          stats.stat(`rejected_${w.origin}`);
+          stats.stat(`pairs_rejecting_${w.verdict}`);
+          if (UNBOUND_NAME.test(w.error)) stats.stat(UNBOUND_COUNTER);
+          if (editRegions(best.candidate.split('\n'), w.candidate.split('\n')) > 1)
+            stats.stat('multi_region');
+          return {
+            ...pairRecord(t, best, w, { fim: fimPrompt, chat: chatPrompt }, bestD),
+            curriculum_key: key,
+          };
+        });
+      }),
   );
   return pipe(
     groupAdjacent((c: CheckedCandidate) => c.target_id),

@@ -3,6 +3,7 @@ import type { RunContext } from '../lib/context.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { fullProgram } from '../lib/generators/postprocess.ts';
 import { DEFAULT_PARAMS, type GenerationParams, type Generator } from '../lib/generators/types.ts';
+import { runnable } from '../lib/code/given.ts';
 import { promptFamily } from '../lib/code/prompts.ts';
 import { CheckedCandidate, PromptedTarget } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -72,7 +73,11 @@ export function refine(
         if (!g) throw new Rejected('no_candidates', `${gen.name} produced nothing in round ${round}`);
         const body = fullProgram(g.text, params.stop);
         const code = body.endsWith('\n') ? body : body + '\n'; // the fence took the last newline
-        const r = await opts.pool.run({ id: `${t.target_id}#${round - 1}`, code, tests: t.problem.tests });
+        const r = await opts.pool.run({
+          id: `${t.target_id}#${round - 1}`,
+          code: runnable(t.problem, code),
+          tests: t.problem.tests,
+        });
         stats.stat(`verdict_${r.verdict}`);
         if (r.cached) stats.stat('cache_hits');
         versions.push({
@@ -83,6 +88,7 @@ export function refine(
           origin: `${g.origin} round ${round}`,
           verdict: r.verdict,
           error: r.error ?? '',
+          passed_tests: r.tests.filter((x) => x.verdict === 'pass').length,
         });
         if (r.verdict === 'pass') break;
         prompt += family.followUp(code, feedback(r.verdict, r.error ?? '')) + '```python\n' + t.starter_code;

@@ -1,5 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { countWords, cutLines, PythonSyntaxError, splitBlocks, type Block } from '../lib/code/blocks.ts';
+import { shownInPrompt } from '../lib/code/given.ts';
 import type { RunContext } from '../lib/context.ts';
 import { FormattedSolution, Target, type LabeledSolution } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
@@ -29,7 +30,10 @@ export const DEFAULT_MAX_WORDS = 2048;
  * block, after removing comments with the syntax tree. The first solution of each problem
  * also gives the `full` target (prefix and suffix empty).
  *
- * Rejects: `syntax_error`; `too_many_words` or `no_blocks` when a solution yields no target at all;
+ * A block the prompt already shows verbatim (the question, the starter code, the given code) is no target: the
+ * model would learn to copy it (counted as `blocks_shown_in_prompt`).
+ *
+ * Rejects: `syntax_error`; `shown_in_prompt` when every block is so shown and no full target is due; `too_many_words` or `no_blocks` when a solution yields no target at all;
  * `not_first_solution` without block targets, for the solutions after a problem's first.
  *
  * @example
@@ -65,9 +69,16 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
       };
       const targets: Target[] = [];
       const tooLong = countWords(s.code) > maxWords;
+      const shown = [s.problem.question, s.problem.starter_code, s.problem.given ?? ''];
+      let copies = 0;
       if (tooLong) stats.stat('too_many_words');
       else if (blocks) {
         for (const b of found) {
+          const cut = cutLines(code, b.start_line, b.end_line);
+          if (shownInPrompt(cut.middle, shown)) {
+            copies++;
+            continue;
+          }
           targets.push({
             ...base,
             target_id: `${id(s)}/${b.start_line}-${b.end_line}`,
@@ -76,9 +87,10 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
             depth: b.depth,
             start_line: b.start_line,
             end_line: b.end_line,
-            ...cutLines(code, b.start_line, b.end_line),
+            ...cut,
           });
         }
+        if (copies) stats.stat('blocks_shown_in_prompt', copies);
       }
       if (full && (fullForEvery || !withFull.has(s.problem_id))) {
         withFull.add(s.problem_id);
@@ -102,6 +114,11 @@ export function split(ctx: RunContext, opts: SplitOptions = {}): OperatorFunctio
       }
       if (targets.length === 0) {
         if (tooLong) throw new Rejected('too_many_words', `more than ${maxWords} words`);
+        if (copies)
+          throw new Rejected(
+            'shown_in_prompt',
+            `each of its ${copies} blocks is shown verbatim in the prompt`,
+          );
         if (!blocks)
           throw new Rejected(
             'not_first_solution',

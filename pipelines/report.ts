@@ -1,4 +1,5 @@
 import { lineDiff } from '../lib/code/lcs.ts';
+import { UNBOUND_COUNTER, YIELD_PREFIX } from '../lib/code/pairs.ts';
 import type { Chart, ReportSpec } from '../lib/report.ts';
 import type { BrowsedPair, PairBrowser } from '../lib/report-pairs.ts';
 
@@ -86,7 +87,14 @@ const FOCAL_PAIRS: PairBrowser = {
 
 const pairCharts = (pairs: string): ReportSpec => ({
   verdictPrefix: 'verdict_',
-  pairs: { stage: pairs, chosen: 'chosen_', rejected: 'rejected_', multiRegion: 'multi_region' },
+  pairs: {
+    stage: pairs,
+    chosen: 'chosen_',
+    rejected: 'rejected_',
+    multiRegion: 'multi_region',
+    yield: YIELD_PREFIX,
+    unboundName: UNBOUND_COUNTER,
+  },
   charts: [],
 });
 

@@ -2,10 +2,11 @@ import type { Reader } from '../lib/units.ts';
 import type { Problem } from '../lib/schemas.ts';
 
 /**
- * `newfacade/LeetCodeDataset` rows (JSON lines): `prompt` (imports and helpers such as `ListNode`),
- * `completion` (the reference `class Solution`), `test` (`def check(candidate): assert …`) and
- * `entry_point` (`Solution().twoSum`). The program is prompt + completion; the test calls check on the
- * entry point, as the dataset's own evaluation does.
+ * `newfacade/LeetCodeDataset` rows (JSON lines): `prompt` (imports and helpers such as `ListNode`, the same
+ * header for every problem), `completion` (the reference `class Solution`), `test`
+ * (`def check(candidate): assert …`) and `entry_point` (`Solution().twoSum`). The solution is the completion
+ * alone: the header is code the task gives (`given`), which the program runs after, as the dataset's own
+ * evaluation does, and never a target; the test calls check on the entry point.
  */
 export const leetcode: Reader<Problem> = {
   name: 'leetcode',
@@ -17,7 +18,8 @@ export const leetcode: Reader<Problem> = {
       problem_id: String(row.task_id),
       source: 'leetcode',
       question: String(row.problem_description),
-      solutions: [`${prompt}\n${String(row.completion)}`],
+      solutions: [String(row.completion)],
+      given: prompt,
       // the prompt's helpers (ListNode, is_same_list, …) are the dataset's; only the entry point's root
       // name (`Solution` of `Solution().twoSum`) comes from the program
       tests: {

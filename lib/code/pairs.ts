@@ -1,4 +1,5 @@
 import type { CheckedCandidate, Pair } from '../schemas.ts';
+import { Rejected } from '../stage.ts';
 import { findBlocks } from './blocks.ts';
 
 /** One side of a pair: the candidate text, its position in generation order, and what made it. */
@@ -96,4 +97,46 @@ export function pairRecord(
     chosen: chosen.candidate,
     rejected: rejected.candidate,
   };
+}
+
+/** The pair stages' counters of what became of each target, `targets_of:<dataset>:<outcome>`: the report's
+ *  yield per dataset. */
+export const YIELD_PREFIX = 'targets_of:';
+
+/**
+ * The pairs `make` gives for one target of a problem from `source`, counting the target's outcome: `paired`, or
+ * the reason it was rejected (rethrown).
+ */
+export function countingYield<T>(stats: { stat(key: string): void }, source: string, make: () => T[]): T[] {
+  try {
+    const out = make();
+    stats.stat(`${YIELD_PREFIX}${source}:paired`);
+    return out;
+  } catch (err) {
+    if (err instanceof Rejected) stats.stat(`${YIELD_PREFIX}${source}:${err.reason}`);
+    throw err;
+  }
+}
+
+/** A rejected side that stopped on a name never bound (a renamed parameter, a variable never set): it fails
+ *  every test at once, so it is no near miss of the right program. */
+export const UNBOUND_NAME = /\b(?:NameError|UnboundLocalError)\b/;
+
+/** The pair stages' counter of rejected sides that failed on an unbound name (the report gives their share). */
+export const UNBOUND_COUNTER = 'unbound_name_rejected';
+
+/**
+ * Failing candidates, closest to right first: the most tests passed, then not stopped on an unbound name, then
+ * the smallest edit from `right` (`distance`), then `tie` (a seeded order), then generation order.
+ */
+export function nearestMisses<
+  C extends { passed_tests?: number | undefined; error: string; candidate: string },
+>(wrong: C[], distance: (c: C) => number, tie: (c: C) => number = () => 0): C[] {
+  const key = (c: C) => [-(c.passed_tests ?? 0), UNBOUND_NAME.test(c.error) ? 1 : 0, distance(c), tie(c)];
+  const keyed = wrong.map((c, i) => ({ c, k: [...key(c), i] }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < a.k.length; i++) if (a.k[i] !== b.k[i]) return a.k[i]! - b.k[i]!;
+    return 0;
+  });
+  return keyed.map((x) => x.c);
 }

@@ -100,17 +100,40 @@ export class MutationGenerator implements Generator {
       origin,
     });
     const edits: Edit[] = [];
-    const assigned = new Set<string>();
-    for (const n of tree.rootNode.descendantsOfType([
-      'assignment',
-      'for_statement',
-      'parameters',
-      'augmented_assignment',
-    ])) {
+    // where each name is bound (parameters, assignment and loop targets): a near-miss variable swap reads a
+    // name bound before it in the same function, so the program runs and answers wrong instead of stopping
+    // on an unbound name (NameError, UnboundLocalError), which fails every test at once and teaches little
+    const fns = tree.rootNode.descendantsOfType('function_definition');
+    const scopeOf = (n: Parser.SyntaxNode) => scopeAt(fns, n.startIndex);
+    // `at`: where the binding takes effect (after an assignment's right side, after a loop's iterable), so that
+    // `total = total + b` or `for i in range(i)` is never made
+    const bindings: { name: string; scope: number; at: number; binder: Parser.SyntaxNode }[] = [];
+    for (const n of tree.rootNode.descendantsOfType(['assignment', 'for_statement', 'parameters'])) {
       const target = n.type === 'parameters' ? n : (n.childForFieldName('left') ?? n);
+      const after = n.type === 'for_statement' ? (n.childForFieldName('right') ?? n).endIndex : n.endIndex;
       for (const id of target.descendantsOfType('identifier'))
-        if (id.parent?.type !== 'attribute') assigned.add(id.text);
+        if (id.parent?.type !== 'attribute' && id.parent?.type !== 'subscript')
+          bindings.push({
+            name: id.text,
+            scope: scopeOf(n),
+            at: n.type === 'parameters' ? id.startIndex : after,
+            binder: n,
+          });
     }
+    const key = (scope: number, name: string) => `${scope} ${name}`;
+    const sites = new Map<string, number>(); // bindings per name and scope
+    for (const b of bindings) sites.set(key(b.scope, b.name), (sites.get(key(b.scope, b.name)) ?? 0) + 1);
+    const boundBefore = (scope: number, at: number) =>
+      [...new Set(bindings.filter((b) => b.scope === scope && b.at <= at).map((b) => b.name))].sort();
+    // a name one plain assignment binds: deleting that assignment unbinds it
+    const bindsOnly = (st: Parser.SyntaxNode) =>
+      bindings.some(
+        (b) =>
+          b.binder.type === 'assignment' &&
+          st.startIndex <= b.binder.startIndex &&
+          b.binder.endIndex <= st.endIndex &&
+          sites.get(key(b.scope, b.name)) === 1,
+      );
 
     for (const n of nodes) {
       const op = n.childForFieldName('operator');
@@ -159,25 +182,51 @@ export class MutationGenerator implements Generator {
         // to `pass` or to its docstring (and deleting a docstring changes nothing the tests see)
         const working = n.namedChildren.filter(doesSomething);
         for (const [i, st] of n.namedChildren.entries()) {
-          if (working.length >= 2 && doesSomething(st))
+          if (working.length >= 2 && doesSomething(st) && !bindsOnly(st))
             edits.push(lineEdit(middle, st, base, '', 'delete_statement'));
           if (i < 2 && st.type === 'expression_statement' && doesSomething(st))
             edits.push(lineEdit(middle, st, base, 'duplicate', 'duplicate_statement'));
         }
-      } else if (
-        n.type === 'identifier' &&
-        !rewrites &&
-        assigned.has(n.text) &&
-        n.parent?.type !== 'attribute' &&
-        n.parent?.type !== 'keyword_argument'
-      ) {
-        const others = [...assigned].filter((x) => x !== n.text).sort();
+      } else if (n.type === 'identifier' && !rewrites && isRead(n)) {
+        const scope = scopeOf(n);
+        const mine = sites.has(key(scope, n.text));
+        const others = mine ? boundBefore(scope, n.startIndex).filter((x) => x !== n.text) : [];
         if (others.length)
           edits.push(at(n, others[hash32(n.text + n.startIndex) % others.length]!, 'wrong_variable'));
       }
     }
     return edits;
   }
+}
+
+/** The start of the innermost function of `fns` around an offset (-1 at module level): the scope of a name there. */
+function scopeAt(fns: Parser.SyntaxNode[], at: number): number {
+  let scope = -1;
+  for (const f of fns) if (f.startIndex < at && at < f.endIndex && f.startIndex > scope) scope = f.startIndex;
+  return scope;
+}
+
+/** How far up an identifier's statement is looked for: one nested deeper in an expression is not swapped. */
+const READ_DEPTH = 64;
+
+/** An identifier whose value is read: not a name being bound (parameter, assignment or loop target), nor part
+ *  of an attribute, a keyword or a name being defined. */
+function isRead(n: Parser.SyntaxNode): boolean {
+  const parent = n.parent;
+  if (!parent) return false;
+  if (['attribute', 'keyword_argument', 'function_definition', 'class_definition'].includes(parent.type))
+    return false;
+  let c: Parser.SyntaxNode = n;
+  for (let p: Parser.SyntaxNode | null = parent, up = 0; p && up < READ_DEPTH; c = p, p = p.parent, up++) {
+    if (p.type === 'parameters' || p.type === 'lambda_parameters') return false;
+    if (
+      (p.type === 'assignment' || p.type === 'for_statement' || p.type === 'for_in_clause') &&
+      p.childForFieldName('left')?.id === c.id
+    )
+      return false;
+    if (p.type.endsWith('statement') || p.type === 'block' || p.type === 'module') return true;
+  }
+  return false;
 }
 
 /** A statement that computes something: not a comment, a `pass` or a bare string (a docstring). */

@@ -157,6 +157,44 @@ describe('run report', function () {
     expect(s.histograms.block_depth).to.deep.equal(countBy(targets.map((t) => t.depth as number)));
   });
 
+  it('shows the yield per dataset: targets that gave pairs and where the rest went, adding up to the pair stage', async () => {
+    const out = tmp();
+    const inputs = ['leetcode.jsonl', 'humaneval.jsonl', 'mbpp.jsonl'].map((f) => join(FIXTURES, f));
+    execFileSync(
+      'node',
+      [CLI, 'run', 'structurecoder', '--input', inputs.join(','), '--out', out, '--quiet'],
+      {
+        stdio: 'pipe',
+      },
+    );
+    const m = readManifest(out);
+    const r = readReport(out);
+    expect(Object.keys(r.yield).sort()).to.deep.equal(['humaneval', 'leetcode', 'mbpp']);
+    const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+    const pair = m.counts.pair!;
+    // every target that reached the pair stage is in one dataset's row, as paired or by its reason
+    expect(sum(Object.fromEntries(Object.entries(r.yield).map(([k, o]) => [k, sum(o)])))).to.equal(pair.in);
+    expect(sum(Object.fromEntries(Object.entries(r.yield).map(([k, o]) => [k, o.paired ?? 0])))).to.equal(
+      pair.passed,
+    );
+    const reasons: Record<string, number> = {};
+    for (const o of Object.values(r.yield))
+      for (const [k, n] of Object.entries(o)) if (k !== 'paired') reasons[k] = (reasons[k] ?? 0) + n;
+    expect(reasons).to.deep.equal(pair.reasons);
+    // the paired targets of each dataset are the distinct targets of its rows
+    const rows = (await readShardRows(out)).filter((p) => p.curriculum_epoch === 0);
+    const ids = (prefix: RegExp) =>
+      new Set(rows.filter((p) => prefix.test(String(p.problem_id))).map((p) => p.target_id)).size;
+    expect(r.yield.leetcode!.paired).to.equal(ids(/^sf-/));
+    expect(r.yield.humaneval!.paired).to.equal(ids(/^SF\//));
+    const html = readFileSync(join(out, REPORT_HTML), 'utf8');
+    // the share of rejected sides stopped on an unbound name, from the pairs themselves
+    const unbound = rows.filter((p) => /NameError|UnboundLocalError/.test(String(p.rejected_error))).length;
+    expect(r.pairs.unbound_name).to.equal(unbound);
+    expect(html).to.include(`${unbound} of ${r.pairs.total} pairs`);
+    expect(html).to.match(/<table id="yield">[\s\S]*<td>leetcode<\/td><td>\d+<\/td>/);
+  });
+
   it('report.html draws all eight plots in headless Chromium, from its own data, with no request outside the file', async () => {
     const r = readReport(full);
     const got = await render(browser, full);

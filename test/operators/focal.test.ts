@@ -133,4 +133,61 @@ describe('focal (Target-DPO)', () => {
       (await run(list, { seed: 3 })).out[0]!.rejected_code,
     );
   });
+
+  it('rejects the nearest miss: the most tests passed, then no unbound name, then the smallest edit, whatever the seed', async () => {
+    const far = GOLDEN.replace('total = 0', 'total = 100').replace('print(total)', 'print(total + 1)');
+    const near = GOLDEN.replace('total = 0', 'total = 1');
+    const unbound = GOLDEN.replace('total += i', 'total += j');
+    const make = (rows: [string, string, number][]) =>
+      rows.map(([candidate, error, passed_tests], i) => ({
+        ...variants([[candidate, error ? 'error' : 'fail']])[0]!,
+        candidate_index: i,
+        error,
+        passed_tests,
+      }));
+    const pick = async (rows: [string, string, number][], seed: number) => {
+      const ctx = new RunContext();
+      const out = await lastValueFrom(of(...make(rows)).pipe(focal(ctx, { seed }), toArray()));
+      return { code: out[0]!.rejected_code, stats: ctx.counter('focal').stats };
+    };
+    for (let seed = 0; seed < 6; seed++) {
+      // more tests passed wins over a smaller edit
+      expect(
+        (
+          await pick(
+            [
+              [near, '', 0],
+              [far, '', 2],
+            ],
+            seed,
+          )
+        ).code,
+      ).to.equal(far);
+      // an unbound name loses to a wrong answer that passed as many tests, however small its edit
+      const u = await pick(
+        [
+          [unbound, "NameError: name 'j' is not defined", 0],
+          [far, '', 0],
+        ],
+        seed,
+      );
+      expect(u.code).to.equal(far);
+      expect(u.stats.unbound_name_rejected).to.equal(undefined);
+      // then the smallest edit
+      expect(
+        (
+          await pick(
+            [
+              [far, '', 1],
+              [near, '', 1],
+            ],
+            seed,
+          )
+        ).code,
+      ).to.equal(near);
+    }
+    // an unbound name alone is still a rejected side, and counted so
+    const only = await pick([[unbound, "NameError: name 'j' is not defined", 0]], 0);
+    expect(only.stats.unbound_name_rejected).to.equal(1);
+  });
 });

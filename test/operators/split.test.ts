@@ -8,7 +8,7 @@ import type { FormattedSolution, Problem } from '../../lib/schemas.ts';
 import { split } from '../../operators/split.ts';
 import { readProblems } from '../../readers/index.ts';
 import { DEEP_CODE, DEEP_SYNTAX_ERRORS } from '../deep-code.ts';
-import { collect, FIXTURES, tmp } from '../helpers.ts';
+import { collect, FIXTURES, stubProblem, tmp } from '../helpers.ts';
 
 describe('split', () => {
   it('splits the rows after code nested thousands of levels deep as without it', async () => {
@@ -68,5 +68,47 @@ describe('split', () => {
       })),
     ]);
     expect(rejects.slice(1 + DEEP_SYNTAX_ERRORS.length)).to.deep.equal(alone.rejects);
+  });
+
+  it('makes no hole whose middle the prompt already shows: starter-code comment, question, given code', async () => {
+    const solution = [
+      'class ListNode:',
+      '    def __init__(self, val=0, next=None):',
+      '        self.val = val',
+      '        self.next = next',
+      '',
+      '',
+      'def total(head):',
+      '    s = 0',
+      '    while head:',
+      '        s += head.val',
+      '        head = head.next',
+      '    if s < 0:',
+      '        return 0',
+      '    return s',
+      '',
+    ].join('\n');
+    const problem = {
+      ...stubProblem(),
+      // LeetCode's starter code shows the node class as comments; the question quotes the clamp
+      starter_code:
+        '# Definition for singly-linked list.\n# class ListNode:\n#     def __init__(self, val=0, next=None):\n' +
+        '#         self.val = val\n#         self.next = next\ndef total(head):\n    ',
+      question: 'Sum a list; a negative sum counts as zero:\n\n    if s < 0:\n        return 0\n',
+    };
+    const ctx = new RunContext();
+    const row = { problem, problem_id: 'p', solution_index: 0, code: solution, formatted: true as const };
+    // `__init__` is a target when underscore defs are kept (--keep-underscore-defs)
+    const out = await lastValueFrom(of(row).pipe(split(ctx, { skipUnderscoreDefs: false }), toArray()));
+    const middles = out.filter((t) => t.kind === 'fim').map((t) => t.middle.trim().split('\n')[0]);
+    // the class's __init__ and the quoted `if` are shown; the function and its loop are the model's to write
+    expect(middles).to.deep.equal(['def total(head):', 'while head:']);
+    expect(ctx.counter('split').stats).to.include({ blocks_shown_in_prompt: 2 });
+    // code the task gives is shown too: a solution repeating it is no hole either
+    const given = { ...problem, starter_code: '', question: 'Q', given: solution };
+    const again = await lastValueFrom(
+      of({ ...row, problem: given }).pipe(split(new RunContext()), toArray()),
+    );
+    expect(again.map((t) => t.kind)).to.deep.equal(['full']);
   });
 });

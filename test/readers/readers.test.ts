@@ -6,6 +6,7 @@ import { deflateSync } from 'node:zlib';
 import { RunContext } from '../../lib/context.ts';
 import { readManifest } from '../../lib/manifest.ts';
 import { ROOT } from '../../lib/root.ts';
+import { humaneval } from '../../readers/humaneval.ts';
 import { readProblems } from '../../readers/index.ts';
 import { statedTolerance, unpickleString } from '../../readers/fields.ts';
 import { collect, FIXTURES, readShardRows, tmp } from '../helpers.ts';
@@ -86,13 +87,38 @@ describe('readers of the datasets people train on, in their published layouts', 
     expect(m.counts.solutions!.reasons).to.deep.equal({ no_solutions: 2 });
   });
 
-  it('LeetCodeDataset: prompt + completion is the program, check(entry_point) the test', async () => {
+  it('LeetCodeDataset: the completion is the solution, the header given; check(entry_point) the test', async () => {
     const [a] = await collect(readProblems(new RunContext(), join(FIXTURES, 'leetcode.jsonl')));
     expect(a).to.deep.include({ problem_id: 'sf-two-sum-sorted', source: 'leetcode' });
-    expect(a!.solutions[0]).to.match(/^from typing import \*[\s\S]*class Solution:/);
+    // the header (imports, ListNode, list_node) is code the task gives, never the model's answer
+    expect(a!.solutions[0]).to.match(/^class Solution:/);
+    expect(a!.solutions[0]).not.to.include('ListNode');
+    expect(a!.given).to.match(/^from typing import \*[\s\S]*def list_node/);
     expect(a!.tests.kind).to.equal('assert');
+    // the program still runs after the header: `List` in the signature comes from it
     const { rows } = await labelled('leetcode.jsonl');
     expect(rows.map((r) => r.verdict)).to.deep.equal(['pass', 'pass']);
+    expect(rows.every((r) => String(r.code).startsWith('class Solution:'))).to.equal(true);
+  });
+
+  it("HumanEval: the prompt's code before the entry point is given; the solution is the entry point's def", async () => {
+    const [, b] = await collect(readProblems(new RunContext(), join(FIXTURES, 'humaneval.jsonl')));
+    expect(b!.given).to.equal('from typing import List\n\n\n');
+    expect(b!.solutions[0]).to.match(/^def count_evens\(xs: List\[int\]\) -> int:\n/);
+    // a helper the prompt defines (HumanEval/32's poly) is given code, not part of the solution
+    const poly = humaneval.convert({
+      task_id: 'SF/poly',
+      prompt:
+        'import math\n\n\ndef poly(xs, x):\n    return sum(c * x**i for i, c in enumerate(xs))\n\n\n' +
+        'def zero(xs):\n    """A zero of poly."""\n',
+      canonical_solution: '    return 0.0\n',
+      test: 'def check(f):\n    assert f([0, 1]) == 0.0\n',
+      entry_point: 'zero',
+    });
+    expect(poly.given).to.match(/^import math\n\n\ndef poly\(xs, x\):[\s\S]*enumerate\(xs\)\)\n\n\n$/);
+    expect(poly.solutions).to.deep.equal(['def zero(xs):\n    """A zero of poly."""\n    return 0.0\n']);
+    const { rows } = await labelled('humaneval.jsonl');
+    expect(rows.map((r) => r.verdict)).to.deep.equal(['pass', 'pass', 'pass', 'pass']);
   });
 
   it('MBPP (full and "sanitized" configs): setup code or test imports, then the asserts; names from the reference', async () => {

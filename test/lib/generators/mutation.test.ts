@@ -153,17 +153,46 @@ describe('mutation generator', function () {
       expect(g.text, g.origin).to.not.include('not (__name__');
       expect(g.text, g.origin).to.include('    print(sum(a))'); // the body's one working statement stays
     }
-    // a body of two working statements may lose one: a plausible missing step
+    // a body of two working statements may lose one: a plausible missing step, but never the one assignment of
+    // a name (`y` read after it would be unbound: a NameError, no near miss)
     const two = {
       ...t,
       middle: 'def f(x):\n    """Doc."""\n    y = x + 1\n    return y\n',
       target_id: 'two',
     };
     const del = (await mutate(two)).filter((g) => g.origin === 'delete_statement').map((g) => g.text);
-    expect(del).to.have.members([
-      'def f(x):\n    """Doc."""\n    return y\n',
-      'def f(x):\n    """Doc."""\n    y = x + 1\n',
-    ]);
+    expect(del).to.have.members(['def f(x):\n    """Doc."""\n    y = x + 1\n']);
+    const sorts = { ...t, middle: 'def f(xs):\n    xs.sort()\n    return xs\n', target_id: 'sorts' };
+    const del2 = (await mutate(sorts)).filter((g) => g.origin === 'delete_statement').map((g) => g.text);
+    expect(del2).to.have.members(['def f(xs):\n    return xs\n', 'def f(xs):\n    xs.sort()\n']);
+  });
+
+  it('makes near misses, not unbound names: variables swap only where read, for a name bound before', async () => {
+    const middle =
+      'def f(a, b):\n    total = a + b\n    for i in range(b):\n        total += i\n    scale = 2\n    return total * scale\n';
+    const t = {
+      ...targets[0]!,
+      kind: 'full',
+      prefix: '',
+      middle,
+      suffix: '',
+      target_id: 'near',
+    } as PromptedTarget;
+    const out = (await mutate(t)).filter((g) => g.origin !== 'golden');
+    expect(out.filter((g) => g.origin === 'wrong_variable').length).to.be.greaterThan(3);
+    // every candidate runs to an answer or to another error, never to a name that is not bound
+    const script =
+      'import json, sys\nfor l in sys.stdin:\n    env = {}\n    try:\n        exec(json.loads(l), env); env["f"](3, 4); print("ok")\n' +
+      '    except (NameError, UnboundLocalError) as e:\n        print(type(e).__name__)\n    except Exception:\n        print("other")\n';
+    const ran = execFileSync(PYTHON, ['-c', script], {
+      input: out.map((g) => JSON.stringify(g.text)).join('\n') + '\n',
+    })
+      .toString()
+      .trim()
+      .split('\n');
+    expect(ran.length).to.equal(out.length);
+    const unbound = out.filter((_, i) => ran[i] === 'NameError' || ran[i] === 'UnboundLocalError');
+    expect(unbound.map((g) => `${g.origin}: ${g.text}`)).to.deep.equal([]);
   });
 
   it('on every fixture target, no candidate empties a body or negates a `__main__` guard', async () => {
