@@ -61,6 +61,44 @@ describe('the docs give the program’s figures', function () {
       pairs: stage('pair').out,
       rows: report.rows,
     });
+    // docs/method.md's pair and cap figures: the same run, and one with its cap (every verdict from the cache)
+    const method = read('docs/method.md');
+    const pairs = report as unknown as {
+      pairs: { total: number; chosen: { golden: number }; multi_region: number };
+    };
+    const sides =
+      /On the fixtures: ([\d,]+) pairs, all ([\d,]+) chosen sides golden, none with more than one region/.exec(
+        method,
+      );
+    expect(sides, "docs/method.md's pair figures").to.not.equal(null);
+    expect([num(sides![1]!), num(sides![2]!), 0]).to.deep.equal([
+      pairs.pairs.total,
+      pairs.pairs.chosen.golden,
+      pairs.pairs.multi_region,
+    ]);
+    const capped = tmp();
+    execFileSync('node', [
+      CLI,
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, 'apps.jsonl'),
+      '--out',
+      capped,
+      '--quiet',
+      '--max-pairs-per-problem',
+      '8',
+      '--cache',
+      join(out, 'cache'),
+    ]);
+    const cap = (
+      JSON.parse(readFileSync(join(capped, 'report.json'), 'utf8')) as { stages: Stage[] }
+    ).stages.find((s) => s.name === 'cap')!;
+    const said = /On the fixtures with N = 8: ([\d,]+) of ([\d,]+) pairs kept, (\d+) problems capped/.exec(
+      method,
+    );
+    expect(said, "docs/method.md's cap figures").to.not.equal(null);
+    expect([num(said![1]!), num(said![2]!)]).to.deep.equal([cap.out, cap.in]);
     const candidates = /the fixtures' ([\d,]+) mutation candidates/.exec(read('docs/benchmarks.md'));
     expect(num(candidates![1]!), "docs/benchmarks.md's fixture candidates").to.equal(stage('generate').out);
   });
