@@ -30,6 +30,22 @@ const COMPARE_FLIP: Record<string, string> = {
 const ARITH_SWAP: Record<string, string> = { '+': '-', '-': '+', '*': '+', '//': '/', '/': '//', '%': '//' };
 const AUG_SWAP: Record<string, string> = { '+=': '-=', '-=': '+=', '*=': '+=', '//=': '%=', '%=': '//=' };
 const NON_COMMUTATIVE = new Set(['-', '/', '//', '%']);
+// builtins and str methods whose twin gives a close, wrong answer (`min` for `max`): a near miss that runs
+const CALL_SWAP: Record<string, string> = { min: 'max', max: 'min', any: 'all', all: 'any', sum: 'len' };
+const METHOD_SWAP: Record<string, string> = {
+  lower: 'upper',
+  upper: 'lower',
+  lstrip: 'rstrip',
+  rstrip: 'lstrip',
+  startswith: 'endswith',
+  endswith: 'startswith',
+  find: 'rfind',
+  rfind: 'find',
+  isupper: 'islower',
+  islower: 'isupper',
+  ljust: 'rjust',
+  rjust: 'ljust',
+};
 const BLOCK_NODES = ['if_statement', 'elif_clause', 'while_statement'];
 
 /** Options of the mutation generator. */
@@ -135,6 +151,12 @@ export class MutationGenerator implements Generator {
           sites.get(key(b.scope, b.name)) === 1,
       );
 
+    // names the program binds itself (`def min`, `from x import max`, `sum = 0`): not the builtins
+    const ownNames = new Set(bindings.map((b) => b.name));
+    for (const d of tree.rootNode.descendantsOfType(['function_definition', 'class_definition']))
+      ownNames.add(d.childForFieldName('name')?.text ?? '');
+    for (const imp of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement']))
+      for (const id of imp.descendantsOfType('identifier')) ownNames.add(id.text);
     for (const n of nodes) {
       const op = n.childForFieldName('operator');
       if (n.type === 'comparison_operator' && n.namedChildCount === 2) {
@@ -164,6 +186,16 @@ export class MutationGenerator implements Generator {
         const v = Number(n.text);
         edits.push(at(n, String(v + 1), 'off_by_one'), at(n, String(Math.max(0, v - 1)), 'off_by_one'));
         if (v > 1) edits.push(at(n, '0', 'constant_tweak'));
+      } else if (n.type === 'call' && !rewrites) {
+        const fn = n.childForFieldName('function');
+        const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute') : fn;
+        // a builtin only where the program binds no name of its own so called
+        if (fn?.type === 'identifier' && CALL_SWAP[fn.text] && !ownNames.has(fn.text))
+          edits.push(at(fn, CALL_SWAP[fn.text]!, 'builtin_swap'));
+        else if (fn?.type === 'attribute' && name && METHOD_SWAP[name.text])
+          edits.push(at(name, METHOD_SWAP[name.text]!, 'builtin_swap'));
+      } else if (n.type === 'string' && !rewrites && !isDocstring(n) && !inMainGuard(n)) {
+        edits.push(...stringTweaks(n).map((e) => ({ ...e, start: e.start - base, end: e.end - base })));
       } else if (n.type === 'boolean_operator' && op && !rewrites) {
         edits.push(at(op, op.type === 'and' ? 'or' : 'and', 'boolean_swap'));
       } else if (BLOCK_NODES.includes(n.type)) {
@@ -227,6 +259,40 @@ function isRead(n: Parser.SyntaxNode): boolean {
     if (p.type.endsWith('statement') || p.type === 'block' || p.type === 'module') return true;
   }
   return false;
+}
+
+/** A string in the `if __name__ == "__main__":` guard's condition: changing it stops the program, no near miss. */
+function inMainGuard(n: Parser.SyntaxNode): boolean {
+  const cmp = n.parent?.type === 'comparison_operator' ? n.parent : undefined;
+  return !!cmp && mentionsDunderName(cmp);
+}
+
+/** A string alone as a statement: a docstring, which no test reads. */
+const isDocstring = (n: Parser.SyntaxNode) =>
+  n.parent?.type === 'expression_statement' && n.parent.namedChildCount === 1;
+
+/**
+ * A string constant's near misses (offsets in the whole code): its first number one more (`{4,}` → `{5,}`), its
+ * last character or escape dropped (`"0b"` → `"0"`, `'[^a-z]*'` → `'[^a-z]'`). Not an f-string's parts.
+ */
+function stringTweaks(n: Parser.SyntaxNode): Edit[] {
+  const parts = n.namedChildren;
+  if (parts.some((c) => c.type === 'interpolation')) return [];
+  const edits: Edit[] = [];
+  const content = parts.find((c) => c.type === 'string_content');
+  const digits = content && /\d+/.exec(content.text);
+  if (content && digits) {
+    const start = content.startIndex + digits.index;
+    const text = String(Number(digits[0]) + 1);
+    edits.push({ start, end: start + digits[0].length, text, origin: 'string_tweak' });
+  }
+  // the last character, or the last escape whole (`\\n`): a lone backslash left before the quote would not parse
+  const tail = content && /(?:\\.|.)$/s.exec(content.text);
+  if (content && tail) {
+    const end = content.endIndex;
+    edits.push({ start: end - tail[0].length, end, text: '', origin: 'string_tweak' });
+  }
+  return edits;
 }
 
 /** A statement that computes something: not a comment, a `pass` or a bare string (a docstring). */

@@ -151,7 +151,9 @@ describe('mutation generator', function () {
     expect(out.length).to.be.greaterThan(2); // the constants and the variable still mutate
     for (const g of out) {
       expect(g.text, g.origin).to.not.include('not (__name__');
-      expect(g.text, g.origin).to.include('    print(sum(a))'); // the body's one working statement stays
+      expect(g.text, g.origin).to.include('__main__'); // the guard's string is no near miss either
+      // the body's one working statement stays (its builtin may be swapped: `len` for `sum`)
+      expect(g.text, g.origin).to.match(/\n {4}print\((sum|len)\(a\)\)\n/);
     }
     // a body of two working statements may lose one: a plausible missing step, but never the one assignment of
     // a name (`y` read after it would be unbound: a NameError, no near miss)
@@ -193,6 +195,44 @@ describe('mutation generator', function () {
     expect(ran.length).to.equal(out.length);
     const unbound = out.filter((_, i) => ran[i] === 'NameError' || ran[i] === 'UnboundLocalError');
     expect(unbound.map((g) => `${g.origin}: ${g.text}`)).to.deep.equal([]);
+  });
+
+  it('one-line programs get near misses too: a builtin or str method swapped, a string constant tweaked', async () => {
+    // MBPP 62, 99, 7 and 73: each had no mutation site before, so Target-DPO lost the problem (no_failing_variant)
+    const cases: [string, string, string][] = [
+      ['def smallest_num(xs):\n  return min(xs)\n', 'max(xs)', 'builtin_swap'],
+      ['def d(n):\n    return bin(n).replace("0b", "")\n', 'replace("0", "")', 'string_tweak'],
+      ['import re\ndef f(text):\n  return re.findall(r"\\b\\w{4,}\\b", text)\n', '{5,}', 'string_tweak'],
+      ["import re\ndef f(text):\n  return re.split('; |, |\\*|\\n', text)\n", "'; |, |\\*|'", 'string_tweak'],
+      ['def f(s):\n    return s.strip().lower()\n', '.upper()', 'builtin_swap'],
+    ];
+    for (const [middle, made, origin] of cases) {
+      const t = {
+        ...targets[0]!,
+        kind: 'full',
+        prefix: '',
+        middle,
+        suffix: '',
+        target_id: 'one',
+      } as PromptedTarget;
+      const out = await mutate(t);
+      expect(
+        out.some((g) => g.origin === origin && g.text.includes(made)),
+        `${middle} → ${made}: ${out.map((g) => g.text).join(' | ')}`,
+      ).to.equal(true);
+    }
+    // a program's own function named like a builtin is not swapped, nor an f-string's text
+    const own = 'def min(a):\n    return a[0]\ndef g(xs):\n    return min(xs) + len(f"{xs}0")\n';
+    const t = {
+      ...targets[0]!,
+      kind: 'full',
+      prefix: '',
+      middle: own,
+      suffix: '',
+      target_id: 'own',
+    } as PromptedTarget;
+    const out = await mutate(t);
+    expect(out.filter((g) => g.text.includes('max(') || g.text.includes('f"{xs}1"'))).to.deep.equal([]);
   });
 
   it('on every fixture target, no candidate empties a body or negates a `__main__` guard', async () => {
