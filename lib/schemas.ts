@@ -24,6 +24,19 @@ export const TestSpec = z.discriminatedUnion('kind', [
     inputs: z.array(z.unknown()),
     outputs: z.array(z.unknown()),
     checker,
+    /** A program defining `fn_name` whose return values are the expected outputs (evalplus: the canonical
+     *  solution with its contract). The `expect` stage runs it in the sandbox, fills `outputs` (`encoded`),
+     *  drops the inputs it raises on, and removes this field. */
+    reference: z.string().optional(),
+    /** `outputs` are the judge's own JSON text of each value, as `expect` recorded it: Python reads it back
+     *  whole (big integers, infinities, tuples, sets), which JSON parsed in Node could not keep. */
+    encoded: z.literal(true).optional(),
+    /** The first `base` tests are the dataset's original ones, the rest added (evalplus's plus inputs):
+     *  `eval` reports pass@k on the base tests and on all. */
+    base: z.number().int().nonnegative().optional(),
+    /** A returned float (or list or tuple of floats) passes within this absolute tolerance, with a relative
+     *  one of 1e-7 (evalplus's `atol`, numpy's `allclose`); 0 or absent: exact. */
+    atol: z.number().nonnegative().optional(),
   }),
   z.object({
     kind: z.literal('assert'),

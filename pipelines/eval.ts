@@ -10,7 +10,14 @@ import { task } from '../operators/task.ts';
 import { window } from '../operators/window.ts';
 import * as O from './options.ts';
 import { makeGenerator, sandbox } from './resources.ts';
-import { checkersSteps, decontaminateSteps, fimStep, generateStep, sandboxNeeds } from './steps.ts';
+import {
+  checkersSteps,
+  decontaminateSteps,
+  expectStep,
+  fimStep,
+  generateStep,
+  sandboxNeeds,
+} from './steps.ts';
 
 /**
  * Evaluation: every problem becomes a task for the model to solve whole (the chat prompt of the pairs, with the
@@ -57,6 +64,7 @@ export const evaluation = definePipeline({
       steps: [
         ...decontaminateSteps(cfg),
         ...checkersSteps(cfg),
+        expectStep(cfg),
         ...(cfg.since || cfg.before
           ? ([
               {

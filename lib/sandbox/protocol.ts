@@ -69,6 +69,9 @@ export const JudgeResult = z
     tests: z.array(JudgedTest),
     error: text.optional(),
     wall_timeout: z.boolean().optional(),
+    /** A recording run's (`ExecRequest.record`) return values, one a test: the judge's JSON text, or null
+     *  where the program raised (that test says why). */
+    outputs: z.array(z.string().nullable()).optional(),
   })
   .strict();
 export type JudgeResult = z.infer<typeof JudgeResult>;
