@@ -164,6 +164,8 @@ export const ProblemScore = z.object({
   /** Samples drawn, and how many of them passed every test. */
   n: z.number().int().nonnegative(),
   correct: z.number().int().nonnegative(),
+  /** How many passed the original tests alone (evalplus's base), where the tests split base from added ones. */
+  correct_base: z.number().int().nonnegative().optional(),
   /** Samples by verdict. */
   verdicts: z.record(z.string(), z.number().int()),
   /** Each sample's program, verdict and first error, in generation order. */
@@ -186,6 +188,8 @@ export type Candidate = z.infer<typeof Candidate>;
 export const CheckedCandidate = Candidate.extend({
   verdict: Verdict,
   error: z.string(),
+  /** Whether it passed the dataset's original tests (`base` of its call tests; absent without a split). */
+  base_pass: z.boolean().optional(),
 });
 export type CheckedCandidate = z.infer<typeof CheckedCandidate>;
 

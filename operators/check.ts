@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
-import { Candidate, CheckedCandidate } from '../lib/schemas.ts';
+import { Candidate, CheckedCandidate, type TestResult, type TestSpec } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
 
 /** How a candidate's time limit per test follows from its reference solution's CPU time on that test. */
@@ -29,6 +29,16 @@ export function testLimits(refMs: number[] | undefined, t: TimeLimits): number[]
 }
 
 /**
+ * Whether a program passed the first `base` tests (the dataset's own, before the added ones), from its test
+ * results; undefined when the tests have no such split. The judge runs call tests in order and stops only
+ * after a test that ended the program, so the base tests' results are all there whenever a later one failed.
+ */
+export function basePass(tests: TestSpec, results: TestResult[]): boolean | undefined {
+  if (tests.kind !== 'call' || tests.base === undefined || tests.base >= tests.inputs.length) return undefined;
+  return results.length >= tests.base && results.slice(0, tests.base).every((t) => t.verdict === 'pass');
+}
+
+/**
  * Runs each candidate program, `prefix + candidate + suffix`, on its problem's tests in the sandbox and
  * records the verdict, each test limited by its reference time (`timeLimits`) and by the pool's cap.
  * Every verdict goes on (pairing decides what to use); the verdict counts are stage counters.
@@ -53,7 +63,9 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
       stats.stat(`verdict_${r.verdict}`);
       if (r.retried) stats.stat('timeout_reruns');
       if (r.cached) stats.stat('cache_hits');
-      return [{ ...c, verdict: r.verdict, error: r.error ?? '' }];
+      const base = basePass(c.problem.tests, r.tests);
+      if (base && r.verdict !== 'pass') stats.stat('base_pass_plus_fail');
+      return [{ ...c, verdict: r.verdict, error: r.error ?? '', ...(base === undefined ? {} : { base_pass: base }) }];
     },
   );
 }

@@ -9,6 +9,7 @@ import { score } from '../operators/score.ts';
 import { task } from '../operators/task.ts';
 import { window } from '../operators/window.ts';
 import * as O from './options.ts';
+import { EVAL_REPORT } from './report.ts';
 import { makeGenerator, sandbox } from './resources.ts';
 import {
   checkersSteps,
@@ -28,6 +29,7 @@ import {
 export const evaluation = definePipeline({
   name: 'eval',
   summary: "samples of a model on a benchmark's problems, run on their tests (pass@k with structflow eval)",
+  report: EVAL_REPORT,
   options: {
     family: O.FORMAT_OPTIONS.family,
     ...O.GENERATION_OPTIONS,
