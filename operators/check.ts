@@ -34,7 +34,8 @@ export function testLimits(refMs: number[] | undefined, t: TimeLimits): number[]
  * after a test that ended the program, so the base tests' results are all there whenever a later one failed.
  */
 export function basePass(tests: TestSpec, results: TestResult[]): boolean | undefined {
-  if (tests.kind !== 'call' || tests.base === undefined || tests.base >= tests.inputs.length) return undefined;
+  if (tests.kind !== 'call' || tests.base === undefined || tests.base >= tests.inputs.length)
+    return undefined;
   return results.length >= tests.base && results.slice(0, tests.base).every((t) => t.verdict === 'pass');
 }
 
@@ -65,7 +66,14 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
       if (r.cached) stats.stat('cache_hits');
       const base = basePass(c.problem.tests, r.tests);
       if (base && r.verdict !== 'pass') stats.stat('base_pass_plus_fail');
-      return [{ ...c, verdict: r.verdict, error: r.error ?? '', ...(base === undefined ? {} : { base_pass: base }) }];
+      return [
+        {
+          ...c,
+          verdict: r.verdict,
+          error: r.error ?? '',
+          ...(base === undefined ? {} : { base_pass: base }),
+        },
+      ];
     },
   );
 }

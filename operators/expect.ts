@@ -4,6 +4,9 @@ import type { ExecPool, Limits } from '../lib/sandbox/pool.ts';
 import { Problem } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
+/** Inputs a reference may be stopped on (each costs a fresh run of it) before its problem is rejected. */
+const MAX_STOPS = 20;
+
 /** Options of `expect`. */
 export interface ExpectOptions {
   /** The sandbox, asked for on the first problem that has a reference to run (most inputs have none). */
@@ -18,8 +21,10 @@ export interface ExpectOptions {
  * Expected outputs for call tests that come with a reference instead (evalplus's layout): the reference runs
  * once per problem in the sandbox, on every input, and what it returns becomes that test's expected output
  * (the judge's own text, `encoded`, so big integers and tuples survive). An input it raises on (its contract's
- * asserts) is dropped, counted as `inputs_dropped` and `inputs_dropped_<exception>`; the base count shrinks with
- * the base inputs dropped. A problem whose reference cannot run, or answers no input, is rejected. Problems with
+ * asserts) is dropped, counted as `inputs_dropped` and `inputs_dropped_<exception>`, and so is one it is stopped
+ * on (`inputs_dropped_timeout`, `_output_limit`, `_memory`: a candidate would be stopped there too), after which
+ * it runs again from the next input; the base count shrinks with the base inputs dropped. A problem whose
+ * reference does not compile, is stopped more than MAX_STOPS times, or answers no input, is rejected. Problems with
  * their outputs already given pass unchanged. A later stage sees only ordinary call tests.
  *
  * @example
@@ -28,32 +33,58 @@ export interface ExpectOptions {
 export function expect(ctx: RunContext, opts: ExpectOptions): OperatorFunction<Problem, Problem> {
   return stage(
     ctx,
-    { name: 'expect', input: Problem, output: Problem, id: (p) => p.problem_id, concurrency: opts.concurrency },
+    {
+      name: 'expect',
+      input: Problem,
+      output: Problem,
+      id: (p) => p.problem_id,
+      concurrency: opts.concurrency,
+    },
     (stats) => async (p) => {
       const t = p.tests;
       if (t.kind !== 'call' || t.reference === undefined) return [p];
       const { reference, ...tests } = t;
-      const r = await opts
-        .pool()
-        .run({ id: `${p.problem_id}/reference`, code: reference, tests, record: true, ...(opts.limits ? { limits: opts.limits } : {}) });
-      if (r.cached) stats.stat('cache_hits');
-      const outputs = r.outputs ?? [];
-      if (!['pass', 'fail'].includes(r.verdict) || outputs.length !== t.inputs.length)
-        throw new Rejected(
-          `reference_${r.verdict === 'fail' || r.verdict === 'pass' ? 'error' : r.verdict}`,
-          `the reference answered ${outputs.length} of ${t.inputs.length} inputs: ${r.error ?? r.verdict}`,
-        );
-      const keep = outputs.map((o) => o !== null);
-      for (let i = 0; i < keep.length; i++)
-        if (!keep[i]) {
-          stats.stat('inputs_dropped');
+      // per input: its expected output, or null where it is dropped
+      const outputs: (string | null)[] = [];
+      const drop = (why: string) => {
+        outputs.push(null);
+        stats.stat('inputs_dropped');
+        stats.stat(`inputs_dropped_${why}`);
+      };
+      let stops = 0;
+      while (outputs.length < t.inputs.length) {
+        const from = outputs.length;
+        const r = await opts.pool().run({
+          id: `${p.problem_id}/reference@${from}`,
+          code: reference,
+          tests: { ...tests, inputs: t.inputs.slice(from) },
+          record: true,
+          ...(opts.limits ? { limits: opts.limits } : {}),
+        });
+        if (r.cached) stats.stat('cache_hits');
+        const got = r.outputs;
+        if (!got || r.verdict === 'compile_error')
+          throw new Rejected(`reference_${r.verdict}`, `the reference does not run: ${r.error ?? r.verdict}`);
+        got.forEach((o, i) => {
+          if (o !== null) return void outputs.push(o);
           // a program's AssertionError (the contract's) reaches the judge as a RuntimeError that names it
           const e = r.tests[i]?.error ?? '';
-          const kind = /the program raised (\w+)/.exec(e)?.[1] ?? /^(\w+)/.exec(e)?.[1] ?? 'error';
-          stats.stat(`inputs_dropped_${kind}`);
-        }
+          drop(/the program raised (\w+)/.exec(e)?.[1] ?? /^(\w+)/.exec(e)?.[1] ?? 'error');
+        });
+        if (outputs.length === t.inputs.length) break;
+        // the reference was stopped on this input (time, memory, output): a candidate would be stopped there
+        // too, under the same limits, so it is no test; the run goes on from the next input
+        const stopped = r.tests[got.length]?.verdict ?? r.verdict;
+        if (++stops > MAX_STOPS)
+          throw new Rejected(
+            `reference_${stopped}`,
+            `the reference was stopped on ${stops} inputs: ${r.error ?? stopped}`,
+          );
+        drop(stopped);
+      }
+      const keep = outputs.map((o) => o !== null);
       const inputs = t.inputs.filter((_, i) => keep[i]);
-      if (!inputs.length) throw new Rejected('reference_answers_nothing', `the reference raised on every input: ${r.error ?? ''}`);
+      if (!inputs.length) throw new Rejected('reference_answers_nothing', 'the reference answered no input');
       stats.stat('inputs_expected', inputs.length);
       return [
         {

@@ -41,20 +41,25 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
     expect(detectFormat(row)).to.equal('evalplus'); // it has HumanEval's canonical_solution and entry_point too
     const gz = join(tmp(), 'HumanEvalPlus.jsonl.gz');
     writeFileSync(gz, gzipSync(readFileSync(FIXTURE)));
-    const [plain, zipped] = [await collect(readProblems(new RunContext(), FIXTURE)), await collect(readProblems(new RunContext(), gz))];
+    const [plain, zipped] = [
+      await collect(readProblems(new RunContext(), FIXTURE)),
+      await collect(readProblems(new RunContext(), gz)),
+    ];
     expect(zipped).to.deep.equal(plain);
     const [a, , , d] = plain;
     expect(a).to.deep.include({ problem_id: 'sf-ep/0', source: 'evalplus' });
     // the expected outputs are not in the file: the reference (solution + contract) computes them later
     expect(call(a!)).to.deep.include({ fn_name: 'power_of_two', base: 3, outputs: [] });
     expect(call(a!).inputs).to.deep.equal([[0], [3], [10], [64], [100], [-1], [200]]);
-    expect(call(a!).reference).to.match(/"""\n\n    assert isinstance\(n, int\) and n >= 0.*\n    return 2 \*\* n\n$/);
+    expect(call(a!).reference).to.match(
+      /"""\n\n {4}assert isinstance\(n, int\) and n >= 0.*\n {4}return 2 \*\* n\n$/,
+    );
     expect(a!.solutions).to.deep.equal([a!.question + '    return 2 ** n\n']);
     // MBPP+: the question shows the first assertion, and the contract goes after the signature
     expect(d!.question).to.equal(
-      'Write a function to count the vowels (a, e, i, o, u) in a lowercase string.\nYour code should pass these tests:\nassert count_vowels(\'banana\') == 3',
+      "Write a function to count the vowels (a, e, i, o, u) in a lowercase string.\nYour code should pass these tests:\nassert count_vowels('banana') == 3",
     );
-    expect(call(d!).reference).to.include("def count_vowels(s):\n  assert isinstance(s, str)");
+    expect(call(d!).reference).to.include('def count_vowels(s):\n  assert isinstance(s, str)');
   });
 
   it('puts the contract after a signature that spans lines, and refuses a solution without the function', () => {
@@ -69,7 +74,14 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
     const [a, b, c, d] = expected.map(call);
     // 2 ** 64 and 2 ** 200 exactly (a double would keep neither), -1 dropped by the contract
     expect(a!.inputs).to.deep.equal([[0], [3], [10], [64], [100], [200]]);
-    expect(a!.outputs).to.deep.equal(['1', '8', '1024', '18446744073709551616', String(2n ** 100n), String(2n ** 200n)]);
+    expect(a!.outputs).to.deep.equal([
+      '1',
+      '8',
+      '1024',
+      '18446744073709551616',
+      String(2n ** 100n),
+      String(2n ** 200n),
+    ]);
     expect(a).to.deep.include({ base: 3, encoded: true });
     expect(a).to.not.have.property('reference');
     expect(b).to.deep.include({ atol: 1e-6, outputs: ['1.5', '0.20000000000000004', '2.70833332525'] });
@@ -86,20 +98,60 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
       return [r.verdict, basePass(p.tests, r.tests)];
     };
     // off by one only past 2 ** 60: right on every base input, wrong on 2 ** 64, which a double cannot tell
-    expect(await run(a!, 'def power_of_two(n):\n    return 2 ** n - (n > 60)\n')).to.deep.equal(['fail', true]);
+    expect(await run(a!, 'def power_of_two(n):\n    return 2 ** n - (n > 60)\n')).to.deep.equal([
+      'fail',
+      true,
+    ]);
     expect(await run(a!, 'def power_of_two(n):\n    return 2 ** n\n')).to.deep.equal(['pass', true]);
     expect(await run(a!, 'def power_of_two(n):\n    return 2 ** n + 1\n')).to.deep.equal(['fail', false]);
-    expect(await run(b!, 'def mean(xs):\n    return sum(xs) / len(xs) + 1e-9\n')).to.deep.equal(['pass', true]);
-    expect(await run(b!, 'def mean(xs):\n    return sum(xs) / len(xs) + 1e-4\n')).to.deep.equal(['fail', false]);
+    expect(await run(b!, 'def mean(xs):\n    return sum(xs) / len(xs) + 1e-9\n')).to.deep.equal([
+      'pass',
+      true,
+    ]);
+    expect(await run(b!, 'def mean(xs):\n    return sum(xs) / len(xs) + 1e-4\n')).to.deep.equal([
+      'fail',
+      false,
+    ]);
     expect(await run(b!, 'def mean(xs):\n    return [sum(xs) / len(xs)]\n')).to.deep.equal(['fail', false]);
     // a list does not answer a tuple (Python's ==, as evalplus compares)
     expect(await run(c!, 'def min_max(xs):\n    return [min(xs), max(xs)]\n')).to.deep.equal(['fail', false]);
     expect(await run(c!, 'def min_max(xs):\n    return min(xs), max(xs)\n')).to.deep.equal(['pass', true]);
   });
 
+  it('an input the reference is stopped on is dropped too, and the reference runs on from the next one', async () => {
+    const ctx = new RunContext();
+    const p: Problem = {
+      problem_id: 'stops',
+      source: 'evalplus',
+      question: '',
+      solutions: [],
+      starter_code: '',
+      tests: {
+        kind: 'call',
+        fn_name: 'f',
+        inputs: [[1], [1000], [2], [2000], [3]],
+        outputs: [],
+        base: 2,
+        reference: 'def f(n):\n    while n > 100:\n        pass\n    return n\n',
+      },
+    };
+    const [out] = await lastValueFrom(
+      from([p]).pipe(
+        expectOutputs(ctx, { pool: () => pool, concurrency: 1, limits: { test_cpu_s: 0.3 } }),
+        toArray(),
+      ),
+    );
+    expect(out!.tests).to.deep.include({ inputs: [[1], [2], [3]], outputs: ['1', '2', '3'], base: 1 });
+    expect(ctx.counter('expect').stats).to.deep.include({ inputs_dropped: 2, inputs_dropped_timeout: 2 });
+  });
+
   it('a test whose expected outputs were never computed is an error, never a pass', async () => {
     const [raw] = await collect(readProblems(new RunContext(), FIXTURE));
-    const r = await pool.run({ id: 'raw', code: 'def power_of_two(n):\n    return 2 ** n\n', tests: raw!.tests });
+    const r = await pool.run({
+      id: 'raw',
+      code: 'def power_of_two(n):\n    return 2 ** n\n',
+      tests: raw!.tests,
+    });
     expect(r.verdict).to.equal('error');
     expect(r.error).to.match(/expected outputs were never computed/);
   });
