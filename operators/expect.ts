@@ -47,8 +47,10 @@ export function expect(ctx: RunContext, opts: ExpectOptions): OperatorFunction<P
       const { reference, ...tests } = t;
       // per input: its expected output, or null where it is dropped
       const outputs: (string | null)[] = [];
+      const given: (string | null)[] = []; // the inputs as the reference took them
       const drop = (why: string) => {
         outputs.push(null);
+        given.push(null);
         stats.stat('inputs_dropped');
         stats.stat(`inputs_dropped_${why}`);
       };
@@ -64,10 +66,15 @@ export function expect(ctx: RunContext, opts: ExpectOptions): OperatorFunction<P
         });
         if (r.cached) stats.stat('cache_hits');
         const got = r.outputs;
-        if (!got || r.verdict === 'compile_error')
+        if (!got || !r.inputs || r.verdict === 'compile_error')
           throw new Rejected(`reference_${r.verdict}`, `the reference does not run: ${r.error ?? r.verdict}`);
+        if (r.retyped) stats.stat('inputs_retyped', r.retyped);
         got.forEach((o, i) => {
-          if (o !== null) return void outputs.push(o);
+          if (o !== null) {
+            outputs.push(o);
+            given.push(r.inputs![i]!);
+            return;
+          }
           // a program's AssertionError (the contract's) reaches the judge as a RuntimeError that names it
           const e = r.tests[i]?.error ?? '';
           drop(/the program raised (\w+)/.exec(e)?.[1] ?? /^(\w+)/.exec(e)?.[1] ?? 'error');
@@ -84,7 +91,7 @@ export function expect(ctx: RunContext, opts: ExpectOptions): OperatorFunction<P
         drop(stopped);
       }
       const keep = outputs.map((o) => o !== null);
-      const inputs = t.inputs.filter((_, i) => keep[i]);
+      const inputs = given.filter((g) => g !== null);
       if (!inputs.length) throw new Rejected('reference_answers_nothing', 'the reference answered no input');
       stats.stat('inputs_expected', inputs.length);
       return [

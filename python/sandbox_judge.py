@@ -602,27 +602,76 @@ def holds_remote(v):
     return False
 
 
+def retyped(args):
+    """The argument lists a JSON row may stand for, as given first. JSON has no tuples and writes a whole float
+    as an integer once Node has read it (1.0 becomes 1), so evalplus's inputs lose types its loader or its
+    Python JSON kept: tuples (MBPP+'s loader makes them from a table of task ids) and floats. The reference's
+    contract tells which: the first variant it accepts is the input."""
+    def tup(x):
+        return tuple(x) if isinstance(x, list) else x
+
+    def inner(x):
+        return [tup(y) for y in x] if isinstance(x, list) else x
+
+    def deep(x):
+        return tuple(deep(y) for y in x) if isinstance(x, list) else x
+
+    def floats(x):
+        if isinstance(x, list):
+            return [floats(y) for y in x]
+        return float(x) if type(x) is int and abs(x) < 2 ** 53 else x
+
+    yield args
+    yield [tup(a) for a in args]
+    yield [inner(a) for a in args]
+    yield [tup(inner(a)) for a in args]
+    yield [deep(a) for a in args]
+    yield floats(args)
+    for i in range(len(args)):
+        yield args[:i] + [floats(args[i])] + args[i + 1:]
+
+
+def breaks_contract(err):
+    # the program's AssertionError reaches the judge as a RuntimeError that names it (program_exception)
+    return isinstance(err, RuntimeError) and str(err).startswith("the program raised AssertionError")
+
+
 def record_call(req, target):
     """The `expect` stage's run of a reference: each input's return value as the judge's JSON text (read back
-    by `decode`, so nothing is lost: big integers, infinities, tuples, sets), or null with the reason in its
-    test (the reference raised: the input breaks its contract; or the value cannot be data)."""
+    by `decode`, so nothing is lost: big integers, infinities, tuples, sets), with the input as the same text
+    (in the types the contract accepted: `retyped`), or null with the reason in its test (the reference raised:
+    the input breaks its contract in every variant; or the value cannot be data)."""
     inputs = req["inputs"]
     n = len(inputs)
     limits = req.get("test_cpu_s") or []
-    tests, outputs, total = [], [], 0
-    for i, args in enumerate(inputs):
+    tests, outputs, used, total, changed = [], [], [], 0, 0
+    for i, given in enumerate(inputs):
         limit = limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
         t = {"verdict": "pass", "ms": 0}
         try:
-            with CONN.test(limit):
-                result = target(*args) if isinstance(args, list) else target(args)
+            variants = retyped(given) if isinstance(given, list) else iter([[given]])
+            first = None
+            for k, args in enumerate(variants):
+                text_in = json.dumps(encode(args))  # before the call, which may change its arguments
+                try:
+                    with CONN.test(limit):
+                        result = target(*args)
+                    break
+                except Exception as err:  # noqa: BLE001
+                    if not breaks_contract(err):
+                        raise
+                    first = first or err
+            else:
+                raise first
             if holds_remote(result):
                 raise ValueError(f"the reference returned {result!r:.100}, which is not data")
             text = json.dumps(encode(result))
-            if len(text) > RECORD_CHARS or total + len(text) > RECORD_TOTAL:
+            if len(text) > RECORD_CHARS or total + len(text) + len(text_in) > RECORD_TOTAL:
                 raise ValueError(f"the value is too large to record ({len(text)} characters)")
-            total += len(text)
+            total += len(text) + len(text_in)
             outputs.append(text)
+            used.append(text_in)
+            changed += k > 0
         except OverBudget:
             tests.append(CONN.over_budget_test())
             break
@@ -632,10 +681,11 @@ def record_call(req, target):
         except Exception as err:  # noqa: BLE001 - the reference raised on this input: it is not a test
             t = {"verdict": "fail", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
             outputs.append(None)
+            used.append(None)
         t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2)
         tests.append(t)
     res = verdict_of(tests, n)
-    res["outputs"] = outputs
+    res.update(outputs=outputs, inputs=used, retyped=changed)
     return res
 
 
@@ -661,6 +711,8 @@ def judge_call(req):
         limit = limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
         # the checker's copy of the input, taken before the call: what the call does to its arguments reaches
         # the test's objects (in-place problems), and must not reach what the checker verifies against
+        if encoded:
+            args = decode(json.loads(args))  # as `expect` recorded it: tuples and floats kept
         given = copy.deepcopy(args) if check else None
         try:
             with CONN.test(limit):

@@ -73,6 +73,10 @@ export interface ExecResult {
   cached?: boolean;
   /** With `record`: each test's return value as the judge's JSON text, null where the program raised. */
   outputs?: (string | null)[];
+  /** With `record`: each test's input as the judge's JSON text, in the types the program took it in. */
+  inputs?: (string | null)[];
+  /** With `record`: how many inputs were taken in other types than JSON gave them (tuples, floats). */
+  retyped?: number;
 }
 
 /** How many slots, the limits, the comparison rule and the verdict cache. */
@@ -272,6 +276,8 @@ const CachedResult = z.object({
   isolation: z.object({ tool: z.string(), uid: z.number() }),
   retried: z.boolean().optional(),
   outputs: z.array(z.string().nullable()).optional(),
+  inputs: z.array(z.string().nullable()).optional(),
+  retyped: z.number().optional(),
 });
 
 /** A cached verdict, or undefined when there is none or the entry is not one (not ours, or of an older shape). */

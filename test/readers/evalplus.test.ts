@@ -73,7 +73,7 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
   it('expected outputs come from the reference in the sandbox, whole; inputs breaking the contract are dropped', () => {
     const [a, b, c, d] = expected.map(call);
     // 2 ** 64 and 2 ** 200 exactly (a double would keep neither), -1 dropped by the contract
-    expect(a!.inputs).to.deep.equal([[0], [3], [10], [64], [100], [200]]);
+    expect(a!.inputs).to.deep.equal(['[0]', '[3]', '[10]', '[64]', '[100]', '[200]']);
     expect(a!.outputs).to.deep.equal([
       '1',
       '8',
@@ -87,7 +87,7 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
     expect(b).to.deep.include({ atol: 1e-6, outputs: ['1.5', '0.20000000000000004', '2.70833332525'] });
     expect(c!.outputs).to.deep.equal(['{"t": [1, 3]}', '{"t": [5, 5]}', '{"t": [-7, 100]}', '{"t": [2, 2]}']);
     // MBPP+: a plus input of the wrong type (42) breaks the contract; the base count is unchanged
-    expect(d!.inputs).to.deep.equal([['banana'], [''], ['queueing'], ['rhythm']]);
+    expect(d!.inputs).to.deep.equal(['["banana"]', '[""]', '["queueing"]', '["rhythm"]']);
     expect(d).to.deep.include({ base: 2, outputs: ['3', '0', '5', '0'] });
   });
 
@@ -141,8 +141,53 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
         toArray(),
       ),
     );
-    expect(out!.tests).to.deep.include({ inputs: [[1], [2], [3]], outputs: ['1', '2', '3'], base: 1 });
+    expect(out!.tests).to.deep.include({ inputs: ['[1]', '[2]', '[3]'], outputs: ['1', '2', '3'], base: 1 });
     expect(ctx.counter('expect').stats).to.deep.include({ inputs_dropped: 2, inputs_dropped_timeout: 2 });
+  });
+
+  it('an input its contract refuses as JSON gave it is tried as tuples, then with floats, as evalplus loaded it', async () => {
+    const ctx = new RunContext();
+    const problem = (id: string, reference: string, inputs: unknown[]): Problem => ({
+      problem_id: id,
+      source: 'evalplus',
+      question: '',
+      solutions: [],
+      starter_code: '',
+      tests: { kind: 'call', fn_name: 'f', inputs, outputs: [], reference },
+    });
+    const contract = (check: string) => `    assert ${check}, "invalid inputs"  # $_CONTRACT_$\n`;
+    const [tup, flt, never] = await lastValueFrom(
+      from([
+        // MBPP+'s loader makes tuples of some tasks' lists; JSON cannot say which
+        problem('tup', `def f(t):\n${contract('isinstance(t, tuple)')}    return t + (0,)\n`, [
+          [[1, 2]],
+          [[]],
+        ]),
+        // Node reads 2.0 as 2: the contract asks for a float there, and an int beside it
+        problem(
+          'flt',
+          `def f(x, n):\n${contract('isinstance(x, float) and isinstance(n, int)')}    return x * n\n`,
+          [[2, 3]],
+        ),
+        problem('never', `def f(x):\n${contract('x > 0')}    return x\n`, [[1], [-1]]),
+      ]).pipe(expectOutputs(ctx, { pool: () => pool, concurrency: 2 }), toArray()),
+    );
+    expect(tup!.tests).to.deep.include({
+      inputs: ['[{"t": [1, 2]}]', '[{"t": []}]'],
+      outputs: ['{"t": [1, 2, 0]}', '{"t": [0]}'],
+    });
+    expect(flt!.tests).to.deep.include({ inputs: ['[2.0, 3]'], outputs: ['6.0'] });
+    expect(never!.tests).to.deep.include({ inputs: ['[1]'], outputs: ['1'] });
+    expect(ctx.counter('expect').stats).to.deep.include({
+      inputs_retyped: 3,
+      inputs_dropped_AssertionError: 1,
+    });
+    // a candidate gets the input in those types: the tuple's own method works, and a list would not answer
+    const run = async (p: Problem, code: string) =>
+      (await pool.run({ id: p.problem_id, code, tests: p.tests })).verdict;
+    expect(await run(tup!, 'def f(t):\n    return t + (0,)\n')).to.equal('pass');
+    expect(await run(tup!, 'def f(t):\n    return list(t) + [0]\n')).to.equal('fail');
+    expect(await run(flt!, 'def f(x, n):\n    return x.hex() and x * n\n')).to.equal('pass');
   });
 
   it('a test whose expected outputs were never computed is an error, never a pass', async () => {
