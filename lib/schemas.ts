@@ -28,8 +28,8 @@ export const TestSpec = z.discriminatedUnion('kind', [
      *  solution with its contract). The `expect` stage runs it in the sandbox, fills `outputs` (`encoded`),
      *  drops the inputs it raises on, and removes this field. */
     reference: z.string().optional(),
-    /** `outputs` are the judge's own JSON text of each value, as `expect` recorded it: Python reads it back
-     *  whole (big integers, infinities, tuples, sets), which JSON parsed in Node could not keep. */
+    /** `inputs` and `outputs` are the judge's own JSON text of each value, as `expect` recorded them: Python
+     *  reads it back whole (big integers, infinities, tuples, sets, floats), which JSON parsed in Node could not keep. */
     encoded: z.literal(true).optional(),
     /** The first `base` tests are the dataset's original ones, the rest added (evalplus's plus inputs):
      *  `eval` reports pass@k on the base tests and on all. */

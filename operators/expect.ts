@@ -21,8 +21,10 @@ export interface ExpectOptions {
 /**
  * Expected outputs for call tests that come with a reference instead (evalplus's layout): the reference runs
  * once per problem in the sandbox, on every input, and what it returns becomes that test's expected output
- * (the judge's own text, `encoded`, so big integers and tuples survive). An input it raises on (its contract's
- * asserts) is dropped, counted as `inputs_dropped` and `inputs_dropped_<exception>`, and so is one it is stopped
+ * (the judge's own text, `encoded`, so big integers and tuples survive), and so does the input as the reference
+ * took it: one its contract refuses as JSON gave it is tried as tuples and with floats (`inputs_retyped`; JSON
+ * has neither). An input it still raises on (its contract's asserts) is dropped, counted as `inputs_dropped` and
+ * `inputs_dropped_<exception>`, and so is one it is stopped
  * on (`inputs_dropped_timeout`, `_output_limit`, `_memory`: a candidate would be stopped there too), after which
  * it runs again from the next input; the base count shrinks with the base inputs dropped. A problem whose
  * reference does not compile, is stopped more than MAX_STOPS times, or answers no input, is rejected. Problems with

@@ -603,10 +603,12 @@ def holds_remote(v):
 
 
 def retyped(args):
-    """The argument lists a JSON row may stand for, as given first. JSON has no tuples and writes a whole float
-    as an integer once Node has read it (1.0 becomes 1), so evalplus's inputs lose types its loader or its
-    Python JSON kept: tuples (MBPP+'s loader makes them from a table of task ids) and floats. The reference's
-    contract tells which: the first variant it accepts is the input."""
+    """The argument lists a JSON row may stand for, as given first, then with lists as tuples (every argument,
+    one argument, their elements, all the way down), then with whole numbers as floats (all, one argument).
+    JSON has no tuples and writes a whole float as an integer once Node has read it (1.0 becomes 1), so
+    evalplus's inputs lose types its loader or its Python JSON kept: tuples (MBPP+'s loader makes them from a
+    table of task ids) and floats. The reference's contract tells which: the first variant it accepts is the
+    input."""
     def tup(x):
         return tuple(x) if isinstance(x, list) else x
 
@@ -623,6 +625,8 @@ def retyped(args):
 
     yield args
     yield [tup(a) for a in args]
+    for i in range(len(args)):
+        yield args[:i] + [tup(args[i])] + args[i + 1:]
     yield [inner(a) for a in args]
     yield [tup(inner(a)) for a in args]
     yield [deep(a) for a in args]

@@ -156,7 +156,7 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
       tests: { kind: 'call', fn_name: 'f', inputs, outputs: [], reference },
     });
     const contract = (check: string) => `    assert ${check}, "invalid inputs"  # $_CONTRACT_$\n`;
-    const [tup, flt, never] = await lastValueFrom(
+    const [tup, flt, mixed, never] = await lastValueFrom(
       from([
         // MBPP+'s loader makes tuples of some tasks' lists; JSON cannot say which
         problem('tup', `def f(t):\n${contract('isinstance(t, tuple)')}    return t + (0,)\n`, [
@@ -169,6 +169,12 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
           `def f(x, n):\n${contract('isinstance(x, float) and isinstance(n, int)')}    return x * n\n`,
           [[2, 3]],
         ),
+        // Mbpp/106's shape: a list, then a tuple
+        problem(
+          'mixed',
+          `def f(a, t):\n${contract('isinstance(a, list) and isinstance(t, tuple)')}    return t + tuple(a)\n`,
+          [[[1], [2]]],
+        ),
         problem('never', `def f(x):\n${contract('x > 0')}    return x\n`, [[1], [-1]]),
       ]).pipe(expectOutputs(ctx, { pool: () => pool, concurrency: 2 }), toArray()),
     );
@@ -177,9 +183,10 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
       outputs: ['{"t": [1, 2, 0]}', '{"t": [0]}'],
     });
     expect(flt!.tests).to.deep.include({ inputs: ['[2.0, 3]'], outputs: ['6.0'] });
+    expect(mixed!.tests).to.deep.include({ inputs: ['[[1], {"t": [2]}]'], outputs: ['{"t": [2, 1]}'] });
     expect(never!.tests).to.deep.include({ inputs: ['[1]'], outputs: ['1'] });
     expect(ctx.counter('expect').stats).to.deep.include({
-      inputs_retyped: 3,
+      inputs_retyped: 4,
       inputs_dropped_AssertionError: 1,
     });
     // a candidate gets the input in those types: the tuple's own method works, and a list would not answer
