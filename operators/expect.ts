@@ -50,7 +50,9 @@ export function expect(ctx: RunContext, opts: ExpectOptions): OperatorFunction<P
       // per input: its expected output, or null where it is dropped
       const outputs: (string | null)[] = [];
       const given: (string | null)[] = []; // the inputs as the reference took them
-      const drop = (why: string) => {
+      let firstDrop = '';
+      const drop = (why: string, error = '') => {
+        firstDrop ||= `${why}${error ? `: ${error}` : ''}`;
         outputs.push(null);
         given.push(null);
         stats.stat('inputs_dropped');
@@ -79,7 +81,7 @@ export function expect(ctx: RunContext, opts: ExpectOptions): OperatorFunction<P
           }
           // a program's AssertionError (the contract's) reaches the judge as a RuntimeError that names it
           const e = r.tests[i]?.error ?? '';
-          drop(/the program raised (\w+)/.exec(e)?.[1] ?? /^(\w+)/.exec(e)?.[1] ?? 'error');
+          drop(/the program raised (\w+)/.exec(e)?.[1] ?? /^(\w+)/.exec(e)?.[1] ?? 'error', e);
         });
         if (outputs.length === t.inputs.length) break;
         // the reference was stopped on this input (time, memory, output): a candidate would be stopped there
@@ -90,11 +92,15 @@ export function expect(ctx: RunContext, opts: ExpectOptions): OperatorFunction<P
             `reference_${stopped}`,
             `the reference was stopped on ${stops} inputs: ${r.error ?? stopped}`,
           );
-        drop(stopped);
+        drop(stopped, r.tests[got.length]?.error);
       }
       const keep = outputs.map((o) => o !== null);
       const inputs = given.filter((g) => g !== null);
-      if (!inputs.length) throw new Rejected('reference_answers_nothing', 'the reference answered no input');
+      if (!inputs.length)
+        throw new Rejected(
+          'reference_answers_nothing',
+          `the reference answered none of the ${t.inputs.length} inputs; the first: ${firstDrop}`,
+        );
       stats.stat('inputs_expected', inputs.length);
       return [
         {

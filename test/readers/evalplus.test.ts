@@ -197,6 +197,33 @@ describe('evalplus layout (HumanEval+, MBPP+): base and plus inputs as call test
     expect(await run(flt!, 'def f(x, n):\n    return x.hex() and x * n\n')).to.equal('pass');
   });
 
+  it('a problem whose reference answers no input is a reject naming the first reason', async () => {
+    const rejects = join(tmp(), 'rejects.jsonl');
+    const ctx = new RunContext(rejects);
+    const p: Problem = {
+      problem_id: 'none',
+      source: 'evalplus',
+      question: '',
+      solutions: [],
+      starter_code: '',
+      tests: {
+        kind: 'call',
+        fn_name: 'f',
+        inputs: [[-1], [-2]],
+        outputs: [],
+        reference: 'def f(x):\n    assert x > 0, "invalid inputs"\n    return x\n',
+      },
+    };
+    const out = await lastValueFrom(
+      from([p]).pipe(expectOutputs(ctx, { pool: () => pool, concurrency: 1 }), toArray()),
+    );
+    ctx.close();
+    expect(out).to.deep.equal([]);
+    const line = JSON.parse(readFileSync(rejects, 'utf8')) as Record<string, string>;
+    expect(line).to.include({ stage: 'expect', id: 'none', reason: 'reference_answers_nothing' });
+    expect(line.detail).to.match(/none of the 2 inputs; the first: AssertionError: .*invalid inputs/);
+  });
+
   it('a test whose expected outputs were never computed is an error, never a pass', async () => {
     const [raw] = await collect(readProblems(new RunContext(), FIXTURE));
     const r = await pool.run({
