@@ -225,7 +225,7 @@ describe('structflow run structurecoder', function () {
     } catch (e) {
       err = String((e as { stderr: Buffer }).stderr);
     }
-    expect(err).to.match(/--until must be one of format\|label\|split\|fim/);
+    expect(err).to.match(/--until must be one of expect\|format\|label\|split\|fim/);
   });
 
   it('prints the blocks of one file as JSON lines', () => {
