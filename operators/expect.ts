@@ -31,9 +31,9 @@ export interface ExpectOptions {
  * their outputs already given pass unchanged. A later stage sees only ordinary call tests.
  *
  * @example
- * pipe(expect(ctx, { pool: () => pool, concurrency: pool.size }), solutions(ctx))
+ * pipe(expectOutputs(ctx, { pool: () => pool, concurrency: pool.size }), solutions(ctx))
  */
-export function expect(ctx: RunContext, opts: ExpectOptions): OperatorFunction<Problem, Problem> {
+export function expectOutputs(ctx: RunContext, opts: ExpectOptions): OperatorFunction<Problem, Problem> {
   return stage(
     ctx,
     {

@@ -9,7 +9,7 @@ import { check } from '../operators/check.ts';
 import { checkers } from '../operators/checkers.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
 import { decontaminate } from '../operators/decontaminate.ts';
-import { expect } from '../operators/expect.ts';
+import { expectOutputs } from '../operators/expect.ts';
 import { trl, trlSchema } from '../operators/trl.ts';
 import { requireBwrap, resolveSandboxPython, sandboxSite } from '../lib/sandbox/bwrap.ts';
 import { loadTokenizer } from '../lib/generators/onnx.ts';
@@ -54,7 +54,7 @@ export const expectStep = (
   name: 'expect',
   output: S.Problem,
   op: (ctx) =>
-    expect(ctx, {
+    expectOutputs(ctx, {
       pool: () => sandbox(ctx, cfg),
       concurrency: cfg.workers || cpus().length,
       limits: { program_cpu_s: 300, program_wall_s: 900 },

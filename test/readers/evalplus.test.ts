@@ -10,7 +10,7 @@ import { ROOT } from '../../lib/root.ts';
 import { ExecPool } from '../../lib/sandbox/pool.ts';
 import type { Problem } from '../../lib/schemas.ts';
 import { basePass } from '../../operators/check.ts';
-import { expect as expectOutputs } from '../../operators/expect.ts';
+import { expectOutputs } from '../../operators/expect.ts';
 import { withContract } from '../../readers/evalplus.ts';
 import { detectFormat, readProblems } from '../../readers/index.ts';
 import { collect, FIXTURES, readShardRows, tmp } from '../helpers.ts';
