@@ -64,7 +64,10 @@ export const evalplus: Reader<Problem> = {
       source: 'evalplus',
       question: humaneval
         ? prompt
-        : [prompt.replace(/^\s*(?:'''|""")|(?:'''|""")\s*$/g, '').trim(), ...(example ? [MBPP_TESTS_INSTRUCTION, example] : [])].join('\n'),
+        : [
+            prompt.replace(/^\s*(?:'''|""")|(?:'''|""")\s*$/g, '').trim(),
+            ...(example ? [MBPP_TESTS_INSTRUCTION, example] : []),
+          ].join('\n'),
       solutions: [prompt + solution],
       tests: {
         kind: 'call',

@@ -30,7 +30,7 @@ export const help = () =>
     "Samples a model on a benchmark's problems (any dataset layout StructFlow reads: HumanEval, MBPP, APPS,",
     'LiveCodeBench…) with the chat prompt of the pairs, runs every sample on its tests in the sandbox, and',
     'reports pass@k with the unbiased estimator (Chen et al. 2021), overall, per difficulty and per problem, in',
-    'OUT/eval.json. On HumanEval+ and MBPP+ (evalplus layout) it reports both of evalplus\'s columns: the',
+    "OUT/eval.json. On HumanEval+ and MBPP+ (evalplus layout) it reports both of evalplus's columns: the",
     'original tests alone ("base") and all of them (base + plus).',
     'Units are committed as they finish: a run started again goes on where it stopped.',
     '',
@@ -53,8 +53,10 @@ export function summarize(rows: ProblemScore[], ks: number[]) {
     byDifficulty[d] = { problems: rs.length, ...mean(rs) };
   }
   // evalplus's two columns: the original tests alone (base), and all of them (base + plus: pass@k above)
-  const split = rows.filter((r) => r.correct_base !== undefined);
-  const onBase = (rs: ProblemScore[]) => mean(rs.map((r) => ({ ...r, correct: r.correct_base ?? r.correct })));
+  // a shard's column is null where a problem has no split (the rows come back from Parquet)
+  const baseOf = (r: ProblemScore) => (typeof r.correct_base === 'number' ? r.correct_base : undefined);
+  const split = rows.filter((r) => baseOf(r) !== undefined);
+  const onBase = (rs: ProblemScore[]) => mean(rs.map((r) => ({ ...r, correct: baseOf(r)! })));
   const at = (r: ProblemScore, correct: number) =>
     Object.fromEntries(ks.map((k) => [`pass@${k}`, passAtK(r.n, correct, k)]));
   return {
@@ -70,7 +72,7 @@ export function summarize(rows: ProblemScore[], ks: number[]) {
           n: r.n,
           correct: r.correct,
           ...at(r, r.correct),
-          ...(r.correct_base !== undefined ? { correct_base: r.correct_base, base: at(r, r.correct_base) } : {}),
+          ...(baseOf(r) !== undefined ? { correct_base: baseOf(r)!, base: at(r, baseOf(r)!) } : {}),
         },
       ]),
     ),
