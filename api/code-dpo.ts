@@ -51,7 +51,7 @@ export { checkers } from '../operators/checkers.ts';
 export { split } from '../operators/split.ts';
 export { fim } from '../operators/fim.ts';
 export { generate } from '../operators/generate.ts';
-export { check } from '../operators/check.ts';
+export { check, basePass } from '../operators/check.ts';
 export { pair } from '../operators/pair.ts';
 export { cap } from '../operators/cap.ts';
 export { task } from '../operators/task.ts';
@@ -70,6 +70,7 @@ export { targetdpo } from '../pipelines/targetdpo.ts';
 export { evaluation } from '../pipelines/eval.ts';
 export { passAtK } from '../lib/code/pass-at-k.ts';
 export {
+  expectStep,
   formatStep,
   labelStep,
   fimStep,
@@ -83,7 +84,7 @@ export {
   generatorNeeds,
 } from '../pipelines/steps.ts';
 export * as options from '../pipelines/options.ts';
-export { STRUCTURECODER_REPORT, TARGETDPO_REPORT } from '../pipelines/report.ts';
+export { STRUCTURECODER_REPORT, TARGETDPO_REPORT, EVAL_REPORT } from '../pipelines/report.ts';
 export { makeGenerator, sandbox } from '../pipelines/resources.ts';
 
 // generators, the sandbox, code helpers

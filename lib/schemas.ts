@@ -24,6 +24,19 @@ export const TestSpec = z.discriminatedUnion('kind', [
     inputs: z.array(z.unknown()),
     outputs: z.array(z.unknown()),
     checker,
+    /** A program defining `fn_name` whose return values are the expected outputs (evalplus: the canonical
+     *  solution with its contract). The `expect` stage runs it in the sandbox, fills `outputs` (`encoded`),
+     *  drops the inputs it raises on, and removes this field. */
+    reference: z.string().optional(),
+    /** `inputs` and `outputs` are the judge's own JSON text of each value, as `expect` recorded them: Python
+     *  reads it back whole (big integers, infinities, tuples, sets, floats), which JSON parsed in Node could not keep. */
+    encoded: z.literal(true).optional(),
+    /** The first `base` tests are the dataset's original ones, the rest added (evalplus's plus inputs):
+     *  `eval` reports pass@k on the base tests and on all. */
+    base: z.number().int().nonnegative().optional(),
+    /** A returned float (or list or tuple of floats) passes within this absolute tolerance, with a relative
+     *  one of 1e-7 (evalplus's `atol`, numpy's `allclose`); 0 or absent: exact. */
+    atol: z.number().nonnegative().optional(),
   }),
   z.object({
     kind: z.literal('assert'),
@@ -157,6 +170,8 @@ export const ProblemScore = z.object({
   /** Samples drawn, and how many of them passed every test. */
   n: z.number().int().nonnegative(),
   correct: z.number().int().nonnegative(),
+  /** How many passed the original tests alone (evalplus's base), where the tests split base from added ones. */
+  correct_base: z.number().int().nonnegative().optional(),
   /** Samples by verdict. */
   verdicts: z.record(z.string(), z.number().int()),
   /** Each sample's program, verdict and first error, in generation order. */
@@ -181,6 +196,8 @@ export const CheckedCandidate = Candidate.extend({
   error: z.string(),
   /** Tests it passed: how close a failing candidate came (pairs prefer the closest rejected side). */
   passed_tests: z.number().int().nonnegative().optional(),
+  /** Whether it passed the dataset's original tests (`base` of its call tests; absent without a split). */
+  base_pass: z.boolean().optional(),
 });
 export type CheckedCandidate = z.infer<typeof CheckedCandidate>;
 

@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
 import { runnable } from '../lib/code/given.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
-import { Candidate, CheckedCandidate } from '../lib/schemas.ts';
+import { Candidate, CheckedCandidate, type TestResult, type TestSpec } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
 
 /** How a candidate's time limit per test follows from its reference solution's CPU time on that test. */
@@ -27,6 +27,17 @@ export interface CheckOptions {
 export function testLimits(refMs: number[] | undefined, t: TimeLimits): number[] | undefined {
   if (!t.factor || !refMs?.length) return undefined;
   return refMs.map((ms) => Math.max(t.floor_s, (t.factor * ms) / 1000));
+}
+
+/**
+ * Whether a program passed the first `base` tests (the dataset's own, before the added ones), from its test
+ * results; undefined when the tests have no such split. The judge runs call tests in order and stops only
+ * after a test that ended the program, so the base tests' results are all there whenever a later one failed.
+ */
+export function basePass(tests: TestSpec, results: TestResult[]): boolean | undefined {
+  if (tests.kind !== 'call' || tests.base === undefined || tests.base >= tests.inputs.length)
+    return undefined;
+  return results.length >= tests.base && results.slice(0, tests.base).every((t) => t.verdict === 'pass');
 }
 
 /**
@@ -55,7 +66,17 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
       if (r.retried) stats.stat('timeout_reruns');
       if (r.cached) stats.stat('cache_hits');
       const passed_tests = r.tests.filter((x) => x.verdict === 'pass').length;
-      return [{ ...c, verdict: r.verdict, error: r.error ?? '', passed_tests }];
+      const base = basePass(c.problem.tests, r.tests);
+      if (base && r.verdict !== 'pass') stats.stat('base_pass_plus_fail');
+      return [
+        {
+          ...c,
+          verdict: r.verdict,
+          error: r.error ?? '',
+          passed_tests,
+          ...(base === undefined ? {} : { base_pass: base }),
+        },
+      ];
     },
   );
 }

@@ -28,6 +28,11 @@ export function score(ctx: RunContext): OperatorFunction<CheckedCandidate, Probl
       for (const c of group) verdicts[c.verdict] = (verdicts[c.verdict] ?? 0) + 1;
       const correct = verdicts.pass ?? 0;
       stats.stat(correct > 0 ? 'solved' : 'unsolved');
+      // evalplus's split: samples right on the original tests, and those of them the added tests catch
+      const split = group.some((c) => c.base_pass !== undefined);
+      const correctBase = group.filter((c) => c.base_pass).length;
+      if (split && correctBase > 0) stats.stat('solved_base');
+      for (let i = correct; i < correctBase; i++) stats.observe('caught_by_plus', p.problem_id);
       return [
         {
           problem_id: p.problem_id,
@@ -36,6 +41,7 @@ export function score(ctx: RunContext): OperatorFunction<CheckedCandidate, Probl
           difficulty: p.difficulty ?? '',
           n: group.length,
           correct,
+          ...(split ? { correct_base: correctBase } : {}),
           verdicts,
           samples: group.map((c) => ({ program: c.candidate, verdict: c.verdict, error: c.error })),
         },

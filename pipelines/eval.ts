@@ -9,8 +9,16 @@ import { score } from '../operators/score.ts';
 import { task } from '../operators/task.ts';
 import { window } from '../operators/window.ts';
 import * as O from './options.ts';
+import { EVAL_REPORT } from './report.ts';
 import { makeGenerator, sandbox } from './resources.ts';
-import { checkersSteps, decontaminateSteps, fimStep, generateStep, sandboxNeeds } from './steps.ts';
+import {
+  checkersSteps,
+  decontaminateSteps,
+  expectStep,
+  fimStep,
+  generateStep,
+  sandboxNeeds,
+} from './steps.ts';
 
 /**
  * Evaluation: every problem becomes a task for the model to solve whole (the chat prompt of the pairs, with the
@@ -21,6 +29,7 @@ import { checkersSteps, decontaminateSteps, fimStep, generateStep, sandboxNeeds 
 export const evaluation = definePipeline({
   name: 'eval',
   summary: "samples of a model on a benchmark's problems, run on their tests (pass@k with structflow eval)",
+  report: EVAL_REPORT,
   options: {
     family: O.FORMAT_OPTIONS.family,
     ...O.GENERATION_OPTIONS,
@@ -57,6 +66,7 @@ export const evaluation = definePipeline({
       steps: [
         ...decontaminateSteps(cfg),
         ...checkersSteps(cfg),
+        expectStep(cfg),
         ...(cfg.since || cfg.before
           ? ([
               {

@@ -193,3 +193,21 @@ export const TARGETDPO_REPORT: ReportSpec = {
     ORIGINS,
   ],
 };
+
+/** An evaluation's report: the samples' verdicts, and per problem the samples that passed the original tests
+ *  but not the added ones (evalplus's plus inputs), the gap between the two pass@k columns of eval.json. */
+export const EVAL_REPORT: ReportSpec = {
+  verdictPrefix: 'verdict_',
+  charts: [
+    VERDICTS,
+    {
+      id: 'caught-by-plus',
+      title: 'Samples right on the original tests but wrong on the added ones, per problem',
+      kind: 'histogram',
+      stage: 'score',
+      hist: 'caught_by_plus',
+      label: 'samples',
+      x: 'problem',
+    },
+  ],
+};

@@ -9,10 +9,12 @@ import { check } from '../operators/check.ts';
 import { checkers } from '../operators/checkers.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
 import { decontaminate } from '../operators/decontaminate.ts';
+import { expectOutputs } from '../operators/expect.ts';
 import { trl, trlSchema } from '../operators/trl.ts';
 import { requireBwrap, resolveSandboxPython, sandboxSite } from '../lib/sandbox/bwrap.ts';
 import { loadTokenizer } from '../lib/generators/onnx.ts';
 import { trainOptions } from '../lib/train/trainer.ts';
+import { cpus } from 'node:os';
 import { RunContext } from '../lib/context.ts';
 import { readProblems } from '../readers/index.ts';
 import { fim } from '../operators/fim.ts';
@@ -40,6 +42,24 @@ export const sandboxNeeds = () => {
   resolveSandboxPython();
   sandboxSite();
 };
+
+/**
+ * The `expect` step: expected outputs for the call tests a reference answers (evalplus's layout), run in the
+ * sandbox once per problem; other problems pass through, and a run of them never starts the sandbox. A
+ * reference runs every input once (HumanEval+ has up to 1,000 a problem), so its whole run may take 300 CPU s.
+ */
+export const expectStep = (
+  cfg: Cfg<typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>,
+): Step<S.Problem, S.Problem> => ({
+  name: 'expect',
+  output: S.Problem,
+  op: (ctx) =>
+    expectOutputs(ctx, {
+      pool: () => sandbox(ctx, cfg),
+      concurrency: cfg.workers || cpus().length,
+      limits: { program_cpu_s: 300, program_wall_s: 900 },
+    }),
+});
 
 /** The `label` step: reference solutions run on their tests in the run's sandbox; only passing ones go on. */
 export const labelStep = (

@@ -13,6 +13,7 @@ import {
   checkersSteps,
   curriculumStep,
   decontaminateSteps,
+  expectStep,
   fimStep,
   formatStep,
   generateStep,
@@ -48,6 +49,7 @@ export const structurecoder = definePipeline({
       steps: [
         ...decontaminateSteps(cfg),
         ...checkersSteps(cfg),
+        expectStep(cfg),
         formatStep(cfg),
         labelStep(cfg),
         { name: 'split', output: S.Target, op: (ctx) => split(ctx, blocks) },

@@ -15,6 +15,7 @@ import {
   checkersSteps,
   curriculumStep,
   decontaminateSteps,
+  expectStep,
   fimStep,
   formatStep,
   generateStep,
@@ -104,6 +105,7 @@ export const targetdpo = definePipeline({
       steps: [
         ...decontaminateSteps(cfg),
         ...checkersSteps(cfg),
+        expectStep(cfg),
         formatStep(cfg),
         labelStep(cfg),
         programs,

@@ -564,11 +564,150 @@ def call_equal(result, expected):
     return isinstance(expected, list) and len(expected) == 1 and same(result, expected[0])
 
 
+def is_floats(x):
+    """A float, or a non-empty list or tuple of floats: what evalplus compares within `atol`."""
+    if isinstance(x, float):
+        return True
+    return isinstance(x, (list, tuple)) and len(x) > 0 and all(isinstance(y, float) for y in x)
+
+
+def close(a, b, atol):
+    """numpy's allclose(a, b, rtol=1e-7, atol) on one float: infinities only equal themselves, NaN nothing."""
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= atol + 1e-7 * abs(b)
+
+
+def reference_equal(result, expected, atol):
+    """A returned value against the value the reference returned (`encoded` outputs), as evalplus compares:
+    Python's == (a tuple does not answer a list; 2 answers 2.0, as there); where `atol` is non-zero and the
+    expected value is floats, the same type and length and every float within atol + 1e-7 of its own."""
+    if not isinstance(result, Remote) and result == expected:
+        return True
+    if not atol or not is_floats(expected) or type(result) is not type(expected):
+        return False
+    if isinstance(expected, float):
+        return close(result, expected, atol)
+    return len(result) == len(expected) and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) and close(float(x), y, atol)
+        for x, y in zip(result, expected))
+
+
+# One recorded output at most (characters of its JSON), and all of a program's together: the result is one
+# protocol line, which Node reads only up to 16 MiB.
+RECORD_CHARS, RECORD_TOTAL = 1 << 20, 8 << 20
+
+
+def holds_remote(v):
+    if isinstance(v, Remote):
+        return True
+    if isinstance(v, dict):
+        return any(holds_remote(k) or holds_remote(x) for k, x in v.items())
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return any(holds_remote(x) for x in v)
+    return False
+
+
+def retyped(args):
+    """The argument lists a JSON row may stand for, as given first, then with lists as tuples (every argument,
+    one argument, their elements, all the way down), then with whole numbers as floats (all, one argument).
+    JSON has no tuples and writes a whole float as an integer once Node has read it (1.0 becomes 1), so
+    evalplus's inputs lose types its loader or its Python JSON kept: tuples (MBPP+'s loader makes them from a
+    table of task ids) and floats. The reference's contract tells which: the first variant it accepts is the
+    input."""
+    def tup(x):
+        return tuple(x) if isinstance(x, list) else x
+
+    def inner(x):
+        return [tup(y) for y in x] if isinstance(x, list) else x
+
+    def deep(x):
+        return tuple(deep(y) for y in x) if isinstance(x, list) else x
+
+    def floats(x):
+        if isinstance(x, list):
+            return [floats(y) for y in x]
+        return float(x) if type(x) is int and abs(x) < 2 ** 53 else x
+
+    yield args
+    yield [tup(a) for a in args]
+    for i in range(len(args)):
+        yield args[:i] + [tup(args[i])] + args[i + 1:]
+    yield [inner(a) for a in args]
+    yield [tup(inner(a)) for a in args]
+    yield [deep(a) for a in args]
+    yield floats(args)
+    for i in range(len(args)):
+        yield args[:i] + [floats(args[i])] + args[i + 1:]
+
+
+def breaks_contract(err):
+    # the program's AssertionError reaches the judge as a RuntimeError that names it (program_exception)
+    return isinstance(err, RuntimeError) and str(err).startswith("the program raised AssertionError")
+
+
+def record_call(req, target):
+    """The `expect` stage's run of a reference: each input's return value as the judge's JSON text (read back
+    by `decode`, so nothing is lost: big integers, infinities, tuples, sets), with the input as the same text
+    (in the types the contract accepted: `retyped`), or null with the reason in its test (the reference raised:
+    the input breaks its contract in every variant; or the value cannot be data)."""
+    inputs = req["inputs"]
+    n = len(inputs)
+    limits = req.get("test_cpu_s") or []
+    tests, outputs, used, total, changed = [], [], [], 0, 0
+    for i, given in enumerate(inputs):
+        limit = limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
+        t = {"verdict": "pass", "ms": 0}
+        try:
+            variants = retyped(given) if isinstance(given, list) else iter([[given]])
+            first = None
+            for k, args in enumerate(variants):
+                text_in = json.dumps(encode(args))  # before the call, which may change its arguments
+                try:
+                    with CONN.test(limit):
+                        result = target(*args)
+                    break
+                except Exception as err:  # noqa: BLE001
+                    if not breaks_contract(err):
+                        raise
+                    first = first or err
+            else:
+                raise first
+            if holds_remote(result):
+                raise ValueError(f"the reference returned {result!r:.100}, which is not data")
+            text = json.dumps(encode(result))
+            if len(text) > RECORD_CHARS or total + len(text) + len(text_in) > RECORD_TOTAL:
+                raise ValueError(f"the value is too large to record ({len(text)} characters)")
+            total += len(text) + len(text_in)
+            outputs.append(text)
+            used.append(text_in)
+            changed += k > 0
+        except OverBudget:
+            tests.append(CONN.over_budget_test())
+            break
+        except ProgramStopped as stop:
+            tests.append(stopped_test(stop.reply))
+            break
+        except Exception as err:  # noqa: BLE001 - the reference raised on this input: it is not a test
+            t = {"verdict": "fail", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
+            outputs.append(None)
+            used.append(None)
+        t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2)
+        tests.append(t)
+    res = verdict_of(tests, n)
+    res.update(outputs=outputs, inputs=used, retyped=changed)
+    return res
+
+
 def judge_call(req):
     inputs, outputs = req["inputs"], req["outputs"]
     n = len(inputs)
     limits = req.get("test_cpu_s") or []
     check = checker_of(req["checker"]) if isinstance(req.get("checker"), str) else None
+    if req.get("reference") is not None and not req.get("record"):
+        raise ValueError("the expected outputs were never computed: the expect stage runs the reference first")
+    encoded = req.get("encoded") is True
+    atol = req.get("atol") if isinstance(req.get("atol"), (int, float)) else 0
     tests = []
     try:
         target = CONN.ask("target", name=str(req["fn_name"]))
@@ -576,10 +715,14 @@ def judge_call(req):
         return verdict_of([stopped_test(stop.reply)], n)
     except NameError as err:
         return verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": f"NameError: {err}"}], n)
+    if req.get("record"):
+        return record_call(req, target)
     for i, args in enumerate(inputs):
         limit = limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
         # the checker's copy of the input, taken before the call: what the call does to its arguments reaches
         # the test's objects (in-place problems), and must not reach what the checker verifies against
+        if encoded:
+            args = decode(json.loads(args))  # as `expect` recorded it: tuples and floats kept
         given = copy.deepcopy(args) if check else None
         try:
             with CONN.test(limit):
@@ -587,6 +730,9 @@ def judge_call(req):
                 where = f"test {i + 1} of {n}"
                 if check:
                     why = checked(check, given, to_json(result), outputs[i], where)
+                elif encoded:
+                    good = reference_equal(result, decode(json.loads(outputs[i])), atol)
+                    why = None if good else f"wrong answer on {where}"
                 else:
                     why = None if call_equal(result, outputs[i]) else f"wrong answer on {where}"
             t = {"verdict": "fail" if why else "pass", "ms": 0}

@@ -4,6 +4,7 @@ import { Problem } from '../lib/schemas.ts';
 import { apps } from './apps.ts';
 import { appsDir } from './apps-dir.ts';
 import { codecontests } from './codecontests.ts';
+import { evalplus } from './evalplus.ts';
 import { humaneval } from './humaneval.ts';
 import { leetcode } from './leetcode.ts';
 import { livecodebench } from './livecodebench.ts';
@@ -13,6 +14,7 @@ import { taco } from './taco.ts';
 /** Every dataset layout StructFlow reads, in detection order (the first whose `detect` accepts a row). */
 export const READERS: Reader<Problem>[] = [
   leetcode,
+  evalplus, // before humaneval and mbpp: its rows have their fields too
   humaneval,
   mbpp,
   codecontests,

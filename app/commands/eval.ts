@@ -29,7 +29,9 @@ export const help = () =>
     '',
     "Samples a model on a benchmark's problems (any dataset layout StructFlow reads: HumanEval, MBPP, APPS,",
     'LiveCodeBench…) with the chat prompt of the pairs, runs every sample on its tests in the sandbox, and',
-    'reports pass@k with the unbiased estimator (Chen et al. 2021), overall and per difficulty, in OUT/eval.json.',
+    'reports pass@k with the unbiased estimator (Chen et al. 2021), overall, per difficulty and per problem, in',
+    "OUT/eval.json. On HumanEval+ and MBPP+ (evalplus layout) it reports both of evalplus's columns: the",
+    'original tests alone ("base") and all of them (base + plus).',
     'Units are committed as they finish: a run started again goes on where it stopped.',
     '',
     optionHelp(table),
@@ -50,7 +52,31 @@ export function summarize(rows: ProblemScore[], ks: number[]) {
     const rs = rows.filter((r) => r.difficulty === d);
     byDifficulty[d] = { problems: rs.length, ...mean(rs) };
   }
-  return { problems: rows.length, samples_per_problem: n, ...mean(rows), by_difficulty: byDifficulty };
+  // evalplus's two columns: the original tests alone (base), and all of them (base + plus: pass@k above)
+  // a shard's column is null where a problem has no split (the rows come back from Parquet)
+  const baseOf = (r: ProblemScore) => (typeof r.correct_base === 'number' ? r.correct_base : undefined);
+  const split = rows.filter((r) => baseOf(r) !== undefined);
+  const onBase = (rs: ProblemScore[]) => mean(rs.map((r) => ({ ...r, correct: baseOf(r)! })));
+  const at = (r: ProblemScore, correct: number) =>
+    Object.fromEntries(ks.map((k) => [`pass@${k}`, passAtK(r.n, correct, k)]));
+  return {
+    problems: rows.length,
+    samples_per_problem: n,
+    ...mean(rows),
+    ...(split.length ? { base: { problems: split.length, ...onBase(split) } } : {}),
+    by_difficulty: byDifficulty,
+    by_problem: Object.fromEntries(
+      rows.map((r) => [
+        r.problem_id,
+        {
+          n: r.n,
+          correct: r.correct,
+          ...at(r, r.correct),
+          ...(baseOf(r) !== undefined ? { correct_base: baseOf(r)!, base: at(r, baseOf(r)!) } : {}),
+        },
+      ]),
+    ),
+  };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -68,8 +94,11 @@ export async function main(argv: string[]): Promise<void> {
   for await (const r of shardRows<ProblemScore>(v.out, m)) rows.push(r);
   const result = { model: v['model-dir'] ?? v.model, input: v.input, ...summarize(rows, ks) };
   writeFileSync(join(v.out, 'eval.json'), JSON.stringify(result, null, 2) + '\n');
-  const line = ks.map(
-    (k) => `pass@${k} ${(100 * (result as unknown as Record<string, number>)[`pass@${k}`]!).toFixed(1)} %`,
+  const pct = (v: Record<string, unknown>, k: number) => `${(100 * (v[`pass@${k}`] as number)).toFixed(1)} %`;
+  const line = ks.map((k) =>
+    result.base
+      ? `pass@${k} ${pct(result.base, k)} base, ${pct(result, k)} base + plus`
+      : `pass@${k} ${pct(result, k)}`,
   );
   process.stderr.write(
     `eval: ${rows.length} problems, ${result.samples_per_problem} sample(s) each: ${line.join(', ')} → ${join(v.out, 'eval.json')}\n`,

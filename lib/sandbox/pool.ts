@@ -53,6 +53,9 @@ export interface ExecRequest {
   limits?: Partial<Limits>;
   /** CPU seconds per test (one entry per test), each capped by `limits.test_cpu_s`. */
   test_cpu_s?: number[];
+  /** Call tests only: record what the program returns instead of comparing it (`ExecResult.outputs`); the
+   *  `expect` stage runs a reference so, and its answers become the expected outputs. */
+  record?: boolean;
 }
 
 /** A program's verdict, its tests' results and what the run cost. */
@@ -69,6 +72,12 @@ export interface ExecResult {
   retried?: boolean;
   /** Whether the verdict cache answered, so the program was not run now (undefined without a cache). */
   cached?: boolean;
+  /** With `record`: each test's return value as the judge's JSON text, null where the program raised. */
+  outputs?: (string | null)[];
+  /** With `record`: each test's input as the judge's JSON text, in the types the program took it in. */
+  inputs?: (string | null)[];
+  /** With `record`: how many inputs were taken in other types than JSON gave them (tuples, floats). */
+  retyped?: number;
 }
 
 /** How many slots, the limits, the comparison rule and the verdict cache. */
@@ -233,7 +242,7 @@ class Slot {
       return { ...result, ...leftBehind };
     }
     const opened = await this.runner.ask({ op: 'open', code: req.code, ...common }, RunnerReply, left());
-    this.judge.send({ op: t.kind, ...t, ...common, opened });
+    this.judge.send({ op: t.kind, ...t, ...common, opened, ...(req.record ? { record: true } : {}) });
     for (;;) {
       const msg = await this.judge.next(JudgeMessage, left());
       if ('result' in msg) {
@@ -267,6 +276,9 @@ const CachedResult = z.object({
   wall_ms: z.number().optional(),
   isolation: z.object({ tool: z.string(), uid: z.number() }),
   retried: z.boolean().optional(),
+  outputs: z.array(z.string().nullable()).optional(),
+  inputs: z.array(z.string().nullable()).optional(),
+  retyped: z.number().optional(),
 });
 
 /** A cached verdict, or undefined when there is none or the entry is not one (not ours, or of an older shape). */
@@ -407,6 +419,7 @@ export class ExecPool {
           req.tests,
           limits,
           req.test_cpu_s ?? null,
+          ...(req.record ? ['record'] : []),
         ]),
       )
       .digest('hex');

@@ -69,6 +69,13 @@ export const JudgeResult = z
     tests: z.array(JudgedTest),
     error: text.optional(),
     wall_timeout: z.boolean().optional(),
+    /** A recording run's (`ExecRequest.record`) return values, one a test: the judge's JSON text, or null
+     *  where the program raised (that test says why). */
+    outputs: z.array(z.string().nullable()).optional(),
+    /** ... and each input as the judge's JSON text, in the types the program's contract accepted. */
+    inputs: z.array(z.string().nullable()).optional(),
+    /** How many inputs were taken in other types than JSON gave them (tuples, floats). */
+    retyped: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type JudgeResult = z.infer<typeof JudgeResult>;

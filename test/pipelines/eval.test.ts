@@ -121,6 +121,49 @@ describe('eval: pass@k of a model, from samples run in the sandbox', function ()
     }
   });
 
+  it('evalplus layout: pass@k on the base tests and on base + plus, overall and per problem', async () => {
+    // each problem: its canonical solution and a wrong program; sf-ep/0's wrong one is right below 2 ** 60,
+    // so it passes every base input and fails a plus one
+    const wrong: Record<string, string> = {
+      'sf-ep/0': 'def power_of_two(n):\n    return 2 ** n if n < 60 else 0\n',
+    };
+    const model: Generator = {
+      name: 'one-right',
+      model: 'stub',
+      continues: true,
+      generate: async (req) =>
+        [req.target.problem.solutions[0]!, wrong[req.target.problem_id] ?? 'print(1)\n'].map((text) => ({
+          text,
+          origin: 'model',
+        })),
+    };
+    const out = tmp();
+    const input = join(FIXTURES, 'evalplus.jsonl');
+    await runPipeline(evaluation, { input, out, quiet: true, n: 2 }, { given: { generator: model } });
+    const rows = await rowsOf(out);
+    expect(rows.map((r) => [r.problem_id, r.n, r.correct, r.correct_base])).to.deep.equal([
+      ['sf-ep/0', 2, 1, 2],
+      ['sf-ep/1', 2, 1, 1],
+      ['sf-ep/2', 2, 1, 1],
+      ['sf-ep/3', 2, 1, 1],
+    ]);
+    const s = summarize(rows, [1, 2]);
+    expect(s).to.deep.include({ problems: 4, 'pass@1': 0.5, 'pass@2': 1 });
+    expect(s.base).to.deep.equal({ problems: 4, 'pass@1': 0.625, 'pass@2': 1 });
+    expect(s.by_problem['sf-ep/0']).to.deep.equal({
+      n: 2,
+      correct: 1,
+      'pass@1': 0.5,
+      'pass@2': 1,
+      correct_base: 2,
+      base: { 'pass@1': 1, 'pass@2': 1 },
+    });
+    // a dataset without the split reports one column: its rows hold null there, as Parquet gives them back
+    const plain = { ...rows[1]!, correct_base: null as unknown as undefined };
+    expect(summarize([plain], [1])).to.not.have.property('base');
+    expect(summarize([plain], [1]).by_problem['sf-ep/1']).to.deep.equal({ n: 2, correct: 1, 'pass@1': 0.5 });
+  });
+
   it("LiveCodeBench's date window: problems outside it, or without a date, are rejected with the reason", async () => {
     const model: Generator = {
       name: 'constant',

@@ -93,7 +93,7 @@ describe('structflow run structurecoder', function () {
     structflow('run', 'structurecoder', '--input', input, '--out', out, '--until', 'format', '--quiet');
     const m = readManifest(out);
     expect(m.schema.map((c) => c.name)).to.deep.equal(['problem_id', 'solution_index', 'code']);
-    expect(Object.keys(m.counts)).to.deep.equal(['read', 'solutions', 'format']);
+    expect(Object.keys(m.counts)).to.deep.equal(['read', 'expect', 'solutions', 'format']);
     let err = '';
     try {
       structflow('run', 'structurecoder', '--input', input, '--out', out, '--quiet');
@@ -225,7 +225,7 @@ describe('structflow run structurecoder', function () {
     } catch (e) {
       err = String((e as { stderr: Buffer }).stderr);
     }
-    expect(err).to.match(/--until must be one of format\|label\|split\|fim/);
+    expect(err).to.match(/--until must be one of expect\|format\|label\|split\|fim/);
   });
 
   it('prints the blocks of one file as JSON lines', () => {
