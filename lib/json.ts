@@ -19,6 +19,7 @@ const INTEGER = /^-?\d+$/;
 
 /** Number text as the value that keeps it: a bigint past 2^53, a JsonFloat where a number would lose the float. */
 export function jsonNumber(text: string): number | bigint | JsonFloat {
+  if (text === NAN_TEXT) return new JsonFloat('NaN');
   const n = Number(text);
   if (INTEGER.test(text)) return Number.isSafeInteger(n) ? n : BigInt(text);
   const shown = String(n);
@@ -34,12 +35,40 @@ const MAY_NEED = /\d{16}|\d\.0*(?!\d)|\d[eE]/;
  * (JsonFloat where a number would not). Python's `json` reads what stringifyJson writes as the same values.
  */
 export function parseJson(text: string): unknown {
-  if (!MAY_NEED.test(text)) return JSON.parse(text);
-  return parse(text, null, jsonNumber);
+  try {
+    return MAY_NEED.test(text) ? parse(text, null, jsonNumber) : JSON.parse(text);
+  } catch (err) {
+    // Python's json writes NaN and ±Infinity bare (MBPP+'s Mbpp/404 holds -Infinity): read them as its json.loads
+    // does, and only where a bare one is what made the text unreadable
+    if (!/NaN|Infinity/.test(text)) throw err;
+    const named = text.replace(STRING_OR_NONFINITE, (m) => (m.startsWith('"') ? m : NONFINITE_TEXT[m]!));
+    if (named === text) throw err;
+    return parse(named, null, jsonNumber);
+  }
 }
 
+// a JSON string (left as it is) or a bare non-finite name. ±Infinity become number texts past a double's
+// range, which Python reads as infinities; NaN has none, so it is a placeholder number that stringifyJson
+// turns back into the name
+const STRING_OR_NONFINITE = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
+const NAN_TEXT = '-0e7777777';
+const NONFINITE_TEXT: Record<string, string> = {
+  NaN: NAN_TEXT,
+  Infinity: '1e7777777',
+  '-Infinity': '-1e7777777',
+};
+
+let wroteNaN = false;
 const floats: NumberStringifier[] = [
-  { test: (v) => v instanceof JsonFloat, stringify: (v) => (v as JsonFloat).text },
+  {
+    test: (v) => v instanceof JsonFloat,
+    stringify: (v) => {
+      const text = (v as JsonFloat).text;
+      if (text !== 'NaN') return text;
+      wroteNaN = true;
+      return NAN_TEXT;
+    },
+  },
 ];
 
 /** JSON.stringify for values parseJson made: bigints as their digits, JsonFloats as written. */
@@ -51,5 +80,10 @@ export function stringifyJson(v: unknown): string {
     exact = true;
     return null;
   });
-  return exact ? (stringify(v, null, undefined, floats) as string) : fast;
+  if (!exact) return fast;
+  wroteNaN = false;
+  const text = stringify(v, null, undefined, floats) as string;
+  return wroteNaN
+    ? text.replace(/"(?:[^"\\]|\\.)*"|-0e7777777/g, (m) => (m.startsWith('"') ? m : 'NaN'))
+    : text;
 }

@@ -37,6 +37,14 @@ describe('lossless JSON (lib/json.ts)', () => {
     expect(stringifyJson(plain)).to.equal(JSON.stringify(plain));
   });
 
+  it("reads the bare NaN and ±Infinity that Python's json writes (MBPP+'s Mbpp/404), and writes them back for it", () => {
+    const v = parseJson('{"base_input": [[-Infinity, NaN, Infinity, 2]], "s": "NaN Infinity"}');
+    expect(py(stringifyJson(v))).to.equal("{'base_input': [[-inf, nan, inf, 2]], 's': 'NaN Infinity'}");
+    // only a bare name is read so: anything else that JSON.parse refuses is still an error
+    expect(() => parseJson('{"a": Infinite}')).to.throw();
+    expect(() => parseJson('{"a": NaN')).to.throw();
+  });
+
   it('a JSON-lines file reads losslessly, row by row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sf-json-'));
     const path = join(dir, 'rows.jsonl');
