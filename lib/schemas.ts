@@ -70,8 +70,35 @@ export const Problem = z.object({
   released: z.string().optional(),
   /** Position of the row in the whole input (all ranks): the order a merge restores. */
   problem_index: z.number().int().nonnegative().optional(),
+  /**
+   * Tests added by `--extra-tests` (the `extra` stage): call tests of `fn_name` on mutated inputs, their
+   * expected outputs what every passing reference returned, both in the judge's own text (`encoded`). A
+   * program is judged on them after it passed `tests`, in a run of its own.
+   */
+  extra_tests: z
+    .object({
+      fn_name: z.string().min(1),
+      inputs: z.array(z.string()),
+      outputs: z.array(z.string()),
+      atol: z.number().nonnegative().optional(),
+    })
+    .optional(),
 });
 export type Problem = z.infer<typeof Problem>;
+
+/** A problem's added tests (`extra_tests`) as the call tests the judge runs. */
+export function extraTestSpec(p: Problem): TestSpec | undefined {
+  const x = p.extra_tests;
+  if (!x?.inputs.length) return undefined;
+  return {
+    kind: 'call',
+    fn_name: x.fn_name,
+    inputs: x.inputs,
+    outputs: x.outputs,
+    encoded: true,
+    ...(x.atol ? { atol: x.atol } : {}),
+  };
+}
 
 // Downstream records point at their problem instead of copying it: the problem was validated once
 // by the reader, and APPS tests can be megabytes, so re-validating them per record would dominate.
@@ -198,6 +225,8 @@ export const CheckedCandidate = Candidate.extend({
   passed_tests: z.number().int().nonnegative().optional(),
   /** Whether it passed the dataset's original tests (`base` of its call tests; absent without a split). */
   base_pass: z.boolean().optional(),
+  /** It passed the problem's own tests and failed one added by `--extra-tests`: a hard negative. */
+  extra_fail: z.boolean().optional(),
 });
 export type CheckedCandidate = z.infer<typeof CheckedCandidate>;
 

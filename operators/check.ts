@@ -2,7 +2,13 @@ import type { OperatorFunction } from 'rxjs';
 import type { RunContext } from '../lib/context.ts';
 import { runnable } from '../lib/code/given.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
-import { Candidate, CheckedCandidate, type TestResult, type TestSpec } from '../lib/schemas.ts';
+import {
+  Candidate,
+  CheckedCandidate,
+  extraTestSpec,
+  type TestResult,
+  type TestSpec,
+} from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
 
 /** How a candidate's time limit per test follows from its reference solution's CPU time on that test. */
@@ -62,10 +68,37 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
         tests: c.problem.tests,
         ...(perTest ? { test_cpu_s: perTest } : {}),
       });
-      stats.stat(`verdict_${r.verdict}`);
       if (r.retried) stats.stat('timeout_reruns');
       if (r.cached) stats.stat('cache_hits');
-      const passed_tests = r.tests.filter((x) => x.verdict === 'pass').length;
+      let passed_tests = r.tests.filter((x) => x.verdict === 'pass').length;
+      const extra = extraTestSpec(c.problem);
+      if (r.verdict === 'pass' && extra) {
+        // `--extra-tests`: a candidate that passed the problem's own tests runs on the added ones (under the
+        // flat limit: the references' times on them are not kept); failing one makes it a wrong candidate
+        const x = await opts.pool.run({
+          id: `${id(c)}+extra`,
+          code: runnable(c.problem, c.prefix + c.candidate + c.suffix),
+          tests: extra,
+        });
+        if (x.cached) stats.stat('cache_hits');
+        passed_tests += x.tests.filter((t) => t.verdict === 'pass').length;
+        if (x.verdict !== 'pass') {
+          stats.stat('extra_tests_caught');
+          stats.stat(`verdict_${x.verdict}`);
+          const base = basePass(c.problem.tests, r.tests);
+          return [
+            {
+              ...c,
+              verdict: x.verdict,
+              error: x.error ?? '',
+              passed_tests,
+              ...(base === undefined ? {} : { base_pass: base }),
+              extra_fail: true,
+            },
+          ];
+        }
+      }
+      stats.stat(`verdict_${r.verdict}`);
       const base = basePass(c.problem.tests, r.tests);
       if (base && r.verdict !== 'pass') stats.stat('base_pass_plus_fail');
       return [

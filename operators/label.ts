@@ -2,7 +2,7 @@ import { defer, from, mergeMap, tap, toArray, type OperatorFunction } from 'rxjs
 import type { RunContext } from '../lib/context.ts';
 import { runnable } from '../lib/code/given.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
-import { FormattedSolution, LabeledSolution, type TestSpec } from '../lib/schemas.ts';
+import { FormattedSolution, LabeledSolution, extraTestSpec, type TestSpec } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
 
 /** Options of `label`. */
@@ -60,6 +60,19 @@ export function label(
           stats.stat(`verdict_${r.verdict}`);
           if (r.retried) stats.stat('timeout_reruns');
           if (r.cached) stats.stat('cache_hits');
+          const extra = extraTestSpec(s.problem);
+          if (r.verdict === 'pass' && extra) {
+            // the added tests (`--extra-tests`) came from the references' own answers: one fails them only
+            // where it was stopped now and not then, and it is no reference of them
+            const x = await opts.pool.run({
+              id: `${id(s)}+extra`,
+              code: runnable(s.problem, s.code),
+              tests: extra,
+            });
+            if (x.cached) stats.stat('cache_hits');
+            if (x.verdict !== 'pass')
+              throw new Rejected(`extra_verdict_${x.verdict}`, x.error ?? `${x.verdict} on its added tests`);
+          }
           if (r.verdict === 'pass') return [{ ...s, verdict: r.verdict, test_results: r.tests }];
           const known = others.get(s.problem_id);
           if (r.verdict === 'fail' && comparesAnswers(s.problem.tests))

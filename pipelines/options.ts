@@ -63,6 +63,17 @@ export const SANDBOX_OPTIONS = {
   },
 } as const satisfies OptionTable;
 
+/** Tests added to each problem by mutating its inputs (the `extra` step). */
+export const EXTRA_OPTIONS = {
+  'extra-tests': {
+    type: 'int',
+    min: 0,
+    arg: 'N',
+    default: 0,
+    help: 'add up to N tests to each problem whose tests call a function, by mutating its inputs (seeded by --seed); kept where every passing reference agrees (0 = none)',
+  },
+} as const satisfies OptionTable;
+
 /** Where candidates come from and how they are sampled and cached. */
 export const GENERATION_OPTIONS = {
   generator: {

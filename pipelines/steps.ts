@@ -10,6 +10,7 @@ import { checkers } from '../operators/checkers.ts';
 import { curriculum, keyRange, ordered } from '../operators/curriculum.ts';
 import { decontaminate } from '../operators/decontaminate.ts';
 import { expectOutputs } from '../operators/expect.ts';
+import { extraTests } from '../operators/extra.ts';
 import { trl, trlSchema } from '../operators/trl.ts';
 import { requireBwrap, resolveSandboxPython, sandboxSite } from '../lib/sandbox/bwrap.ts';
 import { loadTokenizer } from '../lib/generators/onnx.ts';
@@ -60,6 +61,29 @@ export const expectStep = (
       limits: { program_cpu_s: 300, program_wall_s: 900 },
     }),
 });
+
+/** With `--extra-tests N`, the step that adds up to N tests to each problem whose tests call a function, by
+ *  mutating its inputs and keeping the ones every passing reference agrees on; without, none. */
+export const extraSteps = (
+  cfg: Cfg<typeof O.EXTRA_OPTIONS & typeof O.SANDBOX_OPTIONS & typeof O.GENERATION_OPTIONS>,
+): [] | [Step<S.Problem, S.Problem>] => {
+  const count = cfg['extra-tests'];
+  if (!count) return [];
+  return [
+    {
+      name: 'extra',
+      output: S.Problem,
+      needs: sandboxNeeds,
+      op: (ctx) =>
+        extraTests(ctx, {
+          pool: () => sandbox(ctx, cfg),
+          concurrency: cfg.workers || cpus().length,
+          count,
+          seed: cfg.seed,
+        }),
+    },
+  ];
+};
 
 /** The `label` step: reference solutions run on their tests in the run's sandbox; only passing ones go on. */
 export const labelStep = (

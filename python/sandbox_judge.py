@@ -649,7 +649,7 @@ def breaks_contract(err):
 def record_call(req, target):
     """The `expect` stage's run of a reference: each input's return value as the judge's JSON text (read back
     by `decode`, so nothing is lost: big integers, infinities, tuples, sets), with the input as the same text
-    (in the types the contract accepted: `retyped`), or null with the reason in its test (the reference raised:
+    (in the types the contract accepted: `retyped`; `encoded` inputs are taken as they are), or null with the reason in its test (the reference raised:
     the input breaks its contract in every variant; or the value cannot be data)."""
     inputs = req["inputs"]
     n = len(inputs)
@@ -659,7 +659,11 @@ def record_call(req, target):
         limit = limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
         t = {"verdict": "pass", "ms": 0}
         try:
-            variants = retyped(given) if isinstance(given, list) else iter([[given]])
+            if req.get("encoded") is True:  # inputs in the judge's own text (added tests): their types as given
+                args = decode(json.loads(given))
+                variants = iter([args if isinstance(args, list) else [args]])
+            else:
+                variants = retyped(given) if isinstance(given, list) else iter([[given]])
             first = None
             for k, args in enumerate(variants):
                 text_in = json.dumps(encode(args))  # before the call, which may change its arguments

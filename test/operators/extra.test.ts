@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { RunContext } from '../../lib/context.ts';
+import { parseJson } from '../../lib/json.ts';
+import { ExecPool } from '../../lib/sandbox/pool.ts';
+import { extraTestSpec, type Problem } from '../../lib/schemas.ts';
+import { extraTests } from '../../operators/extra.ts';
+
+describe('extra: tests added by mutating inputs (--extra-tests)', function () {
+  this.timeout(120_000);
+  let pool: ExecPool;
+  before(() => {
+    pool = new ExecPool({ workers: 2 });
+  });
+  after(() => pool.close());
+
+  const run = async (ps: Problem[], count = 10, seed = 1) => {
+    const ctx = new RunContext();
+    const out = await lastValueFrom(
+      from(ps).pipe(extraTests(ctx, { pool: () => pool, concurrency: 2, count, seed }), toArray()),
+    );
+    return { out, stats: ctx.counter('extra').stats };
+  };
+  const callProblem = (solutions: string[]): Problem => ({
+    problem_id: 'sq',
+    source: 'apps',
+    question: 'square it',
+    solutions,
+    tests: { kind: 'call', fn_name: 'f', inputs: [[3], [5]], outputs: [9, 25] },
+    starter_code: '',
+  });
+
+  it('adds up to N call tests whose outputs are what the references return, the same for the same seed', async () => {
+    const { out, stats } = await run([callProblem(['def f(x):\n    return x * x\n'])]);
+    const x = out[0]!.extra_tests!;
+    expect(x.fn_name).to.equal('f');
+    expect(x.inputs).to.have.length(10);
+    x.inputs.forEach((text, i) => {
+      const [n] = parseJson(text) as number[];
+      expect(parseJson(x.outputs[i]!)).to.equal(n! * n!);
+    });
+    expect(x.inputs).to.not.include('[3]');
+    expect(stats.tests_added).to.equal(10);
+    expect((await run([callProblem(['def f(x):\n    return x * x\n'])])).out[0]!.extra_tests).to.deep.equal(
+      x,
+    );
+    // the judge's own test: every reference passes what it answered
+    const r = await pool.run({
+      id: 'again',
+      code: 'def f(x):\n    return x * x\n',
+      tests: extraTestSpec(out[0]!)!,
+    });
+    expect(r.verdict).to.equal('pass');
+  });
+
+  it('keeps only inputs every passing reference answers alike, without raising; a failing reference has no say', async () => {
+    const refs = [
+      'def f(x):\n    return x * x\n',
+      // agrees on positive inputs only, and raises on 0
+      'def f(x):\n    assert x != 0\n    return x * x if x > 0 else -1\n',
+      // wrong on the problem's own tests: not a reference of the added ones
+      'def f(x):\n    return 0\n',
+    ];
+    const { out, stats } = await run([callProblem(refs)], 20);
+    const x = out[0]!.extra_tests!;
+    expect(x.inputs.length).to.be.greaterThan(0);
+    for (const text of x.inputs) expect((parseJson(text) as number[])[0]).to.be.greaterThan(0);
+    expect(stats.inputs_refused).to.be.greaterThan(0);
+  });
+
+  it("reads an assert test's literal calls (HumanEval's candidate) in the sandbox and mutates them", async () => {
+    const p: Problem = {
+      problem_id: 'HumanEval/x',
+      source: 'humaneval',
+      question: '',
+      solutions: ['def add(xs, k):\n    return [x + k for x in xs]\n'],
+      tests: {
+        kind: 'assert',
+        code: 'def check(candidate):\n    assert candidate([1, 2], 3) == [4, 5]\n    assert candidate(list(range(3)), 1) == [1, 2, 3]\n\ncheck(add)\n',
+        entry_points: ['add'],
+      },
+      starter_code: '',
+    };
+    const { out } = await run([p], 5);
+    const x = out[0]!.extra_tests!;
+    expect(x.fn_name).to.equal('add');
+    expect(x.inputs).to.have.length(5);
+    x.inputs.forEach((text, i) => {
+      const [xs, k] = parseJson(text) as [number[], number];
+      expect(parseJson(x.outputs[i]!)).to.deep.equal(xs.map((v) => v + k));
+    });
+    const wrong = 'def add(xs, k):\n    return [x + k for x in xs] if k == 3 or len(xs) == 3 else []\n';
+    expect((await pool.run({ id: 'orig', code: wrong, tests: p.tests })).verdict).to.equal('pass');
+    expect((await pool.run({ id: 'added', code: wrong, tests: extraTestSpec(out[0]!)! })).verdict).to.equal(
+      'fail',
+    );
+  });
+
+  it('leaves a problem without a function to call unchanged, counted', async () => {
+    const p: Problem = {
+      problem_id: 'io',
+      source: 'apps',
+      question: '',
+      solutions: ['print(input())'],
+      tests: { kind: 'stdio', inputs: ['1\n'], outputs: ['1\n'] },
+      starter_code: '',
+    };
+    const { out, stats } = await run([p]);
+    expect(out).to.deep.equal([p]);
+    expect(stats.problems_unchanged_not_a_function).to.equal(1);
+  });
+});
