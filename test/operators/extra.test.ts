@@ -4,7 +4,9 @@ import { RunContext } from '../../lib/context.ts';
 import { parseJson } from '../../lib/json.ts';
 import { ExecPool } from '../../lib/sandbox/pool.ts';
 import { extraTestSpec, type Problem } from '../../lib/schemas.ts';
+import { check } from '../../operators/check.ts';
 import { extraTests } from '../../operators/extra.ts';
+import { fullTarget } from '../helpers.ts';
 
 describe('extra: tests added by mutating inputs (--extra-tests)', function () {
   this.timeout(120_000);
@@ -94,6 +96,35 @@ describe('extra: tests added by mutating inputs (--extra-tests)', function () {
     expect((await pool.run({ id: 'added', code: wrong, tests: extraTestSpec(out[0]!)! })).verdict).to.equal(
       'fail',
     );
+  });
+
+  it('check: a candidate that passes the own tests but fails an added one is a wrong candidate, counted', async () => {
+    const { out } = await run([callProblem(['def f(x):\n    return x * x\n'])], 10);
+    const problem = out[0]!;
+    const candidate = (text: string, i: number) => ({
+      ...fullTarget(problem, 'def f(x):\n    return x * x\n'),
+      candidate_index: i,
+      candidate: text,
+      generator: 'test',
+      origin: 'test',
+    });
+    // right on 3 and 5 (the problem's own tests), wrong elsewhere: a hard negative only the added tests see
+    const nearMiss = 'def f(x):\n    return {3: 9, 5: 25}.get(x, x * x + 1)\n';
+    const ctx = new RunContext();
+    const checked = await lastValueFrom(
+      from([candidate('def f(x):\n    return x * x\n', 0), candidate(nearMiss, 1)]).pipe(
+        check(ctx, { pool }),
+        toArray(),
+      ),
+    );
+    const [right, wrong] = [
+      checked.find((c) => c.candidate_index === 0)!,
+      checked.find((c) => c.candidate_index === 1)!,
+    ];
+    expect([right.verdict, right.extra_fail]).to.deep.equal(['pass', undefined]);
+    expect([wrong.verdict, wrong.extra_fail]).to.deep.equal(['fail', true]);
+    expect(wrong.passed_tests).to.equal(2); // the own two, none of the added
+    expect(ctx.counter('check').stats.extra_tests_caught).to.equal(1);
   });
 
   it('leaves a problem without a function to call unchanged, counted', async () => {
