@@ -142,7 +142,7 @@ export class PartStore {
 }
 
 /** The top-level settings that differ between two JSON texts, for the error message. */
-function diffKeys(a: string, b: string): string {
+export function diffKeys(a: string, b: string): string {
   const x = JSON.parse(a) as Record<string, unknown>;
   const y = JSON.parse(b) as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter(

@@ -78,7 +78,7 @@ export const TRAIN_OPTIONS = {
   resume: { type: 'boolean', help: 'continue from DIR/checkpoint at the exact next pair' },
   overwrite: {
     type: 'boolean',
-    help: 'train again when --out holds this training, finished (without it such a run is kept and nothing is done)',
+    help: 'train again when --out holds a finished training (without it the same training is kept and nothing is done, and one of other settings is refused)',
   },
   'export-batches': {
     type: 'string',

@@ -1,13 +1,23 @@
 import { VENV_INSTALL } from '../sandbox/bwrap.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ROOT } from '../root.ts';
 import { createInterface } from 'node:readline';
 import type { Tokenizer } from '../code/tokenizer.ts';
 import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, shardRows, type Manifest } from '../manifest.ts';
+import { diffKeys } from '../parts.ts';
 import { claimOutput } from '../runner.ts';
 import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
 
@@ -193,14 +203,26 @@ export async function train(
   const opts = trainOptions(cfg);
   const tokenizer = modelTokenizer(cfg); // before anything is written, like the checks above
   const finished = join(cfg.out, 'trained.json');
+  const settings = trainingSettings(cfg, manifest, opts, { batchSize, gradAccum, totalSteps });
   if (!cfg.resume && !cfg.overwrite && existsSync(finished)) {
-    const before = JSON.parse(readFileSync(finished, 'utf8')) as TrainSummary & { total_steps: number };
-    if (before.total_steps === totalSteps) {
+    const before = JSON.parse(readFileSync(finished, 'utf8')) as TrainSummary & {
+      total_steps: number;
+      settings?: Record<string, unknown>;
+    };
+    const same = JSON.stringify(before.settings) === JSON.stringify(settings);
+    if (same) {
       log(
         `${cfg.out} holds this training, finished (${before.steps.length} steps on ${before.trained} pairs): kept; --overwrite trains again`,
       );
       return { ...before, kept: true };
     }
+    // only the length may grow without --overwrite (`--steps` beyond what was done trains again, further)
+    const { total_steps: _a, ...was } = before.settings ?? {};
+    const { total_steps: _b, ...now } = settings;
+    if (JSON.stringify(was) !== JSON.stringify(now))
+      throw new Error(
+        `${cfg.out} holds a finished training of other settings (${before.settings ? diffKeys(JSON.stringify(was), JSON.stringify(now)) : 'made before they were recorded'}): pass --overwrite to train again there, or another --out`,
+      );
   }
   if (totalSteps > onePass)
     log(
@@ -315,8 +337,51 @@ export async function train(
     paramBytes: done?.param_bytes_per_rank ?? 0,
     ...(plot.status === 0 ? { plot: png } : {}),
   };
-  writeFileSync(finished, JSON.stringify({ ...summary, total_steps: totalSteps }) + '\n');
+  writeFileSync(finished, JSON.stringify({ ...summary, total_steps: totalSteps, settings }) + '\n');
   return summary;
+}
+
+/**
+ * What decides a training's result, kept in trained.json: a finished training is kept only for the same
+ * shards (their checksums), the same base model (its path and its files' sizes and times), and the same
+ * hyperparameters. Where it writes, what it logs and how often it checkpoints are not among them.
+ */
+function trainingSettings(
+  cfg: TrainConfig,
+  manifest: Manifest,
+  opts: TrainOptions,
+  n: { batchSize: number; gradAccum: number; totalSteps: number },
+): Record<string, unknown> {
+  return {
+    shards: manifest.shards.map((s) => s.sha256),
+    model: modelStamp(cfg.model),
+    loss: cfg.loss ?? TRAIN_DEFAULTS.loss,
+    preset: cfg.preset ?? TRAIN_DEFAULTS.preset,
+    lr: cfg.lr ?? TRAIN_DEFAULTS.lr,
+    optimizer: cfg.optimizer ?? TRAIN_DEFAULTS.optimizer,
+    warmup_ratio: cfg.warmupRatio ?? TRAIN_DEFAULTS.warmupRatio,
+    beta: cfg.beta ?? null,
+    alpha: cfg.alpha ?? null,
+    precision: cfg.precision ?? TRAIN_DEFAULTS.precision,
+    batch_size: n.batchSize,
+    grad_accum: n.gradAccum,
+    total_steps: n.totalSteps,
+    examples: opts,
+  };
+}
+
+/** A model by where it is and what its files are (size and time): retrained in place, it is another model. */
+export function modelStamp(model: string): string {
+  if (!existsSync(model)) return model; // a hub name
+  const dir = statSync(model).isDirectory() ? model : dirname(model);
+  const files = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const st = statSync(join(dir, e.name));
+      return `${e.name}:${st.size}:${Math.round(st.mtimeMs)}`;
+    })
+    .sort();
+  return `${resolve(model)} ${createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16)}`;
 }
 
 /**

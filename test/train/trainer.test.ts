@@ -51,6 +51,17 @@ describe('train', function () {
     expect(kept).to.include({ kept: true, trained: 12 });
     expect(again).to.have.length(1);
     expect(again[0]).to.include('kept; --overwrite trains again');
+    // another learning rate, batch size or base model is another training: refused, never passed off as kept
+    const refused = (c: Partial<Parameters<typeof train>[0]>) =>
+      train({ shards, model: MODEL, out, steps: 3, batchSize: 4, ...c }, quiet).then(
+        () => 'trained',
+        (e: Error) => e.message,
+      );
+    expect(await refused({ lr: 5e-2 })).to.match(
+      /holds a finished training of other settings \(differ in lr\)/,
+    );
+    expect(await refused({ batchSize: 2 })).to.match(/differ in batch_size/);
+    expect(await refused({ model: join(out, 'model') })).to.match(/differ in model/);
     const redone = await train({ shards, model: MODEL, out, steps: 3, batchSize: 4, overwrite: true }, quiet);
     expect(redone.kept).to.equal(undefined);
     expect(redone.checksum).to.equal(r.checksum); // the same training, done again
