@@ -254,7 +254,7 @@ async function* units<R>(
 }
 
 /** A folder changes when any file under it is added, removed or rewritten. */
-function folderStamp(root: string): string {
+export function folderStamp(root: string): string {
   const h = createHash('sha256');
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {

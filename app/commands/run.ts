@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename, isAbsolute, relative } from 'node:path';
 import {
   optionHelp,
@@ -11,7 +12,7 @@ import { plan, type Pipeline } from '../../lib/pipeline.ts';
 import { Fatal } from '../../lib/stage.ts';
 import { runToShards } from '../../lib/runner.ts';
 import { DEFAULT_ROWS_PER_SHARD, PARQUET_ENGINES } from '../../lib/shards.ts';
-import { checkInputFiles, countRows, DEFAULT_UNIT_SIZE } from '../../lib/units.ts';
+import { checkInputFiles, countRows, DEFAULT_UNIT_SIZE, folderStamp } from '../../lib/units.ts';
 import { PIPELINES } from '../../pipelines/index.ts';
 import { INPUT_FORMATS, readProblemUnits } from '../../readers/index.ts';
 import type { Manifest } from '../../lib/manifest.ts';
@@ -266,7 +267,16 @@ export async function runPipeline<T extends OptionTable, G>(
     progress: !v.quiet,
     ...(opts.onUnit ? { onUnit: opts.onUnit } : {}),
     ...(opts.log || v.quiet ? { log: opts.log ?? (() => {}) } : {}),
-    settings: { pipeline: pipeline.name, until, partition, ...recordSettings(table, all as never) },
+    settings: {
+      pipeline: pipeline.name,
+      until,
+      partition,
+      ...recordSettings(table, all as never),
+      // a local model retrained in place keeps its --model-dir: its files tell it apart
+      ...(typeof all['model-dir'] === 'string' && existsSync(all['model-dir'])
+        ? { model_files: folderStamp(all['model-dir']) }
+        : {}),
+    },
     config: {
       ...all,
       ...(partition ? { partition } : {}),

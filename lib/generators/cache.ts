@@ -24,7 +24,7 @@ export class GenerationCache {
       ? req.prompt
       : `${req.target.prefix}\u0000${req.target.middle}\u0000${req.target.suffix}\u0000${req.target.target_id}`;
     return createHash('sha256')
-      .update(JSON.stringify([gen.name, gen.model, req.params, req.start, input]))
+      .update(JSON.stringify([gen.name, gen.identity ?? gen.model, req.params, req.start, input]))
       .digest('hex');
   }
 

@@ -6,6 +6,7 @@ import type { Tokenizer } from '../code/tokenizer.ts';
 import { lazy } from '../lazy.ts';
 import { hash32, prng } from '../random.ts';
 import { Fatal } from '../stage.ts';
+import { folderStamp } from '../units.ts';
 import type { Generation, GenerationRequest, Generator } from './types.ts';
 
 const ort = lazy<typeof import('onnxruntime-node')>('onnxruntime-node');
@@ -78,12 +79,15 @@ export class OnnxGenerator implements Generator {
   readonly name = 'onnx';
   readonly continues = true;
   readonly model: string;
+  readonly identity?: string;
   private loaded?: Promise<{ tokenizer: Tokenizer; session: Ort.InferenceSession }>;
   private readonly maxPositions: number;
   private readonly eos: number | undefined;
 
   constructor(private readonly opts: OnnxOptions) {
     this.model = basename(opts.modelDir);
+    // a model retrained into the same folder is another model: its samples are not the old one's
+    if (existsSync(opts.modelDir)) this.identity = `${this.model} ${folderStamp(opts.modelDir)}`;
     let config: { max_positions?: number; eos_token_id?: number } = {};
     try {
       config = JSON.parse(readFileSync(join(opts.modelDir, 'config.json'), 'utf8')) as typeof config;

@@ -51,6 +51,9 @@ export interface Generator {
   editsGolden?: boolean;
   /** Model name for the cache key and the records. */
   model: string;
+  /** What the cache keys on instead of `model` where a name does not tell models apart (a local folder
+   *  retrained in place keeps its name): the name and the model files' stamp. */
+  identity?: string;
   continues: boolean;
   /**
    * Throws, naming the cause and the fix, unless the generator can work: its model loads, its server

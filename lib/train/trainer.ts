@@ -1,23 +1,15 @@
 import { VENV_INSTALL } from '../sandbox/bwrap.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createHash } from 'node:crypto';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ROOT } from '../root.ts';
 import { createInterface } from 'node:readline';
 import type { Tokenizer } from '../code/tokenizer.ts';
 import { loadTokenizer } from '../generators/onnx.ts';
 import { readManifest, shardRows, type Manifest } from '../manifest.ts';
 import { diffKeys } from '../parts.ts';
+import { folderStamp } from '../units.ts';
 import { claimOutput } from '../runner.ts';
 import { buildExample, FormatDraws, type Example, type PairRow, type TrainOptions } from './examples.ts';
 
@@ -370,19 +362,8 @@ function trainingSettings(
   };
 }
 
-/** A model by where it is and what its files are (size and time): retrained in place, it is another model. */
-export function modelStamp(model: string): string {
-  if (!existsSync(model)) return model; // a hub name
-  const dir = statSync(model).isDirectory() ? model : dirname(model);
-  const files = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => {
-      const st = statSync(join(dir, e.name));
-      return `${e.name}:${st.size}:${Math.round(st.mtimeMs)}`;
-    })
-    .sort();
-  return `${resolve(model)} ${createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16)}`;
-}
+/** A model by where it is and what its files are: retrained in place, it is another model. */
+const modelStamp = (model: string) => (existsSync(model) ? `${resolve(model)} ${folderStamp(model)}` : model);
 
 /**
  * The loss and preset of a training: as told, else from the pipeline that made the shards (Target-DPO shards

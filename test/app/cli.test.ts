@@ -223,6 +223,32 @@ describe('structflow (the compiled CLI)', function () {
     }
   });
 
+  it('a model retrained into the same folder is another model: its eval is not the old one, nor its samples', () => {
+    const dir = tmp();
+    const model = join(dir, 'model');
+    cpSync(join(FIXTURES, 'tiny-model'), model, { recursive: true });
+    const out = join(dir, 'eval');
+    const evalArgs = [
+      'eval',
+      '--input',
+      join(FIXTURES, 'humaneval.jsonl'),
+      '--out',
+      out,
+      '--model-dir',
+      model,
+    ];
+    const first = sf(...evalArgs, '--max-tokens', '4');
+    expect(first.status, first.stderr).to.equal(0);
+    // as `structflow train --out` writes a model again: other weights in the same files
+    writeFileSync(join(model, 'config.json'), readFileSync(join(model, 'config.json'), 'utf8') + '\n');
+    const again = sf(...evalArgs, '--max-tokens', '4');
+    expect(again.status).to.equal(1);
+    expect(again.stderr).to.match(/other settings \(differ in model_files\)/);
+    const redone = sf(...evalArgs, '--max-tokens', '4', '--overwrite');
+    expect(redone.status, redone.stderr).to.equal(0);
+    expect(redone.stderr).to.match(/generations \d+ entries, 0 of \d+ lookups hit/);
+  });
+
   it('an OpenAI-compatible server that does not answer stops eval and run before any work, naming its URL', async () => {
     // a port that was free a moment ago: nothing listens there, so every connection is refused
     const server = createServer().listen(0, '127.0.0.1');
