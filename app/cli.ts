@@ -3,8 +3,16 @@ import { didYouMean, type CommandModule } from './command.ts';
 
 /** "did you mean --epochs?" for an unknown option, from the command's table. */
 function suggestion(message: string, table: OptionTable): string {
-  const unknown = /Unknown option '--([^']+)'/.exec(message)?.[1];
+  const unknown = /unknown option --(\S+)\./.exec(message)?.[1];
   return unknown ? didYouMean(unknown, Object.keys(table), '--') : '';
+}
+
+/** Node's parse errors in the words of the project's own (`--x must be…`), not `Option '--out <value>'…`. */
+function plainParseError(message: string): string {
+  return message
+    .replace(/^Unknown option '(--[^']+)'\.?/, 'unknown option $1.')
+    .replace(/^Option '(--[\w-]+)(?: <value>)?' argument missing/, '$1 needs a value')
+    .replace(/^Option '(--[\w-]+)' does not take an argument/, '$1 takes no value');
 }
 
 // Each command's module (and what it loads: the sandbox, tree-sitter, onnxruntime…) is imported only
@@ -60,13 +68,17 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     const about = cmd === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
-    process.stdout.write(fitWidth(about ? (await (await about.load()).help(rest.slice(1))) + '\n' : OVERVIEW));
+    process.stdout.write(
+      fitWidth(about ? (await (await about.load()).help(rest.slice(1))) + '\n' : OVERVIEW),
+    );
     return 0;
   }
   const command = COMMANDS[cmd];
   if (!command) {
     const hint = didYouMean(cmd, Object.keys(COMMANDS));
-    process.stderr.write(`structflow: unknown command "${cmd}".${hint}\n\n${OVERVIEW}`);
+    process.stderr.write(
+      `structflow: unknown command "${cmd}".${hint}\nusage: structflow COMMAND [options]  (structflow help for the commands)\n`,
+    );
     return 2;
   }
   const mod = await command.load();
@@ -81,9 +93,9 @@ export async function main(argv: string[]): Promise<number> {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     // Node's parse errors add advice (on placing positionals that start with '-' after '--') to the
     // reason: a misspelt option is far likelier, so only the reason is kept; the usage line follows
-    const message = (err as Error).message
-      .split('\n')[0]!
-      .replace(/\. To specify a positional argument.*$/, '.');
+    const message = plainParseError(
+      (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '.'),
+    );
     const hint = usage ? suggestion(message, mod.options(rest)) : '';
     process.stderr.write(`structflow: ${message}${hint}\n`);
     if (usage) process.stderr.write(`usage: ${mod.USAGE}  (structflow ${cmd} --help for the options)\n`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { addTally, emptyTally, RunContext, type Tally } from './context.ts';
 import { READ_STAGE } from './units.ts';
@@ -84,6 +84,8 @@ const OWN = [MANIFEST, join(PARTS_DIR, RUN_FILE), 'slurm'];
  * wherever it writes, and --out is easily given a folder that holds such files of other work.
  */
 export function claimOutput(out: string, own: string[] = OWN): void {
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new Error(`${out} is a file, not a folder; --out takes a new or empty folder, or one a run wrote`);
   const names = existsSync(out) ? readdirSync(out) : [];
   if (!names.length || own.some((f) => existsSync(join(out, f)))) return;
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');

@@ -212,7 +212,7 @@ export const TRL_OPTIONS = {
     choices: ['conversational', 'pretokenized'],
     arg: 'MODE',
     affects: 'final',
-    help: "TRL-native columns in the final output: conversational (prompt/chosen/rejected as message lists)\nor pretokenized (prompt_ids/chosen_ids/rejected_ids with the trainer's tokenization)",
+    help: "TRL-native columns in the final output: conversational (prompt/chosen/rejected as message lists) or pretokenized (prompt_ids/chosen_ids/rejected_ids with the trainer's tokenization)",
   },
   'trl-tokenizer': {
     type: 'string',

@@ -25,7 +25,7 @@ export const RUN_OPTIONS = {
     required: true,
     arg: 'PATH',
     affects: 'nothing',
-    help: 'dataset rows (.jsonl, .jsonl.gz, .json, .parquet, .arrow), a folder of such files or an APPS folder;\ncomma-separated for several',
+    help: 'dataset rows (.jsonl, .jsonl.gz, .json, .parquet, .arrow), a folder of such files or an APPS folder; comma-separated for several',
   },
   out: {
     type: 'string',
@@ -64,7 +64,7 @@ export const RUN_OPTIONS = {
   'unit-size': {
     type: 'int',
     default: DEFAULT_UNIT_SIZE,
-    help: 'input rows worked on and committed together. A run started again in the same DIR with the same\nsettings skips committed units: after a crash it loses at most the unit in flight, and new input\nfiles cost only their own units',
+    help: 'input rows worked on and committed together. A run started again in the same DIR with the same settings skips committed units: after a crash it loses at most the unit in flight, and new input files cost only their own units',
   },
   limit: {
     type: 'int',
@@ -77,13 +77,13 @@ export const RUN_OPTIONS = {
     min: 0,
     arg: 'R',
     affects: 'nothing',
-    help: 'run one rank of --world W: problems whose input position is R modulo W (also read from\nSLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or Kubernetes JOB_COMPLETION_INDEX);\nrun the ranks with --until pair, then structflow merge',
+    help: 'run one rank of --world W: problems whose input position is R modulo W (also read from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or Kubernetes JOB_COMPLETION_INDEX); run the ranks with --until pair, then structflow merge',
   },
   world: { type: 'int', arg: 'W', affects: 'nothing', help: 'the number of ranks' },
   'allow-partial-input': {
     type: 'boolean',
     affects: 'nothing',
-    help: 'go on with the rows before the damage of a cut-off or corrupt .gz input file (said on stderr);\nwithout it, such a file stops the run (exit 1), keeping the units committed before it',
+    help: 'go on with the rows before the damage of a cut-off or corrupt .gz input file (said on stderr); without it, such a file stops the run (exit 1), keeping the units committed before it',
   },
   overwrite: {
     type: 'boolean',

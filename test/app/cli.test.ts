@@ -95,7 +95,7 @@ describe('structflow (the compiled CLI)', function () {
     );
     const typo = sf('run', 'structurecoder', '--input', 'x', '--out', tmp(), '--epoch', '2');
     expect(typo.status).to.equal(2);
-    expect(typo.stderr).to.include("Unknown option '--epoch'").and.include('Did you mean --epochs?');
+    expect(typo.stderr).to.include('unknown option --epoch.').and.include('Did you mean --epochs?');
     expect(sf('train', '--shards', 'x', '--model', 'y', '--out', 'z', '--batchsize', '2').stderr).to.include(
       'Did you mean --batch-size?',
     );
@@ -104,9 +104,7 @@ describe('structflow (the compiled CLI)', function () {
   it("a misspelt option, pipeline or command gets one reason and a guess, not Node's advice about '--'", () => {
     const typo = sf('run', 'structurecoder', '--inptu', 'x', '--out', 'y');
     expect(typo.status).to.equal(2);
-    expect(typo.stderr.split('\n')[0]).to.equal(
-      "structflow: Unknown option '--inptu'. Did you mean --input?",
-    );
+    expect(typo.stderr.split('\n')[0]).to.equal('structflow: unknown option --inptu. Did you mean --input?');
     expect(typo.stderr).to.not.include('positional argument');
     expect(typo.stderr.trim().split('\n')).to.have.length(2); // and the usage line
     const noName = sf('run', '--input', 'x', '--out', 'y');
@@ -122,7 +120,13 @@ describe('structflow (the compiled CLI)', function () {
       .and.include('Did you mean structurecoder?');
     const command = sf('trian');
     expect(command.status).to.equal(2);
-    expect(command.stderr).to.include('unknown command "trian". Did you mean train?');
+    expect(command.stderr.trim().split('\n')).to.deep.equal([
+      'structflow: unknown command "trian". Did you mean train?',
+      'usage: structflow COMMAND [options]  (structflow help for the commands)',
+    ]);
+    // a value left out is said as the project says everything else
+    const bare = sf('run', 'structurecoder', '--input', 'x', '--out');
+    expect([bare.status, bare.stderr.split('\n')[0]]).to.deep.equal([2, 'structflow: --out needs a value']);
   });
 
   it('a missing required option is said in a whole sentence, not cut at the end of its help line', () => {
@@ -400,6 +404,23 @@ describe('structflow (the compiled CLI)', function () {
     expect(r.stderr).to.include(`${out} is not empty (rejects.jsonl) and holds no StructFlow output`);
     expect(readdirSync(out)).to.deep.equal(['rejects.jsonl']);
     expect(readFileSync(join(out, 'rejects.jsonl'), 'utf8')).to.equal('mine\n');
+    // a file as --out is said as such, not as Node's ENOTDIR
+    const file = join(tmp(), 'notes.txt');
+    writeFileSync(file, 'mine');
+    const onFile = sf(
+      'run',
+      'structurecoder',
+      '--input',
+      join(FIXTURES, 'apps.jsonl'),
+      '--out',
+      file,
+      '--quiet',
+    );
+    expect([onFile.status, onFile.stderr]).to.deep.equal([
+      1,
+      `structflow: ${file} is a file, not a folder; --out takes a new or empty folder, or one a run wrote\n`,
+    ]);
+    expect(readFileSync(file, 'utf8')).to.equal('mine');
   });
 
   it('Ctrl-C (SIGINT) during a run exits 130 saying what was committed and the command that resumes it', async () => {
