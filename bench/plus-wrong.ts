@@ -10,7 +10,8 @@ import { readProblems } from '../readers/index.ts';
 import { readShardRows } from '../test/helpers.ts';
 
 const [dir, plusFile] = process.argv.slice(2);
-const pool = new ExecPool({ workers: 2 });
+// a verdict cache shared by the runs measured (the reference's answers and the golden blocks repeat)
+const pool = new ExecPool({ workers: 2, cacheDir: process.env.PLUS_WRONG_CACHE ?? '/tmp/plus-wrong-cache' });
 const ctx = new RunContext();
 const read: Problem[] = [];
 for await (const p of readProblems(ctx, plusFile!)) read.push(p);
@@ -32,7 +33,11 @@ const rows = (await readShardRows(dir!)) as unknown as CheckedCandidate[];
 let pass = 0,
   nonGolden = 0,
   wrong = 0,
+  wrongWhereGoldenPasses = 0,
   caught = 0;
+// whether a target's golden block passes HumanEval+'s inputs: where it does not (a timeout under the
+// program's limit, a reference the plus inputs break), a candidate's failing there says nothing of it
+const goldenPasses = new Map<string, boolean>();
 for (const c of rows) {
   if (c.extra_fail) caught++;
   if (c.verdict !== 'pass') continue;
@@ -46,7 +51,17 @@ for (const c of rows) {
     code: runnable(p, c.prefix + c.candidate + c.suffix),
     tests: p.tests,
   });
-  if (r.verdict !== 'pass') wrong++;
+  if (r.verdict === 'pass') continue;
+  wrong++;
+  if (!goldenPasses.has(c.target_id)) {
+    const g = await pool.run({
+      id: `${c.target_id}#golden`,
+      code: runnable(p, c.prefix + c.middle + c.suffix),
+      tests: p.tests,
+    });
+    goldenPasses.set(c.target_id, g.verdict === 'pass');
+  }
+  if (goldenPasses.get(c.target_id)) wrongWhereGoldenPasses++;
 }
 console.log(
   JSON.stringify({
@@ -55,6 +70,7 @@ console.log(
     pass,
     nonGolden,
     wrongOnPlus: wrong,
+    wrongOnPlusWhereGoldenPasses: wrongWhereGoldenPasses,
     extraTestsCaught: caught,
   }),
 );
