@@ -29,9 +29,10 @@ const TRIES_PER_TEST = 3;
 let CALL_ARGS: string | undefined;
 const callArgsProgram = () => (CALL_ARGS ??= readFileSync(join(ROOT, 'python', 'call_args.py'), 'utf8'));
 
-/** The function an assert test checks through `check(name)` (HumanEval's layout): `candidate` stands for it. */
+/** The function an assert test checks through `check(name)` (HumanEval's layout) or `check(Solution().name)`
+ *  (LeetCodeDataset's): `candidate` stands for it, and a call test calls the method of `Solution()` by name. */
 function checkedName(code: string): string | undefined {
-  return /^check\((\w+)\)\s*$/m.exec(code)?.[1];
+  return /^check\((?:Solution\(\)\.)?(\w+)\)\s*$/m.exec(code)?.[1];
 }
 
 /**
@@ -61,7 +62,13 @@ async function seedInputs(
   const r = await pool.run({
     id: `${p.problem_id}/call_args`,
     code: callArgsProgram(),
-    tests: { kind: 'call', fn_name: 'call_args', inputs: [[t.code, names]], outputs: [null] },
+    // the reference tells the parameters' order, for tests that pass keywords (LeetCode's `candidate(n = 7)`)
+    tests: {
+      kind: 'call',
+      fn_name: 'call_args',
+      inputs: [[t.code, names, p.solutions[0] ?? '', checked ?? null]],
+      outputs: [null],
+    },
     record: true,
   });
   if (r.cached) stats.stat('cache_hits');

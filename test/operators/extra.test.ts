@@ -127,6 +127,37 @@ describe('extra: tests added by mutating inputs (--extra-tests)', function () {
     expect(ctx.counter('check').stats.extra_tests_caught).to.equal(1);
   });
 
+  it("reads LeetCodeDataset's keyword calls of check(Solution().method) in the order of the method's parameters", async () => {
+    const p: Problem = {
+      problem_id: 'lc',
+      source: 'leetcode',
+      question: '',
+      solutions: [
+        'class Solution:\n    def shift(self, nums: List[int], k: int) -> List[int]:\n        return [x + k for x in nums]\n',
+      ],
+      given: 'from typing import *\n',
+      tests: {
+        kind: 'assert',
+        code: 'def check(candidate):\n    assert candidate(k = 3, nums = [1, 2]) == [4, 5]\n    assert candidate(nums = [0], k = 1) == [1]\n\ncheck(Solution().shift)\n',
+        entry_points: ['Solution'],
+      },
+      starter_code: '',
+    };
+    const { out } = await run([p], 5);
+    const x = out[0]!.extra_tests!;
+    expect(x.fn_name).to.equal('shift');
+    expect(x.inputs).to.have.length(5);
+    x.inputs.forEach((text, i) => {
+      const [nums, k] = parseJson(text) as [number[], number];
+      expect(parseJson(x.outputs[i]!)).to.deep.equal(nums.map((v) => v + k));
+    });
+    // the added tests call the method of Solution(), as the dataset's check does
+    const code = 'from typing import *\n' + p.solutions[0]!;
+    expect((await pool.run({ id: 'lc-added', code, tests: extraTestSpec(out[0]!)! })).verdict).to.equal(
+      'pass',
+    );
+  });
+
   it('leaves a problem without a function to call unchanged, counted', async () => {
     const p: Problem = {
       problem_id: 'io',
