@@ -15,6 +15,19 @@ export class JsonFloat {
   }
 }
 
+// A JSON string (left as it is), or a bare non-finite name. ±Infinity become number texts past a double's
+// range, which Python reads as infinities; NaN has none, so it is a placeholder number that stringifyJson
+// turns back into the name.
+const STRING = /"(?:[^"\\]|\\.)*"/.source;
+const NAN_TEXT = '-0e7777777';
+const NONFINITE_TEXT: Record<string, string> = {
+  NaN: NAN_TEXT,
+  Infinity: '1e7777777',
+  '-Infinity': '-1e7777777',
+};
+const STRING_OR_NONFINITE = new RegExp(`${STRING}|-?Infinity|NaN`, 'g');
+const STRING_OR_NAN_TEXT = new RegExp(`${STRING}|${NAN_TEXT}`, 'g');
+
 const INTEGER = /^-?\d+$/;
 
 /** Number text as the value that keeps it: a bigint past 2^53, a JsonFloat where a number would lose the float. */
@@ -26,9 +39,10 @@ export function jsonNumber(text: string): number | bigint | JsonFloat {
   return Number.isFinite(n) && !Object.is(n, -0) && /[.e]/.test(shown) ? n : new JsonFloat(text);
 }
 
-// Cheap test for a line that may hold such a number (16+ digits, a float without a fractional digit other
-// than 0, an exponent): everything else is read by the native parser, several times faster.
-const MAY_NEED = /\d{16}|\d\.0*(?!\d)|\d[eE]/;
+// Cheap test for a line that may hold such a number (16+ digits, a float whose fraction is only zeros, an
+// exponent): everything else is read by the native parser, several times faster. `1.` with no digit after is
+// no JSON number, so `\d\.0+` (not `0*`) lets code such as `arr1.append` in a string take the fast path.
+const MAY_NEED = /\d{16}|\d\.0+(?!\d)|\d[eE]/;
 
 /**
  * JSON.parse that loses no number: integers of any size arrive as bigint (beyond 2^53), floats stay floats
@@ -47,27 +61,10 @@ export function parseJson(text: string): unknown {
   }
 }
 
-// a JSON string (left as it is) or a bare non-finite name. ±Infinity become number texts past a double's
-// range, which Python reads as infinities; NaN has none, so it is a placeholder number that stringifyJson
-// turns back into the name
-const STRING_OR_NONFINITE = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
-const NAN_TEXT = '-0e7777777';
-const NONFINITE_TEXT: Record<string, string> = {
-  NaN: NAN_TEXT,
-  Infinity: '1e7777777',
-  '-Infinity': '-1e7777777',
-};
-
-let wroteNaN = false;
 const floats: NumberStringifier[] = [
   {
     test: (v) => v instanceof JsonFloat,
-    stringify: (v) => {
-      const text = (v as JsonFloat).text;
-      if (text !== 'NaN') return text;
-      wroteNaN = true;
-      return NAN_TEXT;
-    },
+    stringify: (v) => ((v as JsonFloat).text === 'NaN' ? NAN_TEXT : (v as JsonFloat).text),
   },
 ];
 
@@ -81,9 +78,9 @@ export function stringifyJson(v: unknown): string {
     return null;
   });
   if (!exact) return fast;
-  wroteNaN = false;
   const text = stringify(v, null, undefined, floats) as string;
-  return wroteNaN
-    ? text.replace(/"(?:[^"\\]|\\.)*"|-0e7777777/g, (m) => (m.startsWith('"') ? m : 'NaN'))
+  // only a NaN's placeholder outside a string becomes the name again
+  return text.includes(NAN_TEXT)
+    ? text.replace(STRING_OR_NAN_TEXT, (m) => (m.startsWith('"') ? m : 'NaN'))
     : text;
 }
