@@ -62,52 +62,42 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
     { name: 'check', input: Candidate, output: CheckedCandidate, id, concurrency: opts.pool.size },
     (stats) => async (c) => {
       const perTest = testLimits(c.ref_cpu_ms, limits);
+      const code = runnable(c.problem, c.prefix + c.candidate + c.suffix);
       const r = await opts.pool.run({
         id: id(c),
-        code: runnable(c.problem, c.prefix + c.candidate + c.suffix),
+        code,
         tests: c.problem.tests,
         ...(perTest ? { test_cpu_s: perTest } : {}),
       });
       if (r.retried) stats.stat('timeout_reruns');
       if (r.cached) stats.stat('cache_hits');
       let passed_tests = r.tests.filter((x) => x.verdict === 'pass').length;
+      let { verdict, error = '' } = r;
+      let extra_fail: true | undefined;
       const extra = extraTestSpec(c.problem);
       if (r.verdict === 'pass' && extra) {
         // `--extra-tests`: a candidate that passed the problem's own tests runs on the added ones (under the
         // flat limit: the references' times on them are not kept); failing one makes it a wrong candidate
-        const x = await opts.pool.run({
-          id: `${id(c)}+extra`,
-          code: runnable(c.problem, c.prefix + c.candidate + c.suffix),
-          tests: extra,
-        });
+        const x = await opts.pool.run({ id: `${id(c)}+extra`, code, tests: extra });
         if (x.cached) stats.stat('cache_hits');
         passed_tests += x.tests.filter((t) => t.verdict === 'pass').length;
         if (x.verdict !== 'pass') {
           stats.stat('extra_tests_caught');
-          stats.stat(`verdict_${x.verdict}`);
-          const base = basePass(c.problem.tests, r.tests);
-          return [
-            {
-              ...c,
-              verdict: x.verdict,
-              error: x.error ?? '',
-              passed_tests,
-              ...(base === undefined ? {} : { base_pass: base }),
-              extra_fail: true,
-            },
-          ];
+          ({ verdict, error = '' } = x);
+          extra_fail = true;
         }
       }
-      stats.stat(`verdict_${r.verdict}`);
+      stats.stat(`verdict_${verdict}`);
       const base = basePass(c.problem.tests, r.tests);
       if (base && r.verdict !== 'pass') stats.stat('base_pass_plus_fail');
       return [
         {
           ...c,
-          verdict: r.verdict,
-          error: r.error ?? '',
+          verdict,
+          error,
           passed_tests,
           ...(base === undefined ? {} : { base_pass: base }),
+          ...(extra_fail ? { extra_fail } : {}),
         },
       ];
     },

@@ -52,11 +52,8 @@ export function label(
           concurrency: opts.pool.size,
         },
         () => async (s) => {
-          const r = await opts.pool.run({
-            id: id(s),
-            code: runnable(s.problem, s.code),
-            tests: s.problem.tests,
-          });
+          const code = runnable(s.problem, s.code);
+          const r = await opts.pool.run({ id: id(s), code, tests: s.problem.tests });
           stats.stat(`verdict_${r.verdict}`);
           if (r.retried) stats.stat('timeout_reruns');
           if (r.cached) stats.stat('cache_hits');
@@ -64,11 +61,7 @@ export function label(
           if (r.verdict === 'pass' && extra) {
             // the added tests (`--extra-tests`) came from the references' own answers: one fails them only
             // where it was stopped now and not then, and it is no reference of them
-            const x = await opts.pool.run({
-              id: `${id(s)}+extra`,
-              code: runnable(s.problem, s.code),
-              tests: extra,
-            });
+            const x = await opts.pool.run({ id: `${id(s)}+extra`, code, tests: extra });
             if (x.cached) stats.stat('cache_hits');
             if (x.verdict !== 'pass')
               throw new Rejected(`extra_verdict_${x.verdict}`, x.error ?? `${x.verdict} on its added tests`);
