@@ -195,26 +195,36 @@ export async function train(
   const opts = trainOptions(cfg);
   const tokenizer = modelTokenizer(cfg); // before anything is written, like the checks above
   const finished = join(cfg.out, 'trained.json');
-  const settings = trainingSettings(cfg, manifest, opts, { batchSize, gradAccum, totalSteps });
+  const learning = learningFlags(cfg, opts.seed, totalSteps, gradAccum);
+  // what decides a training's result, recorded in trained.json: a finished training is kept only for the
+  // same shards (their checksums), base model (its path and files' sizes and times) and hyperparameters
+  const settings: Record<string, unknown> = {
+    shards: manifest.shards.map((s) => s.sha256),
+    model: modelStamp(cfg.model),
+    batch_size: batchSize,
+    examples: opts,
+    ...learning,
+  };
   if (!cfg.resume && !cfg.overwrite && existsSync(finished)) {
     const before = JSON.parse(readFileSync(finished, 'utf8')) as TrainSummary & {
-      total_steps: number;
       settings?: Record<string, unknown>;
     };
-    const same = JSON.stringify(before.settings) === JSON.stringify(settings);
-    if (same) {
+    // only the length may differ without --overwrite: another `--steps` trains again
+    const { 'total-steps': stepsBefore, ...was } = before.settings ?? {};
+    const { 'total-steps': steps, ...now } = settings;
+    const differ = before.settings
+      ? JSON.stringify(was) !== JSON.stringify(now) && diffKeys(JSON.stringify(was), JSON.stringify(now))
+      : 'made before they were recorded';
+    if (differ)
+      throw new Error(
+        `${cfg.out} holds a finished training of other settings (${differ}): pass --overwrite to train again there, or another --out`,
+      );
+    if (stepsBefore === steps) {
       log(
         `${cfg.out} holds this training, finished (${before.steps.length} steps on ${before.trained} pairs): kept; --overwrite trains again`,
       );
       return { ...before, kept: true };
     }
-    // only the length may grow without --overwrite (`--steps` beyond what was done trains again, further)
-    const { total_steps: _a, ...was } = before.settings ?? {};
-    const { total_steps: _b, ...now } = settings;
-    if (JSON.stringify(was) !== JSON.stringify(now))
-      throw new Error(
-        `${cfg.out} holds a finished training of other settings (${before.settings ? diffKeys(JSON.stringify(was), JSON.stringify(now)) : 'made before they were recorded'}): pass --overwrite to train again there, or another --out`,
-      );
   }
   if (totalSteps > onePass)
     log(
@@ -231,29 +241,9 @@ export async function train(
   const useRefs = precomputedRefs(manifest, opts, log);
   const args = [
     WORKER,
-    ...[
-      '--model',
-      cfg.model,
-      '--out',
-      cfg.out,
-      '--loss',
-      cfg.loss ?? TRAIN_DEFAULTS.loss,
-      '--preset',
-      cfg.preset ?? TRAIN_DEFAULTS.preset,
-    ],
-    ...[
-      '--lr',
-      String(cfg.lr ?? TRAIN_DEFAULTS.lr),
-      '--optimizer',
-      cfg.optimizer ?? TRAIN_DEFAULTS.optimizer,
-      '--warmup-ratio',
-      String(cfg.warmupRatio ?? TRAIN_DEFAULTS.warmupRatio),
-    ],
-    ...['--total-steps', String(totalSteps), '--grad-accum', String(gradAccum), '--seed', String(opts.seed)],
+    ...['--model', cfg.model, '--out', cfg.out],
+    ...Object.entries(learning).flatMap(([flag, value]) => [`--${flag}`, value]),
     ...['--checkpoint-every', String(cfg.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery)],
-    ...(cfg.beta !== undefined ? ['--beta', String(cfg.beta)] : []),
-    ...(cfg.alpha !== undefined ? ['--alpha', String(cfg.alpha)] : []),
-    ...['--precision', cfg.precision ?? TRAIN_DEFAULTS.precision],
     ...(cfg.gradientCheckpointing ? ['--gradient-checkpointing'] : []),
     ...(useRefs ? ['--reference', 'precomputed'] : []),
     ...(cfg.resume ? ['--resume'] : []),
@@ -329,36 +319,29 @@ export async function train(
     paramBytes: done?.param_bytes_per_rank ?? 0,
     ...(plot.status === 0 ? { plot: png } : {}),
   };
-  writeFileSync(finished, JSON.stringify({ ...summary, total_steps: totalSteps, settings }) + '\n');
+  writeFileSync(finished, JSON.stringify({ ...summary, settings }) + '\n');
   return summary;
 }
 
-/**
- * What decides a training's result, kept in trained.json: a finished training is kept only for the same
- * shards (their checksums), the same base model (its path and its files' sizes and times), and the same
- * hyperparameters. Where it writes, what it logs and how often it checkpoints are not among them.
- */
-function trainingSettings(
+/** The worker's flags that decide what it learns (and so what trained.json records of a training). */
+function learningFlags(
   cfg: TrainConfig,
-  manifest: Manifest,
-  opts: TrainOptions,
-  n: { batchSize: number; gradAccum: number; totalSteps: number },
-): Record<string, unknown> {
+  seed: number,
+  totalSteps: number,
+  gradAccum: number,
+): Record<string, string> {
   return {
-    shards: manifest.shards.map((s) => s.sha256),
-    model: modelStamp(cfg.model),
     loss: cfg.loss ?? TRAIN_DEFAULTS.loss,
     preset: cfg.preset ?? TRAIN_DEFAULTS.preset,
-    lr: cfg.lr ?? TRAIN_DEFAULTS.lr,
+    lr: String(cfg.lr ?? TRAIN_DEFAULTS.lr),
     optimizer: cfg.optimizer ?? TRAIN_DEFAULTS.optimizer,
-    warmup_ratio: cfg.warmupRatio ?? TRAIN_DEFAULTS.warmupRatio,
-    beta: cfg.beta ?? null,
-    alpha: cfg.alpha ?? null,
+    'warmup-ratio': String(cfg.warmupRatio ?? TRAIN_DEFAULTS.warmupRatio),
+    'total-steps': String(totalSteps),
+    'grad-accum': String(gradAccum),
+    seed: String(seed),
+    ...(cfg.beta !== undefined ? { beta: String(cfg.beta) } : {}),
+    ...(cfg.alpha !== undefined ? { alpha: String(cfg.alpha) } : {}),
     precision: cfg.precision ?? TRAIN_DEFAULTS.precision,
-    batch_size: n.batchSize,
-    grad_accum: n.gradAccum,
-    total_steps: n.totalSteps,
-    examples: opts,
   };
 }
 
