@@ -195,7 +195,7 @@ export class MutationGenerator implements Generator {
         else if (fn?.type === 'attribute' && name && METHOD_SWAP[name.text])
           edits.push(at(name, METHOD_SWAP[name.text]!, 'builtin_swap'));
       } else if (n.type === 'string' && !rewrites && !isDocstring(n) && !inMainGuard(n)) {
-        edits.push(...stringTweaks(n).map((e) => ({ ...e, start: e.start - base, end: e.end - base })));
+        edits.push(...stringTweaks(n, base));
       } else if (n.type === 'boolean_operator' && op && !rewrites) {
         edits.push(at(op, op.type === 'and' ? 'or' : 'and', 'boolean_swap'));
       } else if (BLOCK_NODES.includes(n.type)) {
@@ -272,24 +272,25 @@ const isDocstring = (n: Parser.SyntaxNode) =>
   n.parent?.type === 'expression_statement' && n.parent.namedChildCount === 1;
 
 /**
- * A string constant's near misses (offsets in the whole code): its first number one more (`{4,}` → `{5,}`), its
- * last character or escape dropped (`"0b"` → `"0"`, `'[^a-z]*'` → `'[^a-z]'`). Not an f-string's parts.
+ * A string constant's near misses (offsets in the middle, which starts at `base`): its first number one more
+ * (`{4,}` → `{5,}`), its last character or escape dropped (`"0b"` → `"0"`, `'[^a-z]*'` → `'[^a-z]'`). Not an
+ * f-string's parts.
  */
-function stringTweaks(n: Parser.SyntaxNode): Edit[] {
+function stringTweaks(n: Parser.SyntaxNode, base: number): Edit[] {
   const parts = n.namedChildren;
   if (parts.some((c) => c.type === 'interpolation')) return [];
   const edits: Edit[] = [];
   const content = parts.find((c) => c.type === 'string_content');
   const digits = content && /\d+/.exec(content.text);
   if (content && digits) {
-    const start = content.startIndex + digits.index;
+    const start = content.startIndex - base + digits.index;
     const text = String(Number(digits[0]) + 1);
     edits.push({ start, end: start + digits[0].length, text, origin: 'string_tweak' });
   }
   // the last character, or the last escape whole (`\\n`): a lone backslash left before the quote would not parse
   const tail = content && /(?:\\.|.)$/s.exec(content.text);
   if (content && tail) {
-    const end = content.endIndex;
+    const end = content.endIndex - base;
     edits.push({ start: end - tail[0].length, end, text: '', origin: 'string_tweak' });
   }
   return edits;
