@@ -111,7 +111,7 @@ const HELP_INDENT = 26;
  * Words of `text` in lines of at most `width` columns. A word wider than that breaks after its `|`s (a list of
  * choices), else gets a line of its own.
  */
-export function wrap(text: string, width: number): string[] {
+function wrap(text: string, width: number): string[] {
   const out: string[] = [];
   let line = '';
   const put = (piece: string, sep: string) => {
