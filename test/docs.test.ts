@@ -19,37 +19,37 @@ interface Stage {
   out: number;
 }
 
+interface Report {
+  stages: Stage[];
+  rows: number;
+  pairs: { total: number; chosen: { golden: number }; multi_region: number };
+  tally: { counts: Record<string, { stats: Record<string, number> }> };
+}
+
+/** The StructureCoder run of `npm start` (package.json) on the fixtures, with `extra` options: its report. */
+function fixtureRun(out: string, ...extra: string[]): Report & { stage: (name: string) => Stage } {
+  const args = ['run', 'structurecoder', '--input', join(FIXTURES, 'apps.jsonl'), '--out', out, '--quiet'];
+  execFileSync('node', [CLI, ...args, ...extra]);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+  return { ...report, stage: (name) => report.stages.find((s) => s.name === name)! };
+}
+
 describe('the docs give the program’s figures', function () {
   this.timeout(900_000);
 
   it("the README's fixture figures are those of `npm start`'s pipeline run, and docs/benchmarks.md's candidates", () => {
     const out = tmp();
-    // the run of `npm start` (package.json), as it is there
-    execFileSync('node', [
-      CLI,
-      'run',
-      'structurecoder',
-      '--input',
-      join(FIXTURES, 'apps.jsonl'),
-      '--out',
-      out,
-      '--quiet',
-    ]);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
-      stages: Stage[];
-      rows: number;
-    };
-    const stage = (name: string) => report.stages.find((s) => s.name === name)!;
+    const report = fixtureRun(out);
+    const stage = report.stage;
     const readme = read('README.md');
+    const problems = /on the (\d+) fixture problems/.exec(readme);
     const m =
-      /on the (\d+) fixture problems/.exec(readme) &&
       /On the fixtures: ([\d,]+) targets, (\d+) % with both a passing and a failing candidate, ([\d,]+) pairs, ([\d,]+) rows after 3 epochs/.exec(
         readme,
       );
-    expect(m, "the README's sentence of fixture figures").to.not.equal(null);
-    const problems = Number(/on the (\d+) fixture problems/.exec(readme)![1]);
+    expect(problems && m, "the README's sentence of fixture figures").to.not.equal(null);
     expect({
-      problems,
+      problems: Number(problems![1]),
       targets: num(m![1]!),
       share: Number(m![2]),
       pairs: num(m![3]!),
@@ -63,39 +63,18 @@ describe('the docs give the program’s figures', function () {
     });
     // docs/method.md's pair and cap figures: the same run, and one with its cap (every verdict from the cache)
     const method = read('docs/method.md');
-    const pairs = report as unknown as {
-      pairs: { total: number; chosen: { golden: number }; multi_region: number };
-    };
     const sides =
       /On the fixtures: ([\d,]+) pairs, all ([\d,]+) chosen sides golden, none with more than one region/.exec(
         method,
       );
     expect(sides, "docs/method.md's pair figures").to.not.equal(null);
     expect([num(sides![1]!), num(sides![2]!), 0]).to.deep.equal([
-      pairs.pairs.total,
-      pairs.pairs.chosen.golden,
-      pairs.pairs.multi_region,
+      report.pairs.total,
+      report.pairs.chosen.golden,
+      report.pairs.multi_region,
     ]);
-    const capped = tmp();
-    execFileSync('node', [
-      CLI,
-      'run',
-      'structurecoder',
-      '--input',
-      join(FIXTURES, 'apps.jsonl'),
-      '--out',
-      capped,
-      '--quiet',
-      '--max-pairs-per-problem',
-      '8',
-      '--cache',
-      join(out, 'cache'),
-    ]);
-    const capReport = JSON.parse(readFileSync(join(capped, 'report.json'), 'utf8')) as {
-      stages: Stage[];
-      tally: { counts: { cap: { stats: { problems_capped: number } } } };
-    };
-    const cap = capReport.stages.find((s) => s.name === 'cap')!;
+    const capped = fixtureRun(tmp(), '--max-pairs-per-problem', '8', '--cache', join(out, 'cache'));
+    const cap = capped.stage('cap');
     const said = /On the fixtures with N = 8: ([\d,]+) of ([\d,]+) pairs kept, (\d+) problems capped/.exec(
       method,
     );
@@ -103,7 +82,7 @@ describe('the docs give the program’s figures', function () {
     expect([num(said![1]!), num(said![2]!), num(said![3]!)]).to.deep.equal([
       cap.out,
       cap.in,
-      capReport.tally.counts.cap.stats.problems_capped,
+      capped.tally.counts.cap!.stats.problems_capped,
     ]);
     const candidates = /the fixtures' ([\d,]+) mutation candidates/.exec(read('docs/benchmarks.md'));
     expect(num(candidates![1]!), "docs/benchmarks.md's fixture candidates").to.equal(stage('generate').out);
