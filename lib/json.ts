@@ -66,14 +66,22 @@ const floats: NumberStringifier[] = [
     test: (v) => v instanceof JsonFloat,
     stringify: (v) => ((v as JsonFloat).text === 'NaN' ? NAN_TEXT : (v as JsonFloat).text),
   },
+  {
+    // a test a user built in JavaScript with NaN or ±Infinity: the value itself, never JSON.stringify's null
+    test: (v) => typeof v === 'number' && !Number.isFinite(v),
+    stringify: (v) => NONFINITE_TEXT[String(v)]!,
+  },
 ];
 
-/** JSON.stringify for values parseJson made: bigints as their digits, JsonFloats as written. */
+const needsExact = (x: unknown) => typeof x === 'bigint' || (typeof x === 'number' && !Number.isFinite(x));
+
+/** JSON.stringify for values parseJson made: bigints as their digits, JsonFloats as written, NaN and ±Infinity
+ *  as Python's json reads them (JSON.stringify writes null for them). */
 export function stringifyJson(v: unknown): string {
   let exact = false;
   // the replacer sees a value after its toJSON ran: `this[k]` is the JsonFloat itself
   const fast = JSON.stringify(v, function (this: Record<string, unknown>, k: string, x: unknown) {
-    if (typeof x !== 'bigint' && !(this[k] instanceof JsonFloat)) return x;
+    if (!needsExact(x) && !(this[k] instanceof JsonFloat)) return x;
     exact = true;
     return null;
   });

@@ -40,6 +40,10 @@ describe('lossless JSON (lib/json.ts)', () => {
   it("reads the bare NaN and ±Infinity that Python's json writes (MBPP+'s Mbpp/404), and writes them back for it", () => {
     const v = parseJson('{"base_input": [[-Infinity, NaN, Infinity, 2]], "s": "NaN Infinity"}');
     expect(py(stringifyJson(v))).to.equal("{'base_input': [[-inf, nan, inf, 2]], 's': 'NaN Infinity'}");
+    // a test built in JavaScript holds them as numbers: they cross as themselves, not as JSON.stringify's null
+    expect(py(stringifyJson({ outputs: [NaN, -Infinity, [Infinity, 1]] }))).to.equal(
+      "{'outputs': [nan, -inf, [inf, 1]]}",
+    );
     // only a bare name is read so: anything else that JSON.parse refuses is still an error
     expect(() => parseJson('{"a": Infinite}')).to.throw();
     expect(() => parseJson('{"a": NaN')).to.throw();

@@ -141,6 +141,11 @@ describe('sandbox: judging exactly', function () {
     );
     const twin = await run(pool, 'pow-int', 'def f(n):\n    return 10**n\n', pow);
     expect(twin.verdict, twin.error).to.equal('pass');
+    // a test built in JavaScript with Infinity: it crosses as infinity, never as None (JSON.stringify's null)
+    const inf: TestSpec = { kind: 'call', fn_name: 'f', inputs: [[-Infinity]], outputs: [Infinity] };
+    expect((await run(pool, 'inf-none', 'def f(x):\n    return None\n', inf)).verdict).to.equal('fail');
+    const neg = await run(pool, 'inf-neg', 'def f(x):\n    return -x\n', inf);
+    expect(neg.verdict, neg.error).to.equal('pass');
   });
 
   it("setup code that builds a tree with the program's own class (MBPP 367, 927) reaches it whole", async () => {
