@@ -24,17 +24,20 @@ Protocol: one JSON line per message; the first line out is {"ready": VERSION}.
       -> {"tests": [...]}, one per observed test
   {"op": "stdio_verdict", "n", "tests": the judge's tests}                  -> {"result": ...}
   {"op": "call" | "assert", ...tests, "test_cpu_s"?, "opened": the runner's reply to "open"}
-      -> any number of {"rpc": "<line for the program>", "cpu_s"} each answered by {"reply": runner's reply}
+      -> any number of {"rpc": "<line for the program>", "cpu_s"} each answered by {"reply": runner's reply},
+         or {"rpc": [lines], "cpu_s"}, calls planned ahead (see `plan_of`), answered by {"reply": {"batch": [...]}}
       -> {"result": {"verdict", "tests": [{"verdict", "ms", "cpu_ms", "error"?}], "error"?}}
 """
 
 import ast
 import base64
 import builtins
+import collections
 import contextlib
 import copy
 import decimal
 import fractions
+import functools
 import inspect
 import io
 import json
@@ -46,7 +49,7 @@ import signal
 import sys
 import time
 
-VERSION = 4
+VERSION = 5
 
 HEADER = """import sys
 import time
@@ -69,6 +72,7 @@ import copy
 import functools
 import operator
 """
+HEADER_CODE = compile(HEADER, "<header>", "exec")
 BAD = ("error", "timeout", "memory", "output_limit")
 
 
@@ -247,6 +251,8 @@ class Remote:
         object.__setattr__(self, "_repr", rep)
 
     def __call__(self, *args, **kwargs):
+        if CONN.plan is not None and CONN.plan.ref == self._ref:
+            return CONN.planned(len(args), tuple(kwargs))
         value = CONN.ask("call", ref=self._ref, args=encode(list(args)), kwargs=encode(list(kwargs.items())))
         after = CONN.answer
         try:
@@ -440,6 +446,7 @@ class Connection:
         self.judge_ms = 0.0  # the judge's own CPU in the last test
         self.budget_s = JUDGE_FLOOR_S  # the judge's own CPU budget in the current test
         self.answer = {}  # the program's last answer, whole (a call's also holds its arguments after it)
+        self.plan = None  # the calls planned ahead in the running test function (see `plan_of`)
 
     @contextlib.contextmanager
     def test(self, limit):
@@ -463,14 +470,45 @@ class Connection:
         return {"verdict": "timeout", "ms": 0, "cpu_ms": round(self.program_ms + self.budget_s * 1000, 2),
                 "error": f"the tests spent more than {self.budget_s:g} CPU s of the judge's on the program's answers"}
 
+    def left_s(self):
+        return None if self.test_limit is None else max(0.001, self.test_limit - self.program_ms / 1000)
+
     def ask(self, op, **fields):
+        if self.plan is not None and self.plan.queue:
+            # calls planned ahead have run that this request would have preceded: a judge bug, never the program's
+            raise JudgeBug(f"a {op} request while calls planned ahead wait")
         msg = {"op": op, "data": sorted(data_classes()), **fields}
-        left = None
-        if self.test_limit is not None:
-            left = max(0.001, self.test_limit - self.program_ms / 1000)
+        left = self.left_s()
+        if left is not None:
             msg["cpu_s"] = left
         send({"rpc": json.dumps(msg), "cpu_s": left})
-        reply = receive()["reply"]
+        return self.take(receive()["reply"], fields.get("name"))
+
+    def planned(self, nargs, kwnames):
+        """The next planned call's answer: the runner runs the next calls of the plan in one request, in their
+        order, each with what is left of the test's CPU, and stops at the first that raises or stops."""
+        plan = self.plan
+        if plan.next >= len(plan.calls) or plan.calls[plan.next][2:] != (nargs, kwnames):
+            raise JudgeBug("a call of the tested function that its plan does not hold")
+        if not plan.queue:
+            lines, size = [], 0
+            data = json.dumps(sorted(data_classes()))
+            for args, kwargs, *_ in plan.calls[plan.next:plan.next + plan.size]:
+                if lines and size + len(args) + len(kwargs) > BATCH_BYTES:
+                    break
+                size += len(args) + len(kwargs)
+                lines.append(f'{{"op": "call", "data": {data}, "ref": {plan.ref}, "args": {args}, "kwargs": {kwargs}}}')
+            plan.size = min(2 * plan.size, BATCH_CALLS)
+            send({"rpc": lines, "cpu_s": self.left_s()})
+            reply = receive()["reply"]
+            batch = reply.get("batch") if isinstance(reply, dict) else None
+            # without a batch, the runner answered the request as a whole (the program was gone): the first call's answer
+            plan.queue.extend(batch if isinstance(batch, list) and 0 < len(batch) <= len(lines) else [reply])
+        plan.next += 1
+        return self.take(plan.queue.popleft())
+
+    def take(self, reply, name=None):
+        """The value of the program's answer, or what it raised, or ProgramStopped."""
         if not isinstance(reply, dict):
             raise ProgramStopped(UNREADABLE)
         cpu = reply.get("cpu_ms")
@@ -490,14 +528,14 @@ class Connection:
         self.answer = answer
         if "raise" in answer:
             try:
-                name, message = (list(answer["raise"]) + ["", ""])[:2]
+                kind, message = (list(answer["raise"]) + ["", ""])[:2]
             except TypeError:
                 raise ProgramStopped(UNREADABLE) from None
-            raise program_exception(str(name), str(message)[:500])
+            raise program_exception(str(kind), str(message)[:500])
         if answer.get("missing"):
-            raise NameError(fields.get("name"))
+            raise NameError(name)
         if "module" in answer:
-            raise NameError(f"{fields.get('name')} is a module of the program, not a name the task asks for")
+            raise NameError(f"{name} is a module of the program, not a name the task asks for")
         try:
             return decode(answer["value"])
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, ArithmeticError):
@@ -505,6 +543,15 @@ class Connection:
 
 
 UNREADABLE = {"status": "error", "error": "the program's reply was not readable"}
+
+
+class JudgeBug(RuntimeError):
+    """The judge broke its own rule: the test's verdict is an error that says so, never a pass."""
+
+    def __init__(self, why):
+        super().__init__(f"judge: {why}")
+
+
 CONN = Connection()
 # the protocol's own descriptors (see main): nothing else in this process writes to them
 PROTO_IN = PROTO_OUT = None
@@ -757,6 +804,122 @@ def judge_call(req):
     return verdict_of(tests, n)
 
 
+# ---------------------------------------------------------------- calls planned ahead
+
+BATCH_CALLS = 128  # planned calls in one request at most; a plan's requests grow 1, 2, 4, ... up to this
+BATCH_BYTES = 256 << 10  # ... and bytes of their arguments, past the first call
+PLANNER = "__structflow_planned__"  # the decorator the judge puts on a planned test function
+# what would make comparing an answer with a literal run the tests' own code (which may ask the program)
+PLAIN_COMPARISON = ("__eq__", "__ne__", "__bool__", "__len__")
+
+
+class Plan:
+    def __init__(self, ref, calls):
+        self.ref, self.calls = ref, calls
+        self.next, self.size, self.queue = 0, 1, collections.deque()
+
+
+def _literal(node):
+    try:
+        ast.literal_eval(node)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def _planned_call(test, param):
+    """An assertion's one call of the tested function, as it goes to the program, when the assertion does nothing else
+    with the program: `param(<literals>) == <literal>` (or !=, is, is not), the call alone, or `not` either."""
+    e = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test
+    if isinstance(e, ast.Compare):
+        if len(e.ops) != 1 or not isinstance(e.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+            return None
+        if not _literal(e.comparators[0]):
+            return None
+        e = e.left
+    if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == param):
+        return None
+    if not all(_literal(a) for a in e.args) or not all(k.arg and _literal(k.value) for k in e.keywords):
+        return None
+    args = json.dumps(encode([ast.literal_eval(a) for a in e.args]))
+    kwargs = json.dumps(encode([(k.arg, ast.literal_eval(k.value)) for k in e.keywords]))
+    return args, kwargs, len(e.args), tuple(k.arg for k in e.keywords)
+
+
+def plan_of(tree):
+    """The calls of the program that the tests' last statement makes, when they can be sent ahead, and the tree with
+    the function that makes them decorated by PLANNER (None and the tree as it was otherwise).
+
+    That statement calls, once in the whole code, a function of one parameter (the tested function) each of whose
+    statements is an assertion that calls that parameter at most once, with literal arguments, and compares the
+    answer with a literal (`check(candidate)` of HumanEval and LeetCodeDataset). Its calls are then known before it
+    runs, and nothing else it does reaches the program, nor does anything after it: so the runner may run the next
+    calls in order before the judge has read the answers, and a test that stops early leaves unread only calls that
+    nothing reads."""
+    last = tree.body[-1] if tree.body else None
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Name)
+            and len(last.value.args) == 1 and not last.value.keywords):
+        return None, tree
+    name = last.value.func.id
+    defs = [f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and f.name == name]
+    uses = sum(isinstance(n, ast.Name) and n.id == name for n in ast.walk(tree))
+    f = defs[0] if len(defs) == 1 and uses == 1 and isinstance(defs[0], ast.FunctionDef) else None
+    a = f.args if f is not None and not f.decorator_list else None
+    if a is None or a.posonlyargs or a.vararg or a.kwonlyargs or a.kwarg or a.defaults or len(a.args) != 1:
+        return None, tree
+    calls = []
+    for st in f.body:
+        if isinstance(st, ast.Pass) or isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant):
+            continue
+        if not isinstance(st, ast.Assert) or st.msg is not None and not _literal(st.msg):
+            return None, tree
+        if _literal(st.test):
+            continue
+        call = _planned_call(st.test, a.args[0].arg)
+        if call is None:
+            return None, tree
+        calls.append(call)
+    if len(calls) < 2:
+        return None, tree
+    f.decorator_list.append(ast.Name(PLANNER, ast.Load()))
+    return calls, ast.fix_missing_locations(tree)
+
+
+def planner(calls):
+    """PLANNER: the planned function, called with the program's function, runs with its plan."""
+
+    def wrap(f):
+        @functools.wraps(f)
+        def run(candidate):
+            plain = all(getattr(c, d, None) is getattr(object, d, None) for c in data_classes().values()
+                        for d in PLAIN_COMPARISON)
+            if CONN.plan is not None or not isinstance(candidate, Remote) or not plain:
+                return f(candidate)
+            CONN.plan = Plan(candidate._ref, calls)
+            try:
+                return f(candidate)
+            finally:
+                CONN.plan = None
+        return run
+    return wrap
+
+
+COMPILED = {}  # test code -> (code object, free names, plan): a slot judges one problem's candidates in a row
+
+
+def compiled(source, name="<tests>"):
+    hit = COMPILED.get((source, name))
+    if hit is None:
+        tree = ast.parse(source)
+        names = free_names(tree)
+        plan, tree = plan_of(tree) if name == "<tests>" else (None, tree)
+        hit = compile(tree, name, "exec"), names, plan
+        if len(COMPILED) >= 32:
+            COMPILED.clear()
+        COMPILED[(source, name)] = hit
+    return hit
+
+
 def free_names(tree):
     """Names the test code reads but never binds: the ones that may come from the program."""
     bound, read = set(), set()
@@ -791,20 +954,20 @@ def judge_assert(req):
     limit = given if isinstance(given, (int, float)) and not isinstance(given, bool) and given > 0 else CONN.limit_s
     fail = lambda why: verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": why}], 1)  # noqa: E731
     try:
-        tree = ast.parse(req["code"])
-        code = compile(tree, "<tests>", "exec")
+        code, free, plan = compiled(str(req["code"]))
     except (SyntaxError, ValueError) as err:
         return fail(f"the tests do not parse: {err}")
     TRUSTED.clear()
     env = TRUSTED
     env.update({"__name__": "__main__", "__builtins__": builtins})
-    exec(HEADER, env)
+    exec(HEADER_CODE, env)
     try:
-        exec(compile(str(req.get("context") or ""), "<context>", "exec"), env)
+        exec(compiled(str(req.get("context") or ""), "<context>")[0], env)
     except Exception as err:  # noqa: BLE001 - the dataset's context is broken, for every program alike
         return fail(f"the tests' context does not run: {type(err).__name__}: {err}"[:500])
+    env[PLANNER] = planner(plan)
     entry = req.get("entry_points")
-    names = [str(x) for x in entry] if isinstance(entry, list) else [n for n in free_names(tree) if n not in env]
+    names = [str(x) for x in entry] if isinstance(entry, list) else [n for n in free if n not in env]
     t = {"verdict": "pass", "ms": 0}
     try:
         with CONN.test(limit):

@@ -22,6 +22,8 @@ is {"ready": VERSION}.
   {"op": "open", "code", "limits"}                      call/assert: one child that serves calls
       -> {"status", "error"?, "cpu_ms"}
   {"op": "rpc", "msg", "cpu_s"?}  -> {"status", "reply"?, "error"?, "cpu_ms"}   (msg and reply: opaque lines)
+  {"op": "rpc", "msg": [lines], "cpu_s"?}  -> {"status": "ok", "batch": [{"status", "reply"?, ...}, ...]}: the lines in
+      order, sharing cpu_s, up to the first that is not answered ok, raises, or passes BATCH_BYTES of replies
   {"op": "close", "probe"?}  -> {"status": "closed", "retire"?, "unhealthy"?}
 `retire` and `unhealthy` say what the program left of the slot (slot_state); Node replaces such a slot.
 Any request it cannot serve gets {"status": "error", "error"}; the runner never stops for one.
@@ -84,7 +86,9 @@ DEFAULTS = {
 # a child's exit code when the harness itself failed (the statuses of tests go over the control pipe)
 EXIT_ERROR = 91
 # the sandbox protocol's version: the first line a runner sends, and part of the verdict cache's key
-VERSION = 4
+VERSION = 5
+BATCH_CALLS = 128  # calls in one batch at most (the judge's BATCH_CALLS)
+BATCH_BYTES = 256 << 10  # a batch's replies stop growing past this: the message stays within Node's frame
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/dev/mqueue")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -1122,6 +1126,23 @@ class Session:
             return self.end(status, str(msg.get("error", ""))[:500])
         return {"status": "ok", "reply": reply.decode("utf-8", "replace"), "cpu_ms": round(cpu * 1000, 2)}
 
+    def batch(self, lines, cpu_s=None):
+        """Calls the judge planned ahead: each in turn with what the ones before it left of cpu_s, as the judge
+        would have sent them one by one. The batch stops where the judge's test would stop on what it reads
+        (the program stopped or raised), or where the replies would outgrow a message."""
+        left = number(cpu_s, self.cpu_s, 0, self.cpu_s)
+        out, size = [], 0
+        for line in lines:
+            r = self.exchange(line, max(0.001, left))
+            out.append(r)
+            if r["status"] != "ok" or r["reply"].startswith('{"raise"'):
+                break
+            left -= r["cpu_ms"] / 1000
+            size += len(r["reply"])
+            if size >= BATCH_BYTES or left < -0.05:
+                break
+        return {"status": "ok", "batch": out}
+
     def end(self, status, error=None):
         self.suspect |= status in SUSPECT
         child = self.child
@@ -1157,10 +1178,12 @@ def handle(req, state, emit):
         state["session"] = Session(req)
         return state["session"].exchange(None)
     if op == "rpc":
-        session = state.get("session")
-        if not session or not isinstance(req.get("msg"), str):
+        session, msg = state.get("session"), req.get("msg")
+        if session and isinstance(msg, list) and 0 < len(msg) <= BATCH_CALLS and all(isinstance(m, str) for m in msg):
+            return session.batch(msg, req.get("cpu_s"))
+        if not session or not isinstance(msg, str):
             return {"status": "error", "error": "no program"}
-        return session.exchange(req["msg"], req.get("cpu_s"))
+        return session.exchange(msg, req.get("cpu_s"))
     if op == "close":
         session = state.pop("session", None)
         if session:

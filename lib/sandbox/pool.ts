@@ -150,8 +150,10 @@ class Slot {
     outputBytes: number,
   ) {
     // a frame of tests carries one test's output (at most output_bytes, base64) and at most 1 MiB of
-    // the others' (the runner's FRAME_BYTES), with their short fields
-    const maxFrame = Math.ceil((4 * outputBytes) / 3) + (2 << 20);
+    // the others' (the runner's FRAME_BYTES), with their short fields; a call's reply (at most output_bytes
+    // of the program's JSON, escaped once more: twice that at most) and, in a batch, the replies before it
+    // (their BATCH_BYTES, 256 KiB, twice that escaped)
+    const maxFrame = 2 * outputBytes + (2 << 20);
     this.runner = new SandboxProc(RUNNER, python, uid, ['--as-pid-1'], maxFrame);
     // the judge hashes the program's data: a random hash seed makes colliding string keys unplannable
     this.judge = new SandboxProc(JUDGE, python, uid + 1, ['--setenv', 'PYTHONHASHSEED', 'random']);
@@ -177,7 +179,12 @@ class Slot {
     this.judge.kill();
   }
 
-  async execute(req: ExecRequest, limits: Partial<Limits>, compare: StdioCompare): Promise<Decided> {
+  async execute(
+    req: ExecRequest,
+    limits: Partial<Limits>,
+    compare: StdioCompare,
+    stats: ExecPool['stats'],
+  ): Promise<Decided> {
     await this.started;
     const t = req.tests;
     const cpu = limits.test_cpu_s ?? DEFAULT_CPU_S;
@@ -252,6 +259,8 @@ class Slot {
         const closed = await this.runner.ask({ op: 'close', probe }, RunnerReply, left());
         return { ...msg.result, retire: closed.retire, unhealthy: closed.unhealthy };
       }
+      stats.program_requests++;
+      stats.program_calls += typeof msg.rpc === 'string' ? 1 : msg.rpc.length;
       const reply = await this.runner.ask({ op: 'rpc', msg: msg.rpc, cpu_s: msg.cpu_s }, RunnerReply, left());
       this.judge.send({ reply });
     }
@@ -321,6 +330,10 @@ export class ExecPool {
     slots_retired: 0,
     /** Programs run again because the slot could not start work after their error. */
     unhealthy_reruns: 0,
+    /** Requests of the judge to a call/assert program, and the uses of the program they carried: a request
+     *  carries several calls when the judge planned them ahead (python/sandbox_judge.py, plan_of). */
+    program_requests: 0,
+    program_calls: 0,
   };
 
   constructor(private readonly opts: PoolOptions = {}) {
@@ -379,7 +392,7 @@ export class ExecPool {
         fail: reject,
         run: (slot) => {
           slot
-            .execute(req, limits, this.opts.stdioCompare ?? 'strict')
+            .execute(req, limits, this.opts.stdioCompare ?? 'strict', this.stats)
             .then(
               (r) => {
                 // the program's verdict stands; the next program gets a slot without what this one left

@@ -5,7 +5,7 @@ import { TestResult, Verdict } from '../schemas.ts';
 // ends the slot (ProcFailure 'protocol'), never a value handed on.
 
 /** The sandbox protocol's version: the first line each process sends, and part of the verdict cache's key. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 const ms = z.number().finite().nonnegative();
 const text = z.string().max(1 << 16);
@@ -38,8 +38,11 @@ export const RunnerFrame = z.union([
 ]);
 export type RunnerFrame = z.infer<typeof RunnerFrame>;
 
+/** Calls in one request of the judge at most (the judge's and the runner's BATCH_CALLS). */
+export const BATCH_CALLS = 128;
+
 /** The runner's answer to open, rpc and close (the program's reply line stays opaque: the judge reads it). */
-export const RunnerReply = z
+const RunnerAnswer = z
   .object({
     status: z.enum([
       'ok',
@@ -57,6 +60,10 @@ export const RunnerReply = z
     ...SlotState,
   })
   .strict();
+/** ... or to a batch of calls (the judge's calls planned ahead): one answer a call it ran, in order. */
+export const RunnerReply = RunnerAnswer.extend({
+  batch: z.array(RunnerAnswer).min(1).max(BATCH_CALLS).optional(),
+});
 export type RunnerReply = z.infer<typeof RunnerReply>;
 
 /** A test as the judge decided it; `wall` marks a timeout on the wall clock (run again once). */
@@ -83,7 +90,12 @@ export type JudgeResult = z.infer<typeof JudgeResult>;
 /** What the judge sends during a call/assert test: a request for the program, or the verdict. */
 export const JudgeResultMessage = z.object({ result: JudgeResult }).strict();
 export const JudgeMessage = z.union([
-  z.object({ rpc: z.string(), cpu_s: z.number().finite().positive().nullable() }).strict(),
+  z
+    .object({
+      rpc: z.union([z.string(), z.array(z.string()).min(1).max(BATCH_CALLS)]),
+      cpu_s: z.number().finite().positive().nullable(),
+    })
+    .strict(),
   JudgeResultMessage,
 ]);
 export const JudgeTestsMessage = z.object({ tests: z.array(JudgedTest).max(64) }).strict();

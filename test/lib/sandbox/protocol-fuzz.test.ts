@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ROOT } from '../../../lib/root.ts';
 import { resolveSandboxPython } from '../../../lib/sandbox/bwrap.ts';
 import { ProcFailure, SandboxProc } from '../../../lib/sandbox/proc.ts';
-import { JudgeMessage, JudgeTestsMessage, RunnerFrame } from '../../../lib/sandbox/protocol.ts';
+import { JudgeMessage, JudgeTestsMessage, PROTOCOL_VERSION, RunnerFrame } from '../../../lib/sandbox/protocol.ts';
 
 // Random and truncated messages at every hop of the sandbox protocol (Node → runner, Node ↔ judge,
 // process → Node): no process may crash or stop serving, and no verdict may be `pass`.
@@ -171,7 +171,8 @@ describe('sandbox protocol: fuzzed messages at every hop', function () {
     const echo = join(dir, 'echo.py');
     writeFileSync(
       echo,
-      'import sys\nprint(\'{"ready": 4}\', flush=True)\nfor line in sys.stdin:\n' +
+      `import sys\nprint('{"ready": ${PROTOCOL_VERSION}}', flush=True)` +
+        '\nfor line in sys.stdin:\n' +
         '    sys.stdout.write(line * (2 if line.startswith("twice") else 1))\n    sys.stdout.flush()\n',
     );
     try {
