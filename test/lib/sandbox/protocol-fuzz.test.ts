@@ -7,7 +7,12 @@ import { z } from 'zod';
 import { ROOT } from '../../../lib/root.ts';
 import { resolveSandboxPython } from '../../../lib/sandbox/bwrap.ts';
 import { ProcFailure, SandboxProc } from '../../../lib/sandbox/proc.ts';
-import { JudgeMessage, JudgeTestsMessage, PROTOCOL_VERSION, RunnerFrame } from '../../../lib/sandbox/protocol.ts';
+import {
+  JudgeMessage,
+  JudgeTestsMessage,
+  PROTOCOL_VERSION,
+  RunnerFrame,
+} from '../../../lib/sandbox/protocol.ts';
 
 // Random and truncated messages at every hop of the sandbox protocol (Node → runner, Node ↔ judge,
 // process → Node): no process may crash or stop serving, and no verdict may be `pass`.
