@@ -252,8 +252,9 @@ class Remote:
 
     def __call__(self, *args, **kwargs):
         if CONN.plan is not None and CONN.plan.ref == self._ref:
-            return CONN.planned(len(args), tuple(kwargs))
-        value = CONN.ask("call", ref=self._ref, args=encode(list(args)), kwargs=encode(list(kwargs.items())))
+            value = CONN.planned(len(args), tuple(kwargs))
+        else:
+            value = CONN.ask("call", ref=self._ref, args=encode(list(args)), kwargs=encode(list(kwargs.items())))
         after = CONN.answer
         try:
             for arg, state in zip(args, after.get("args") or ()):
@@ -486,26 +487,37 @@ class Connection:
 
     def planned(self, nargs, kwnames):
         """The next planned call's answer: the runner runs the next calls of the plan in one request, in their
-        order, each with what is left of the test's CPU, and stops at the first that raises or stops."""
+        order, each with what is left of its CPU (the test's, or its own where each call is a test), and stops at
+        the first that raises or stops."""
         plan = self.plan
-        if plan.next >= len(plan.calls) or plan.calls[plan.next][2:] != (nargs, kwnames):
-            raise JudgeBug("a call of the tested function that its plan does not hold")
         if not plan.queue:
-            lines, size = [], 0
-            data = json.dumps(sorted(data_classes()))
-            for args, kwargs, *_ in plan.calls[plan.next:plan.next + plan.size]:
+            lines, shapes, size, data = [], [], 0, json.dumps(sorted(data_classes()))
+            while plan.next + len(lines) < plan.n and len(lines) < plan.size:
+                try:
+                    args, kwargs, *shape = plan.call(plan.next + len(lines))
+                except Exception:  # noqa: BLE001 - a later input that cannot go: its own test says so, in turn
+                    if lines:
+                        break
+                    raise
                 if lines and size + len(args) + len(kwargs) > BATCH_BYTES:
                     break
                 size += len(args) + len(kwargs)
+                shapes.append(tuple(shape))
                 lines.append(f'{{"op": "call", "data": {data}, "ref": {plan.ref}, "args": {args}, "kwargs": {kwargs}}}')
+            if not lines:
+                raise JudgeBug("a call of the tested function past its plan")
             plan.size = min(2 * plan.size, BATCH_CALLS)
-            send({"rpc": lines, "cpu_s": self.left_s()})
+            cpu = self.left_s() if plan.limits is None else [self.left_s(), *plan.limits[plan.next + 1:plan.next + len(lines)]]
+            send({"rpc": lines, "cpu_s": cpu})
             reply = receive()["reply"]
             batch = reply.get("batch") if isinstance(reply, dict) else None
             # without a batch, the runner answered the request as a whole (the program was gone): the first call's answer
-            plan.queue.extend(batch if isinstance(batch, list) and 0 < len(batch) <= len(lines) else [reply])
+            plan.queue.extend(zip(shapes, batch if isinstance(batch, list) and 0 < len(batch) <= len(lines) else [reply]))
+        shape, reply = plan.queue.popleft()
+        if shape != (nargs, kwnames):
+            raise JudgeBug("a call of the tested function that its plan does not hold")
         plan.next += 1
-        return self.take(plan.queue.popleft())
+        return self.take(reply)
 
     def take(self, reply, name=None):
         """The value of the program's answer, or what it raised, or ProgramStopped."""
@@ -520,7 +532,7 @@ class Connection:
             raise ProgramStopped({"status": "timeout", "error": "CPU time limit exceeded over the test's calls",
                                   "cpu_ms": self.program_ms})
         try:
-            answer = json.loads(reply["reply"])
+            answer = json.loads(base64.b64decode(reply["reply_b64"], validate=True))
             if not isinstance(answer, dict):
                 raise ValueError("not an object")
         except (KeyError, TypeError, ValueError, RecursionError):
@@ -750,6 +762,13 @@ def record_call(req, target):
     return res
 
 
+def wire_call(given, encoded):
+    """A call test's input as a planned call (see Plan)."""
+    args = decode(json.loads(given)) if encoded else given
+    args = args if isinstance(args, list) else [args]
+    return json.dumps(encode(args)), "[]", len(args), ()
+
+
 def judge_call(req):
     inputs, outputs = req["inputs"], req["outputs"]
     n = len(inputs)
@@ -768,39 +787,46 @@ def judge_call(req):
         return verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": f"NameError: {err}"}], n)
     if req.get("record"):
         return record_call(req, target)
-    for i, args in enumerate(inputs):
-        limit = limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
-        # the checker's copy of the input, taken before the call: what the call does to its arguments reaches
-        # the test's objects (in-place problems), and must not reach what the checker verifies against
-        if encoded:
-            args = decode(json.loads(args))  # as `expect` recorded it: tuples and floats kept
-        given = copy.deepcopy(args) if check else None
-        try:
-            with CONN.test(limit):
-                result = target(*args) if isinstance(args, list) else target(args)
-                where = f"test {i + 1} of {n}"
-                if check:
-                    why = checked(check, given, to_json(result), outputs[i], where)
-                elif encoded:
-                    good = reference_equal(result, decode(json.loads(outputs[i])), atol)
-                    why = None if good else f"wrong answer on {where}"
-                else:
-                    why = None if call_equal(result, outputs[i]) else f"wrong answer on {where}"
-            t = {"verdict": "fail" if why else "pass", "ms": 0}
-            if why:
-                t["error"] = why
-        except OverBudget:
-            tests.append(CONN.over_budget_test())
-            break
-        except ProgramStopped as stop:
-            tests.append(stopped_test(stop.reply))
-            break
-        except Exception as err:  # noqa: BLE001 - the program raised: an error verdict
-            t = {"verdict": "error", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
-        t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2)
-        tests.append(t)
-        if t["verdict"] == "error":
-            break
+    limit_of = lambda i: limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s  # noqa: E731
+    if check is None and isinstance(target, Remote):
+        # every input is called, in order, whatever the answers (a checker, the user's code, could ask the program)
+        CONN.plan = Plan(target._ref, n, lambda k: wire_call(inputs[k], encoded), [limit_of(i) for i in range(n)])
+    try:
+        for i, args in enumerate(inputs):
+            limit = limit_of(i)
+            # the checker's copy of the input, taken before the call: what the call does to its arguments reaches
+            # the test's objects (in-place problems), and must not reach what the checker verifies against
+            if encoded:
+                args = decode(json.loads(args))  # as `expect` recorded it: tuples and floats kept
+            given = copy.deepcopy(args) if check else None
+            try:
+                with CONN.test(limit):
+                    result = target(*args) if isinstance(args, list) else target(args)
+                    where = f"test {i + 1} of {n}"
+                    if check:
+                        why = checked(check, given, to_json(result), outputs[i], where)
+                    elif encoded:
+                        good = reference_equal(result, decode(json.loads(outputs[i])), atol)
+                        why = None if good else f"wrong answer on {where}"
+                    else:
+                        why = None if call_equal(result, outputs[i]) else f"wrong answer on {where}"
+                t = {"verdict": "fail" if why else "pass", "ms": 0}
+                if why:
+                    t["error"] = why
+            except OverBudget:
+                tests.append(CONN.over_budget_test())
+                break
+            except ProgramStopped as stop:
+                tests.append(stopped_test(stop.reply))
+                break
+            except Exception as err:  # noqa: BLE001 - the program raised: an error verdict
+                t = {"verdict": "error", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
+            t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2)
+            tests.append(t)
+            if t["verdict"] == "error":
+                break
+    finally:
+        CONN.plan = None
     return verdict_of(tests, n)
 
 
@@ -814,9 +840,13 @@ PLAIN_COMPARISON = ("__eq__", "__ne__", "__bool__", "__len__")
 
 
 class Plan:
-    def __init__(self, ref, calls):
-        self.ref, self.calls = ref, calls
-        self.next, self.size, self.queue = 0, 1, collections.deque()
+    """The calls a test will make of one function of the program, known before it makes them: `call(k)` is the k-th
+    as it goes to the program (its arguments and keyword arguments as JSON text, their count and the keywords'
+    names); `limits`, where each call is a test of its own, their CPU limits (else they share the test's)."""
+
+    def __init__(self, ref, n, call, limits=None):
+        self.ref, self.n, self.call, self.limits = ref, n, call, limits
+        self.next, self.size, self.queue = 0, 1, collections.deque()  # queue: (shape, answer) of calls run ahead
 
 
 def _literal(node):
@@ -895,7 +925,7 @@ def planner(calls):
                         for d in PLAIN_COMPARISON)
             if CONN.plan is not None or not isinstance(candidate, Remote) or not plain:
                 return f(candidate)
-            CONN.plan = Plan(candidate._ref, calls)
+            CONN.plan = Plan(candidate._ref, len(calls), calls.__getitem__)
             try:
                 return f(candidate)
             finally:

@@ -21,9 +21,10 @@ is {"ready": VERSION}.
          {"status": "done", "retire"?, "unhealthy"?} or {"status": "compile_error", "error"}
   {"op": "open", "code", "limits"}                      call/assert: one child that serves calls
       -> {"status", "error"?, "cpu_ms"}
-  {"op": "rpc", "msg", "cpu_s"?}  -> {"status", "reply"?, "error"?, "cpu_ms"}   (msg and reply: opaque lines)
-  {"op": "rpc", "msg": [lines], "cpu_s"?}  -> {"status": "ok", "batch": [{"status", "reply"?, ...}, ...]}: the lines in
-      order, sharing cpu_s, up to the first that is not answered ok, raises, or passes BATCH_BYTES of replies
+  {"op": "rpc", "msg", "cpu_s"?}  -> {"status", "reply_b64"?, "error"?, "cpu_ms"}   (msg and reply: opaque lines)
+  {"op": "rpc", "msg": [lines], "cpu_s"?}  -> {"status": "ok", "batch": [{"status", "reply_b64"?, ...}, ...]}: the lines in
+      order, sharing cpu_s (or each its own, cpu_s a list), up to the first that is not answered ok, raises, or
+      passes BATCH_BYTES of replies, or is still running RUN_AHEAD_S after the first reply (see Session.batch)
   {"op": "close", "probe"?}  -> {"status": "closed", "retire"?, "unhealthy"?}
 `retire` and `unhealthy` say what the program left of the slot (slot_state); Node replaces such a slot.
 Any request it cannot serve gets {"status": "error", "error"}; the runner never stops for one.
@@ -88,7 +89,8 @@ EXIT_ERROR = 91
 # the sandbox protocol's version: the first line a runner sends, and part of the verdict cache's key
 VERSION = 5
 BATCH_CALLS = 128  # calls in one batch at most (the judge's BATCH_CALLS)
-BATCH_BYTES = 256 << 10  # a batch's replies stop growing past this: the message stays within Node's frame
+BATCH_BYTES = 256 << 10  # a batch's replies (base64) stop growing past this: the message stays within Node's frame
+RUN_AHEAD_S = 0.05  # wall seconds a batch runs calls after its first reply: what a test that stops early can waste
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/dev/mqueue")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -1075,9 +1077,12 @@ class Session:
         self.buf = bytearray()
         self.t_program = time.monotonic()
         self.suspect = False
+        self.ahead = None  # a planned call left running by the last batch (see batch)
 
-    def exchange(self, line, cpu_s=None):
-        """Send one request line (None: only read the greeting) and wait for its reply within the limits."""
+    def exchange(self, line, cpu_s=None, leash=None):
+        """Send one request line (None: only wait for the reply to the last one, or the greeting) and wait for its
+        reply within the limits. With `leash` (a time.monotonic()), a reply not there by then is left to come:
+        {"status": "pending"}, and the program runs on."""
         child = self.child
         if child.done:
             return {"status": "error", "error": "the program is no longer running"}
@@ -1098,7 +1103,9 @@ class Session:
             left = deadline - time.monotonic()
             if left <= 0:
                 return self.end("timeout" if self.clock.used(True) >= cpu_s else "wall_timeout")
-            events = poller.poll(min(left, 0.05) * 1000)
+            if leash is not None and time.monotonic() >= leash:
+                return {"status": "pending"}
+            events = poller.poll(min(left, 0.05, max(0.0, leash - time.monotonic()) if leash else 1) * 1000)
             if over():
                 return self.end("timeout")
             stop = self.footprint.stop(self.clock)
@@ -1124,24 +1131,46 @@ class Session:
         if stop:
             status = stop if stop in ("timeout", "memory", "compile_error") else "error"
             return self.end(status, str(msg.get("error", ""))[:500])
-        return {"status": "ok", "reply": reply.decode("utf-8", "replace"), "cpu_ms": round(cpu * 1000, 2)}
+        # base64: the frame stays within 4/3 of the reply, whatever bytes the program wrote (JSON's escapes reach 6×)
+        return {"status": "ok", "reply_b64": base64.b64encode(reply).decode(), "cpu_ms": round(cpu * 1000, 2)}
 
     def batch(self, lines, cpu_s=None):
-        """Calls the judge planned ahead: each in turn with what the ones before it left of cpu_s, as the judge
-        would have sent them one by one. The batch stops where the judge's test would stop on what it reads
-        (the program stopped or raised), or where the replies would outgrow a message."""
-        left = number(cpu_s, self.cpu_s, 0, self.cpu_s)
-        out, size = [], 0
-        for line in lines:
-            r = self.exchange(line, max(0.001, left))
-            out.append(r)
-            if r["status"] != "ok" or r["reply"].startswith('{"raise"'):
+        """Calls the judge planned ahead, each as the judge would have sent it alone: with the CPU the ones before
+        it left of cpu_s, or, where cpu_s is a list (each call a test of its own), with its own. The batch stops
+        where the judge's test would stop on what it reads (the program stopped or raised), where the replies
+        would outgrow a message, and RUN_AHEAD_S after its first reply: a call still running then is left to run,
+        and answers the next batch, which begins with it (a test that ends before reading it never waits for it)."""
+        own = isinstance(cpu_s, list) and len(cpu_s) == len(lines)
+        left = None if own else number(cpu_s, self.cpu_s, 0, self.cpu_s)
+        out, size, leash = [], 0, None
+        for i, line in enumerate(lines):
+            budget = cpu_s[i] if own else max(0.001, left)
+            if i == 0 and self.ahead == line:
+                r = self.exchange(None, budget)  # the call left running: a wall window from now, as if sent now
+            else:
+                self.settle()
+                # the CPU limit goes with the call, as the judge writes it into a call it sends alone
+                r = self.exchange(line[:-1] + f', "cpu_s": {json.dumps(budget)}}}', budget, leash)
+            self.ahead = line if r["status"] == "pending" else None
+            if self.ahead:
                 break
-            left -= r["cpu_ms"] / 1000
-            size += len(r["reply"])
-            if size >= BATCH_BYTES or left < -0.05:
+            out.append(r)
+            if r["status"] != "ok" or base64.b64decode(r["reply_b64"][:12]).startswith(b'{"raise"'):
+                break
+            size += len(r["reply_b64"])
+            if not own:
+                left -= r["cpu_ms"] / 1000
+            leash = leash or time.monotonic() + RUN_AHEAD_S
+            if size >= BATCH_BYTES or not own and left < -0.05:
                 break
         return {"status": "ok", "batch": out}
+
+    def settle(self):
+        """A call left running that the judge did not ask for after all: its reply is dropped (never happens in a
+        plan, whose calls are all asked for in order until the test ends)."""
+        if self.ahead is not None:
+            self.ahead = None
+            self.exchange(None)
 
     def end(self, status, error=None):
         self.suspect |= status in SUSPECT
@@ -1183,6 +1212,7 @@ def handle(req, state, emit):
             return session.batch(msg, req.get("cpu_s"))
         if not session or not isinstance(msg, str):
             return {"status": "error", "error": "no program"}
+        session.settle()
         return session.exchange(msg, req.get("cpu_s"))
     if op == "close":
         session = state.pop("session", None)

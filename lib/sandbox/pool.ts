@@ -150,10 +150,9 @@ class Slot {
     outputBytes: number,
   ) {
     // a frame of tests carries one test's output (at most output_bytes, base64) and at most 1 MiB of
-    // the others' (the runner's FRAME_BYTES), with their short fields; a call's reply (at most output_bytes
-    // of the program's JSON, escaped once more: twice that at most) and, in a batch, the replies before it
-    // (their BATCH_BYTES, 256 KiB, twice that escaped)
-    const maxFrame = 2 * outputBytes + (2 << 20);
+    // the others' (the runner's FRAME_BYTES), with their short fields; a batch of calls, one reply (base64
+    // too) and at most 256 KiB of the others' (the runner's BATCH_BYTES)
+    const maxFrame = Math.ceil((4 * outputBytes) / 3) + (2 << 20);
     this.runner = new SandboxProc(RUNNER, python, uid, ['--as-pid-1'], maxFrame);
     // the judge hashes the program's data: a random hash seed makes colliding string keys unplannable
     this.judge = new SandboxProc(JUDGE, python, uid + 1, ['--setenv', 'PYTHONHASHSEED', 'random']);

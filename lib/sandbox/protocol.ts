@@ -9,6 +9,7 @@ export const PROTOCOL_VERSION = 5;
 
 const ms = z.number().finite().nonnegative();
 const text = z.string().max(1 << 16);
+const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
 export const Hello = z.object({ ready: z.literal(PROTOCOL_VERSION) }).strict();
 
@@ -23,7 +24,7 @@ const SlotState = { retire: text.optional(), unhealthy: text.optional() };
 export const ObservedTest = z.object({
   status: z.enum(['ok', 'error', 'timeout', 'wall_timeout', 'memory', 'output_limit']),
   /** The test's output bytes, base64: a frame stays within 4/3 of the output limit whatever the bytes are. */
-  out_b64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
+  out_b64: b64,
   cpu_ms: ms,
   wall_ms: ms,
   error: text.optional(),
@@ -54,7 +55,8 @@ const RunnerAnswer = z
       'compile_error',
       'closed',
     ]),
-    reply: z.string().optional(),
+    /** The program's reply line, base64: the judge reads it. */
+    reply_b64: b64.optional(),
     error: text.optional(),
     cpu_ms: ms.optional(),
     ...SlotState,
@@ -93,7 +95,10 @@ export const JudgeMessage = z.union([
   z
     .object({
       rpc: z.union([z.string(), z.array(z.string()).min(1).max(BATCH_CALLS)]),
-      cpu_s: z.number().finite().positive().nullable(),
+      /** What is left of the test's CPU; for a batch of calls that are each a test, each one's. */
+      cpu_s: z
+        .union([z.number().finite().positive(), z.array(z.number().finite().positive()).max(BATCH_CALLS)])
+        .nullable(),
     })
     .strict(),
   JudgeResultMessage,

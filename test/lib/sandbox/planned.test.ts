@@ -141,4 +141,100 @@ describe('sandbox: calls planned ahead', function () {
     expect(twin.verdict, twin.error).to.equal('pass');
     expect(twin.requests).to.be.below(twin.calls);
   });
+
+  // An outside attacker's findings against the first version (each with its twin): planned and unplanned, the same
+  // program must get the same verdict. Unplanned: a statement after the call turns the plan off.
+  const both = async (id: string, code: string, asserts: string[], test_cpu_s = 1) => {
+    const planned = await run(id, code, tests(check(asserts)), test_cpu_s);
+    const alone = await run(
+      `${id}-alone`,
+      code,
+      tests(check(asserts, 'check(Solution().f)\npass')),
+      test_cpu_s,
+    );
+    expect(planned.verdict, `${id}: ${planned.error}`).to.equal(alone.verdict);
+    expect(alone.requests).to.equal(alone.calls);
+    return planned;
+  };
+  const two = ['candidate(1) == 1', 'candidate(2) == 2'];
+  const three = [...two, 'candidate(3) == 3'];
+
+  it('a planned call gets the CPU timer it would get alone: a program can neither tell nor gain from the plan', async () => {
+    const spin = (s: number) =>
+      `        t = time.process_time()\n        while time.process_time() - t < ${s}:\n            pass\n`;
+    // a bare except around a slow path: its timer must fire with what is left of the test's second, not a whole one
+    const caught =
+      'import time\nclass Solution:\n    def f(self, n):\n        if n == 1:\n' +
+      spin(0.5).replace(/^(?=.)/gm, '    ') +
+      '            return 1\n        try:\n            while True:\n                sum(range(100))\n' +
+      '        except BaseException:\n            return n\n';
+    expect((await both('caught-timer', caught, two)).verdict).to.equal('pass');
+    const twin = 'class Solution:\n    def f(self, n):\n        return n\n';
+    expect((await both('caught-twin', twin, two)).verdict).to.equal('pass');
+    // the time left, as the timer shows it, is the same planned or not
+    const peek =
+      'import time, signal\nclass Solution:\n    def f(self, n):\n        if n == 1:\n' +
+      spin(0.2).replace(/^(?=.)/gm, '    ') +
+      '            return 1\n        return n if signal.getitimer(signal.ITIMER_PROF)[0] > 0.9 else -n\n';
+    expect((await both('peek-timer', peek, two)).verdict).to.equal('fail');
+    // 1.02 s of CPU over the test's 1 s is a timeout however its calls travel; 0.9 s passes
+    const total = (end: number) =>
+      `import time\nT0 = time.process_time()\nclass Solution:\n    def f(self, n):\n` +
+      `        while time.process_time() - T0 < {1: 0.5, 2: ${end}}[n]:\n            pass\n        return n\n`;
+    expect((await both('over-by-20ms', total(1.02), two)).verdict).to.equal('timeout');
+    expect((await both('under', total(0.9), two)).verdict).to.equal('pass');
+  });
+
+  it('replies cross in base64: characters that JSON escapes to 12 bytes keep a batch within its frame', async () => {
+    const wide =
+      'import json, functools\njson.dumps = functools.partial(json.dumps, ensure_ascii=False)\n' +
+      "class Solution:\n    def f(self, n):\n        return 1 if n == 1 else '\\U0001F600' * 262000\n";
+    const r = await both('wide', wide, three);
+    expect(r.verdict, r.error).to.equal('fail');
+    expect(r.error).to.match(/AssertionError/);
+  });
+
+  it('a call run ahead that sleeps keeps no test waiting: a wrong answer before it fails in the same time', async () => {
+    const sleepy = (second: number) =>
+      `import time\nclass Solution:\n    def f(self, n):\n        time.sleep({1: 2.8, 2: 2.8, 3: 100}[n])\n` +
+      `        return ${second} if n == 2 else n\n`;
+    // alone, the test ends after 5.6 s, within Node's deadline (8 s); a call run ahead must not push it past
+    const r = await both('sleepy', sleepy(-2), three);
+    expect(r.verdict, r.error).to.equal('fail');
+    const twin = await run('sleepy-twin', sleepy(2).replace('3: 100', '3: 0'), tests(check(three)));
+    expect(twin.verdict, twin.error).to.equal('pass');
+  });
+
+  it("what a planned call did to its arguments is read as a call alone's is: unreadable state is an error", async () => {
+    const snan =
+      "import decimal\nclass Solution:\n    def f(self, xs):\n        xs.append(decimal.Decimal('sNaN'))\n        return len(xs) - 1\n";
+    const args = ['candidate([1]) == 1', 'candidate([1, 2]) == 2'];
+    expect((await both('snan-arg', snan, args)).verdict).to.equal('error');
+    const twin = 'class Solution:\n    def f(self, xs):\n        return len(xs)\n';
+    expect((await both('arg-twin', twin, args)).verdict).to.equal('pass');
+  });
+
+  it("a call problem's inputs go several a request, each a test of its own: its verdict, its own CPU limit", async () => {
+    const xs = range(30);
+    const call = (code: string, test_cpu_s = 2) =>
+      run('calls', code, { kind: 'call', fn_name: 'f', inputs: xs.map((x) => [x]), outputs: xs }, test_cpu_s);
+    const mixed = await call(
+      'def f(x):\n    if x == 5:\n        return -1\n    if x == 20:\n        raise ValueError("twenty")\n    return x\n',
+    );
+    const verdicts = mixed.tests.map((t) => t.verdict);
+    expect(verdicts.slice(0, 19)).to.deep.equal(xs.slice(0, 19).map((x) => (x === 5 ? 'fail' : 'pass')));
+    expect(verdicts[19]).to.equal('error'); // a raise ends the run: the inputs after it are not tests it passed
+    expect(mixed.tests[19]!.error).to.match(/ValueError: twenty/);
+    expect(verdicts.slice(20)).to.deep.equal(Array(10).fill('skipped'));
+    expect(mixed.requests).to.be.below(mixed.calls);
+    // 0.1 s an input is 3 s in all, past a shared limit of 0.5 s but within each input's own
+    const burn =
+      'import time\ndef f(x):\n    t = time.process_time()\n    while time.process_time() - t < (0.7 if x == 25 else 0.1):\n' +
+      '        pass\n    return x\n';
+    const slow = await call(burn, 0.5);
+    expect(slow.tests.map((t) => t.verdict).slice(0, 24)).to.deep.equal(Array(24).fill('pass'));
+    expect(slow.tests[24]!.verdict).to.equal('timeout');
+    const twin = await call(burn.replace('0.7 if x == 25 else ', ''), 0.5);
+    expect(twin.verdict, twin.error).to.equal('pass');
+  });
 });

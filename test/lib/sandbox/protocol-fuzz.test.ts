@@ -100,13 +100,16 @@ describe('sandbox protocol: fuzzed messages at every hop', function () {
       fc.record(
         {
           status: fc.oneof(fc.constantFrom('ok', 'error', 'timeout', 'wall_timeout', 'memory'), value),
-          reply: fc.oneof(
+          reply_b64: fc.oneof(
             fc.string({ maxLength: 40 }),
-            value.map((v) => JSON.stringify(v)),
-            value.map((v) => JSON.stringify({ value: v })),
-            fc.array(fc.string({ maxLength: 30 })).map((r) => JSON.stringify({ raise: r })),
-            fc.record({ ref: fc.nat(9), repr: fc.string() }).map((v) => JSON.stringify({ value: v })),
-            fc.constantFrom('{"module": "this"}', '{"missing": true}', '{"value": {"g": [["X", []]]}}'),
+            fc.string({ maxLength: 40 }).map((t) => Buffer.from(t).toString('base64')),
+            ...[
+              value.map((v) => JSON.stringify(v)),
+              value.map((v) => JSON.stringify({ value: v })),
+              fc.array(fc.string({ maxLength: 30 })).map((r) => JSON.stringify({ raise: r })),
+              fc.record({ ref: fc.nat(9), repr: fc.string() }).map((v) => JSON.stringify({ value: v })),
+              fc.constantFrom('{"module": "this"}', '{"missing": true}', '{"value": {"g": [["X", []]]}}'),
+            ].map((a) => a.map((t) => Buffer.from(t).toString('base64'))),
           ),
           cpu_ms: fc.oneof(fc.double(), value),
         },
