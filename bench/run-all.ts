@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const BENCHES = ['format', 'split', 'check', 'check-real', 'pairs', 'parquet', 'e2e'];
+const BENCHES = ['format', 'split', 'check', 'check-real', 'check-asserts', 'pairs', 'parquet', 'e2e'];
 const only = process.argv.indexOf('--only');
 const run = only > 0 ? process.argv[only + 1]!.split(',') : BENCHES;
 const RESULTS = new URL('./RESULTS.md', import.meta.url);
@@ -46,6 +46,11 @@ function notes(j: Line): string {
   }
   if (j.ratio_vs_mp_pool !== undefined)
     out.push(`${j.ratio_vs_mp_pool}× a multiprocessing.Pool without isolation`);
+  if (j.ratio_vs_one_call_a_request !== undefined)
+    out.push(
+      `${j.ratio_vs_one_call_a_request}× the same pool sending one call a request; ${j.uses_per_request} uses of ` +
+        `the program a request; the programs' own CPU ${j.own_cpu_ms} ms each`,
+    );
   if (j.ratio_to_own_cpu !== undefined)
     out.push(`CPU in all processes ${j.ratio_to_own_cpu}× the programs' own`);
   if (j.trivial_program_cpu_ms !== undefined) {
