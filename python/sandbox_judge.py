@@ -471,6 +471,15 @@ class Connection:
         return {"verdict": "timeout", "ms": 0, "cpu_ms": round(self.program_ms + self.budget_s * 1000, 2),
                 "error": f"the tests spent more than {self.budget_s:g} CPU s of the judge's on the program's answers"}
 
+    @contextlib.contextmanager
+    def alone(self, alone=True):
+        """Calls made meanwhile go one by one, outside the plan (which stays where it was)."""
+        plan, self.plan = self.plan, None if alone else self.plan
+        try:
+            yield
+        finally:
+            self.plan = plan
+
     def left_s(self):
         return None if self.test_limit is None else max(0.001, self.test_limit - self.program_ms / 1000)
 
@@ -714,59 +723,73 @@ def record_call(req, target):
     n = len(inputs)
     limits = req.get("test_cpu_s") or []
     tests, outputs, used, total, changed = [], [], [], 0, 0
-    for i, given in enumerate(inputs):
-        limit = limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
-        t = {"verdict": "pass", "ms": 0}
-        try:
-            if req.get("encoded") is True:  # inputs in the judge's own text (added tests): their types as given
-                args = decode(json.loads(given))
-                variants = iter([args if isinstance(args, list) else [args]])
-            else:
-                variants = retyped(given) if isinstance(given, list) else iter([[given]])
-            first = None
-            for k, args in enumerate(variants):
-                text_in = json.dumps(encode(args))  # before the call, which may change its arguments
-                try:
-                    with CONN.test(limit):
-                        result = target(*args)
-                    break
-                except Exception as err:  # noqa: BLE001
-                    if not breaks_contract(err):
-                        raise
-                    first = first or err
-            else:
-                raise first
-            if holds_remote(result):
-                raise ValueError(f"the reference returned {result!r:.100}, which is not data")
-            text = json.dumps(encode(result))
-            if len(text) > RECORD_CHARS or total + len(text) + len(text_in) > RECORD_TOTAL:
-                raise ValueError(f"the value is too large to record ({len(text)} characters)")
-            total += len(text) + len(text_in)
-            outputs.append(text)
-            used.append(text_in)
-            changed += k > 0
-        except OverBudget:
-            tests.append(CONN.over_budget_test())
-            break
-        except ProgramStopped as stop:
-            tests.append(stopped_test(stop.reply))
-            break
-        except Exception as err:  # noqa: BLE001 - the reference raised on this input: it is not a test
-            t = {"verdict": "fail", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
-            outputs.append(None)
-            used.append(None)
-        t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2)
-        tests.append(t)
+    plan_inputs(target, inputs, req.get("encoded") is True, limits)
+    try:
+        for i, given in enumerate(inputs):
+            limit = test_limit(limits, i)
+            t = {"verdict": "pass", "ms": 0}
+            try:
+                if req.get("encoded") is True:  # inputs in the judge's own text (added tests): their types as given
+                    args = decode(json.loads(given))
+                    variants = iter([args if isinstance(args, list) else [args]])
+                else:
+                    variants = retyped(given) if isinstance(given, list) else iter([[given]])
+                first = None
+                for k, args in enumerate(variants):
+                    text_in = json.dumps(encode(args))  # before the call, which may change its arguments
+                    try:
+                        # a variant after the first goes alone: the plan holds each input's first
+                        with CONN.test(limit), CONN.alone(k > 0):
+                            result = target(*args)
+                        break
+                    except Exception as err:  # noqa: BLE001
+                        if not breaks_contract(err):
+                            raise
+                        first = first or err
+                else:
+                    raise first
+                if holds_remote(result):
+                    raise ValueError(f"the reference returned {result!r:.100}, which is not data")
+                text = json.dumps(encode(result))
+                if len(text) > RECORD_CHARS or total + len(text) + len(text_in) > RECORD_TOTAL:
+                    raise ValueError(f"the value is too large to record ({len(text)} characters)")
+                total += len(text) + len(text_in)
+                outputs.append(text)
+                used.append(text_in)
+                changed += k > 0
+            except OverBudget:
+                tests.append(CONN.over_budget_test())
+                break
+            except ProgramStopped as stop:
+                tests.append(stopped_test(stop.reply))
+                break
+            except Exception as err:  # noqa: BLE001 - the reference raised on this input: it is not a test
+                t = {"verdict": "fail", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
+                outputs.append(None)
+                used.append(None)
+            t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2)
+            tests.append(t)
+    finally:
+        CONN.plan = None
     res = verdict_of(tests, n)
     res.update(outputs=outputs, inputs=used, retyped=changed)
     return res
 
 
-def wire_call(given, encoded):
-    """A call test's input as a planned call (see Plan)."""
-    args = decode(json.loads(given)) if encoded else given
-    args = args if isinstance(args, list) else [args]
-    return json.dumps(encode(args)), "[]", len(args), ()
+def test_limit(limits, i):
+    return limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s
+
+
+def plan_inputs(target, inputs, encoded, limits):
+    """A call problem's calls are its inputs, each called once, in order, whatever the answers: they are planned
+    (each a test of its own, with its own limit) when the program's function stays in the program."""
+    def call(k):
+        args = decode(json.loads(inputs[k])) if encoded else inputs[k]
+        args = args if isinstance(args, list) else [args]
+        return json.dumps(encode(args)), "[]", len(args), ()
+
+    if isinstance(target, Remote):
+        CONN.plan = Plan(target._ref, len(inputs), call, [test_limit(limits, i) for i in range(len(inputs))])
 
 
 def judge_call(req):
@@ -787,13 +810,11 @@ def judge_call(req):
         return verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": f"NameError: {err}"}], n)
     if req.get("record"):
         return record_call(req, target)
-    limit_of = lambda i: limits[i] if i < len(limits) and isinstance(limits[i], (int, float)) else CONN.limit_s  # noqa: E731
-    if check is None and isinstance(target, Remote):
-        # every input is called, in order, whatever the answers (a checker, the user's code, could ask the program)
-        CONN.plan = Plan(target._ref, n, lambda k: wire_call(inputs[k], encoded), [limit_of(i) for i in range(n)])
+    if check is None:  # a checker is the user's code, which could ask the program between calls
+        plan_inputs(target, inputs, encoded, limits)
     try:
         for i, args in enumerate(inputs):
-            limit = limit_of(i)
+            limit = test_limit(limits, i)
             # the checker's copy of the input, taken before the call: what the call does to its arguments reaches
             # the test's objects (in-place problems), and must not reach what the checker verifies against
             if encoded:

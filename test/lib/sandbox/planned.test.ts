@@ -237,4 +237,26 @@ describe('sandbox: calls planned ahead', function () {
     const twin = await call(burn.replace('0.7 if x == 25 else ', ''), 0.5);
     expect(twin.verdict, twin.error).to.equal('pass');
   });
+
+  it("a reference's recording is planned too: an input that breaks its contract is retried alone in other types", async () => {
+    // the contract takes a tuple from every 5th input only: the list it is first called with raises, then the
+    // tuple goes alone, and the next input is the plan's again
+    const ref =
+      'def f(xs, k):\n    if k % 5 == 0:\n        assert isinstance(xs, tuple)\n    if k == 13:\n        raise ValueError("13")\n' +
+      '    return sum(xs) * k\n';
+    const xs = range(20);
+    const [r0, c0] = [pool.stats.program_requests, pool.stats.program_calls];
+    const r = await pool.run({
+      id: 'record',
+      code: ref,
+      tests: { kind: 'call', fn_name: 'f', inputs: xs.map((k) => [[k, 1], k]), outputs: [] },
+      record: true,
+    });
+    const requests = pool.stats.program_requests - r0;
+    expect(r.outputs).to.deep.equal(xs.map((k) => (k === 13 ? null : String((k + 1) * k))));
+    expect(r.inputs![4]).to.equal('[{"t": [5, 1]}, 5]');
+    expect(r.inputs![5]).to.equal('[[6, 1], 6]');
+    expect(r.retyped).to.equal(4);
+    expect(requests).to.be.below(pool.stats.program_calls - c0);
+  });
 });
