@@ -8,12 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { resolvePython } from '../lib/sandbox/bwrap.ts';
 import { ExecPool } from '../lib/sandbox/pool.ts';
-import { argNumber, report, seconds } from './common.ts';
+import { argNumber, checkBaseline, report, seconds } from './common.ts';
 
 const N = argNumber('programs', 60);
 const ASSERTS = 90;
 const WORKERS = cpus().length;
-const BASELINES = new URL('./check_baselines.py', import.meta.url).pathname;
 const python = resolvePython();
 
 // LeetCode-like methods: arrays and strings in, numbers and lists out
@@ -51,21 +50,8 @@ const programs = Array.from({ length: N }, (_, p) => {
   return { code: HEADER + KINDS[kind]!, test };
 });
 
-function baseline(mode: string): { seconds: number; passed: number } {
-  const r = spawnSync(python, [BASELINES, mode, String(WORKERS)], {
-    input: JSON.stringify(
-      programs.map((p) => ({ code: `${p.code}\n${p.test}`, inputs: null, outputs: null })),
-    ),
-    maxBuffer: 1 << 26,
-  });
-  if (r.status !== 0) throw new Error(`${mode}: ${r.stderr.toString()}`);
-  const out = JSON.parse(r.stdout.toString().trim().split('\n').pop()!) as {
-    seconds: number;
-    passed: number;
-  };
-  if (out.passed !== N) throw new Error(`${mode}: ${out.passed}/${N} programs passed`);
-  return out;
-}
+const asOne = programs.map((p) => ({ code: `${p.code}\n${p.test}`, inputs: null, outputs: null }));
+const baseline = (mode: string) => checkBaseline(python, mode, WORKERS, asOne);
 
 const ROUNDS = argNumber('rounds', 3);
 const pool = new ExecPool({ workers: WORKERS });

