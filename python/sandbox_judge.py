@@ -566,8 +566,9 @@ class Connection:
 UNREADABLE = {"status": "error", "error": "the program's reply was not readable"}
 
 
-class JudgeBug(RuntimeError):
-    """The judge broke its own rule: the test's verdict is an error that says so, never a pass."""
+class JudgeBug(BaseException):
+    """The judge broke its own rule: no test code catches it, and it ends the judge, so the slot fails and the
+    program gets no verdict it did not decide (nor a cached one)."""
 
     def __init__(self, why):
         super().__init__(f"judge: {why}")
@@ -1082,7 +1083,7 @@ def main():
             ok = isinstance(limit, (int, float)) and not isinstance(limit, bool) and 0 < limit < 1e6
             CONN.limit_s = float(limit) if ok else 5.0
             res = judge(req)
-        except SystemExit:
+        except (SystemExit, JudgeBug):
             raise
         except BaseException as err:  # noqa: BLE001 - a bad message or a judge bug is an error verdict, never a pass
             if isinstance(err, ProgramStopped):
