@@ -259,4 +259,17 @@ describe('sandbox: calls planned ahead', function () {
     expect(r.retyped).to.equal(4);
     expect(requests).to.be.below(pool.stats.program_calls - c0);
   });
+
+  it('a call still running 50 ms after a batch answered answers the next request, run once, in its turn', async () => {
+    // 30 ms a call: a batch's second call is still running at its 50 ms, left to run, and sent again next time
+    const slow =
+      'import time\nclass Solution:\n    n = 0\n    def f(self, x):\n        time.sleep(0.03)\n' +
+      '        Solution.n += 1\n        return Solution.n\n';
+    const asserts = range(12).map((i) => `candidate(0) == ${i}`);
+    const r = await both('left-running', slow, asserts);
+    expect(r.verdict, r.error).to.equal('pass');
+    expect(r.calls).to.be.above(12 + 3); // the calls left running went out twice: the get, Solution() and .f, then 12
+    const off = await both('left-running-off', slow, [...asserts.slice(0, 11), 'candidate(0) == 13']);
+    expect(off.verdict).to.equal('fail');
+  });
 });
