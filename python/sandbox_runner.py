@@ -72,7 +72,7 @@ import operator
 """
 exec(HEADER, {})
 # common imports of solutions, loaded before any fork so that importing them costs a dict lookup
-import array, decimal, fractions, io, queue, statistics, threading, typing  # noqa: E401,E402,F401
+import array, dataclasses, datetime, decimal, enum, fractions, hashlib, io, queue, statistics, threading, typing  # noqa: E401,E402,F401
 
 DEFAULTS = {
     "test_cpu_s": 5.0,
