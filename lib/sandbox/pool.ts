@@ -1,15 +1,13 @@
-import { stringifyJson } from '../json.ts';
 import { createHash } from 'node:crypto';
 import { Fatal } from '../stage.ts';
-import { Store, type Table } from '../store.ts';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../root.ts';
-import { z } from 'zod';
-import { TestResult, Verdict, type TestSpec } from '../schemas.ts';
+import type { TestResult, TestSpec, Verdict } from '../schemas.ts';
 import { requireBwrap, resolveSandboxPython } from './bwrap.ts';
 import { ProcFailure, SandboxProc } from './proc.ts';
+import { strip, VerdictCache, wallLimit, type Executed } from './verdict-cache.ts';
 import {
   JudgeMessage,
   JudgeResultMessage,
@@ -91,8 +89,9 @@ export interface PoolOptions {
   /** How stdio outputs are compared: `strict` (default) or `apps`, the APPS harness's cascade
    *  (docs/sandbox.md, Comparison rules). */
   stdioCompare?: StdioCompare;
-  /** Folder of the store (lib/store.ts) whose `verdicts` table caches verdicts by content: a program already
-   *  run on the same tests and limits is not run again (a restarted or incremental run redoes no execution). */
+  /** Folder of the store (lib/store.ts) whose `verdicts` and `passes` tables cache verdicts by content: a program
+   *  already run on the same tests and limits is not run again (a restarted or incremental run redoes no
+   *  execution), nor twice at once, nor a pass again under per-test limits its times fit (lib/sandbox/verdict-cache.ts). */
   cacheDir?: string;
 }
 
@@ -194,8 +193,7 @@ class Slot {
     const wall = Math.min(
       limits.program_wall_s ?? DEFAULT_PROGRAM_WALL_S,
       Array.from({ length: Math.max(n, 1) }, (_, i) => {
-        const c = perTest?.[i] ?? cpu;
-        return Math.max(3 * c, c + 2);
+        return wallLimit(perTest?.[i] ?? cpu);
       }).reduce((a, b) => a + b, 0),
     );
     const deadline = wall * 1000 + GRACE_MS;
@@ -273,33 +271,6 @@ function unhealthyMessage(id: string, why: string): string {
   );
 }
 
-const strip = ({ decided: _d, ...r }: ExecResult & { decided: boolean }): ExecResult => r;
-
-const CachedResult = z.object({
-  id: z.string(),
-  verdict: Verdict,
-  tests: z.array(TestResult),
-  error: z.string().optional(),
-  cpu_ms: z.number().optional(),
-  wall_ms: z.number().optional(),
-  isolation: z.object({ tool: z.string(), uid: z.number() }),
-  retried: z.boolean().optional(),
-  outputs: z.array(z.string().nullable()).optional(),
-  inputs: z.array(z.string().nullable()).optional(),
-  retyped: z.number().optional(),
-});
-
-/** A cached verdict, or undefined when there is none or the entry is not one (not ours, or of an older shape). */
-function readCached(text: string | undefined): ExecResult | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const r = CachedResult.safeParse(JSON.parse(text));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The sandbox: a pool of slots behind one API. `run` queues when every slot is busy, so a stage that
  * awaits it streams programs through at the pool's pace. Each slot's runner and judge live in their own
@@ -313,7 +284,7 @@ export class ExecPool {
   private queue: { run: (slot: Slot) => void; fail: (e: Error) => void }[] = [];
   private closed = false;
   private failedStarts = 0;
-  private verdicts?: Table;
+  private cache?: VerdictCache;
   private broken?: Error;
   readonly size: number;
   readonly python: string;
@@ -420,36 +391,18 @@ export class ExecPool {
   /** Run one program on its tests. Never rejects for the program's own behaviour: that is its verdict. */
   async run(req: ExecRequest): Promise<ExecResult> {
     if (!this.opts.cacheDir) return strip(await this.execute(req));
-    // keyed on the sandbox's version and the limits in force, whether given or the defaults
-    const limits = { test_cpu_s: DEFAULT_CPU_S, ...this.opts.limits, ...req.limits };
-    const key = createHash('sha256')
-      .update(
-        stringifyJson([
-          sandboxVersion(),
-          this.opts.stdioCompare ?? 'strict',
-          req.code,
-          req.tests,
-          limits,
-          req.test_cpu_s ?? null,
-          ...(req.record ? ['record'] : []),
-        ]),
-      )
-      .digest('hex');
-    const verdicts = (this.verdicts ??= Store.open(this.opts.cacheDir).table('verdicts'));
-    const hit = readCached(verdicts.get(key));
-    if (hit) {
-      this.stats.cache_hits++;
-      return { ...hit, id: req.id, cached: true };
-    }
-    const r = await this.execute(req);
-    if (r.decided) {
-      // only a verdict the judge decided (or no_tests), stored without `cached`: a hit sets it
-      verdicts.put(key, JSON.stringify(strip(r)));
-    }
-    return { ...strip(r), cached: false };
+    this.cache ??= new VerdictCache(this.opts.cacheDir, sandboxVersion(), this.opts.stdioCompare ?? 'strict');
+    // keyed on the limits in force, whether given or the defaults
+    const limits = { test_cpu_s: DEFAULT_CPU_S, ...this.opts.limits, ...req.limits } as Limits;
+    return this.cache.run(
+      req,
+      limits,
+      () => this.execute(req),
+      () => this.stats.cache_hits++,
+    );
   }
 
-  private async execute(req: ExecRequest): Promise<ExecResult & { decided: boolean }> {
+  private async execute(req: ExecRequest): Promise<Executed> {
     this.stats.programs++;
     const t0 = Date.now();
     let r: Awaited<ReturnType<ExecPool['once']>>;

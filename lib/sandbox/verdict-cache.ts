@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { stringifyJson } from '../json.ts';
+import { TestResult, Verdict } from '../schemas.ts';
+import { Store, type Table } from '../store.ts';
+import type { ExecRequest, ExecResult, Limits } from './pool.ts';
+
+/** A result as `execute` gives it: `decided` when the judge decided it (or there were no tests). */
+export type Executed = ExecResult & { decided: boolean };
+
+const CachedResult = z.object({
+  id: z.string(),
+  verdict: Verdict,
+  tests: z.array(TestResult),
+  error: z.string().optional(),
+  cpu_ms: z.number().optional(),
+  wall_ms: z.number().optional(),
+  isolation: z.object({ tool: z.string(), uid: z.number() }),
+  retried: z.boolean().optional(),
+  outputs: z.array(z.string().nullable()).optional(),
+  inputs: z.array(z.string().nullable()).optional(),
+  retyped: z.number().optional(),
+});
+
+/** A cached verdict, or undefined when there is none or the entry is not one (not ours, or of an older shape). */
+function readCached(text: string | undefined): ExecResult | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const r = CachedResult.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const strip = ({ decided: _d, ...r }: Executed): ExecResult => r;
+
+/** A test's wall limit for a CPU limit of `cpu_s` (the runner's wall_limit). */
+export const wallLimit = (cpu_s: number): number => Math.max(3 * cpu_s, cpu_s + 2);
+
+/**
+ * Whether a `pass` measured under other per-test limits is the verdict under `perTest` (CPU seconds per test,
+ * each capped by `cap`): every test ran, and each took no more CPU than its new limit and no more wall time than
+ * the wall limit that follows from it. A program passes the same tests the same way under any limits its measured
+ * times fit (the exact cache assumes as much of a program run twice).
+ */
+export function passFits(r: ExecResult, tests: number, perTest: number[] | undefined, cap: number): boolean {
+  if (r.verdict !== 'pass' || r.tests.length !== tests) return false;
+  return r.tests.every((t, i) => {
+    const c = Math.min(perTest?.[i] ?? cap, cap);
+    return (
+      t.verdict === 'pass' && t.cpu_ms !== undefined && t.cpu_ms <= c * 1000 && t.ms <= wallLimit(c) * 1000
+    );
+  });
+}
+
+/**
+ * The verdict cache of a pool, in the store of `dir` (lib/store.ts). Three ways a request is answered without
+ * running its program:
+ * - `verdicts`: the same program, tests, limits and per-test limits were judged before (by sha256 of them
+ *   and the sandbox's version: no release trusts another's verdicts);
+ * - the same request is running now: it waits for that verdict instead of running the program twice;
+ * - `passes`: the program passed the same tests under other per-test limits, and its measured times fit the
+ *   new ones (`passFits`): as the golden candidate of every target of a problem, which `label` ran already.
+ * Only verdicts the judge decided are kept; a twin whose verdict was not decided runs on its own.
+ */
+export class VerdictCache {
+  private verdicts?: Table;
+  private passes?: Table;
+  private readonly running = new Map<string, Promise<Executed>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly version: string,
+    private readonly compare: string,
+  ) {}
+
+  /** `execute`'s result for `req`, or a kept one (`cached: true`). `limits`: those in force, defaults included. */
+  async run(
+    req: ExecRequest,
+    limits: Limits,
+    execute: () => Promise<Executed>,
+    hit: () => void,
+  ): Promise<ExecResult> {
+    const record = req.record ? ['record'] : [];
+    const head = [this.version, this.compare, req.code, req.tests, limits];
+    const key = sha256([...head, req.test_cpu_s ?? null, ...record]);
+    const store = Store.open(this.dir);
+    const verdicts = (this.verdicts ??= store.table('verdicts'));
+    const answer = (r: ExecResult): ExecResult => {
+      hit();
+      return { ...r, id: req.id, cached: true };
+    };
+    const kept = readCached(verdicts.get(key));
+    if (kept) return answer(kept);
+    const passKey = sha256(['pass', ...head, ...record]);
+    const passes = (this.passes ??= store.table('passes'));
+    if (req.test_cpu_s) {
+      const n = req.tests.kind === 'assert' ? 1 : req.tests.inputs.length;
+      const pass = readCached(passes.get(passKey));
+      if (pass && passFits(pass, n, req.test_cpu_s, limits.test_cpu_s)) return answer(pass);
+    }
+    const twin = this.running.get(key);
+    if (twin) {
+      const r = await twin;
+      if (r.decided) return answer(strip(r));
+    }
+    const mine = execute();
+    this.running.set(key, mine);
+    try {
+      const r = await mine;
+      if (r.decided) {
+        // stored without `cached`: a hit sets it
+        const text = JSON.stringify(strip(r));
+        verdicts.put(key, text);
+        if (r.verdict === 'pass') passes.put(passKey, text);
+      }
+      return { ...strip(r), cached: false };
+    } finally {
+      if (this.running.get(key) === mine) this.running.delete(key);
+    }
+  }
+}
+
+const sha256 = (parts: unknown[]): string => createHash('sha256').update(stringifyJson(parts)).digest('hex');
