@@ -527,8 +527,9 @@ class CpuClock:
     def used(self, force=False):
         return self.now(force) - self.start
 
-    def restart(self):
-        self.start = self.now(True)
+    def lap(self):
+        """Start again from the last reading, so that what the program uses after it counts in the next span."""
+        self.start = self.last
 
 
 class Footprint:
@@ -1123,14 +1124,14 @@ class Session:
         cpu = self.clock.used(True)
         if cpu > cpu_s + 0.05 or over():
             return self.end("timeout")
-        self.clock.restart()
         msg = read_message(reply)
         if not isinstance(msg, dict):
             return self.end("error", "the program's reply was not readable")
         stop = msg.get("stop")
-        if stop:
+        if stop:  # end() reports the CPU of this call, as the clock runs on from the call's start
             status = stop if stop in ("timeout", "memory", "compile_error") else "error"
             return self.end(status, str(msg.get("error", ""))[:500])
+        self.clock.lap()
         # base64: the frame stays within 4/3 of the reply, whatever bytes the program wrote (JSON's escapes reach 6×)
         return {"status": "ok", "reply_b64": base64.b64encode(reply).decode(), "cpu_ms": round(cpu * 1000, 2)}
 

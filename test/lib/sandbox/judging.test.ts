@@ -197,4 +197,24 @@ describe('sandbox: judging exactly', function () {
     expect((await run(pool, 'raw-byte', raw, replacement)).verdict).to.equal('fail');
     expect((await run(pool, 'replacement', 'print("a\\ufffd")\n', replacement)).verdict).to.equal('pass');
   });
+
+  it('a test stopped at its CPU limit reports the CPU it used, whether it reads stdio, calls or asserts', async () => {
+    const loop = 'def f(x):\n    while True:\n        pass\n';
+    const kinds: [string, string, TestSpec][] = [
+      ['stdio', 'while True:\n    pass\n', { kind: 'stdio', inputs: [''], outputs: ['1\n'] }],
+      ['call', loop, { kind: 'call', fn_name: 'f', inputs: [[1]], outputs: [1] }],
+      ['assert', loop, { kind: 'assert', code: 'assert f(1) == 1\n' }],
+      [
+        'planned',
+        loop,
+        { kind: 'assert', code: 'def check(c):\n    assert c(1) == 1\n    assert c(2) == 2\ncheck(f)\n' },
+      ],
+    ];
+    for (const [kind, code, tests] of kinds) {
+      const r = await pool.run({ id: kind, code, tests, test_cpu_s: [0.3] });
+      expect(r.verdict, kind).to.equal('timeout');
+      // the limit was reached, so the program used it (the check's CPU report of its timeouts)
+      expect(r.tests[0]!.cpu_ms, kind).to.be.within(280, 400);
+    }
+  });
 });
