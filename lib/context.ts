@@ -21,6 +21,9 @@ export interface StageMetrics {
   busy_ms: number;
   /** Histograms: name → value → how many times it was observed. */
   hist: Record<string, Record<string, number>>;
+  /** What the stage's work cost and may differ from run to run (programs run, their CPU milliseconds): name →
+   *  amount. Absent from the units an older release committed. */
+  spent?: Record<string, number>;
 }
 
 /** Everything a run (or one input unit of it) counted; additive, so units and ranks sum up. */
@@ -62,6 +65,7 @@ export function addTally(into: Tally, from: Tally, sign = 1): Tally {
     const t = (into.metrics[stage] ??= { busy_ms: 0, hist: {} });
     t.busy_ms += sign * m.busy_ms;
     for (const [name, h] of Object.entries(m.hist)) addRecord((t.hist[name] ??= {}), h, sign);
+    if (m.spent) addRecord((t.spent ??= {}), m.spent, sign);
   }
   into.rejects += sign * from.rejects;
   into.wall_ms += sign * from.wall_ms;
@@ -123,6 +127,12 @@ export class RunContext {
   /** Add time spent in a stage's function. */
   busy(stage: string, ms: number): void {
     this.metric(stage).busy_ms += ms;
+  }
+
+  /** Add `n` to what a stage spent on `name` (a cost that may differ from run to run, unlike its counters). */
+  spend(stage: string, name: string, n: number): void {
+    const s = (this.metric(stage).spent ??= {});
+    s[name] = (s[name] ?? 0) + n;
   }
 
   /** Add `n` to the named counter `name` of a stage. */
@@ -250,6 +260,11 @@ export class StageStats {
   /** Add time spent in the stage's function. */
   busy(ms: number): void {
     this.ctx.busy(this.name, ms);
+  }
+
+  /** Add `n` to what the stage spent on `name` (programs run, CPU milliseconds: for the run report). */
+  spend(name: string, n: number): void {
+    this.ctx.spend(this.name, name, n);
   }
 
   /** An input record of this stage goes to the rejects output instead of on. */

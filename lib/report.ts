@@ -60,6 +60,9 @@ export interface ReportSpec {
   };
   /** A browsable sample of the output's pairs (when the output has the columns it needs). */
   browse?: PairBrowser;
+  /** What any stage spent as `<runs><group>:<verdict>` and `<cpu><group>:<verdict>` (CPU milliseconds): the
+   *  programs the sandbox ran, group by group (dataset), and the CPU they used. */
+  sandbox?: { runs: string; cpu: string };
 }
 
 /** Every report ends with these. */
@@ -129,6 +132,9 @@ export interface Report {
    * the reason it gave none) → count.
    */
   yield: Record<string, Record<string, number>>;
+  /** The programs the sandbox ran (not those the verdict cache answered) and the CPU seconds they used: group
+   *  (dataset) → verdict → { runs, cpu_s }. */
+  sandbox: Record<string, Record<string, { runs: number; cpu_s: number }>>;
   /** The panels of report.html, in order: the spec's charts, then throughput and rejects. */
   charts: Chart[];
   rejects: { stage: string; reason: string; count: number }[];
@@ -191,6 +197,21 @@ export function buildReport(
     const at = rest.lastIndexOf(':');
     (yields[rest.slice(0, at)] ??= {})[rest.slice(at + 1)] = n;
   }
+  const sandbox: Report['sandbox'] = {};
+  for (const m of spec.sandbox ? Object.values(tally.metrics) : []) {
+    for (const [k, n] of Object.entries(m.spent ?? {})) {
+      const field = k.startsWith(spec.sandbox!.runs)
+        ? 'runs'
+        : k.startsWith(spec.sandbox!.cpu)
+          ? 'cpu_s'
+          : undefined;
+      if (!field || n === 0) continue;
+      const rest = k.slice((field === 'runs' ? spec.sandbox!.runs : spec.sandbox!.cpu).length);
+      const at = rest.lastIndexOf(':');
+      const cell = ((sandbox[rest.slice(0, at)] ??= {})[rest.slice(at + 1)] ??= { runs: 0, cpu_s: 0 });
+      cell[field] += field === 'runs' ? n : n / 1000;
+    }
+  }
   return {
     format: 'structflow-report',
     version: 1,
@@ -222,6 +243,7 @@ export function buildReport(
       unbound_name: spec.pairs?.unboundName ? (pairStage?.stats[spec.pairs.unboundName] ?? 0) : 0,
     },
     yield: yields,
+    sandbox,
     charts: [...spec.charts, ...ALWAYS],
     rejects: Object.entries(tally.counts).flatMap(([stage, c]) =>
       Object.entries(c.reasons).map(([reason, count]) => ({ stage, reason, count })),
@@ -304,6 +326,7 @@ ${
 }
 ${r.stores.map((s) => `<p class="store">${esc(describeStore(s).join('; '))}</p>`).join('\n')}
 ${yieldTable(r.yield)}
+${sandboxTable(r.sandbox)}
 <table><thead><tr><th>stage</th><th>in</th><th>passed</th><th>rejected</th><th>out</th><th title="seconds in the stage function, summed over records (worker-seconds)">busy s</th><th title="records in per busy second: the stage's own capacity per worker">in per busy s</th></tr></thead>
 <tbody>
 ${rows}
@@ -339,6 +362,26 @@ function yieldTable(y: Report['yield']): string {
   return (
     `<table id="yield"><thead><tr><th>dataset</th><th>targets</th><th>gave pairs</th><th>yield</th>` +
     `<th>where the rest went</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`
+  );
+}
+
+/** Where the sandbox's time went, per group (dataset): the programs run and their CPU, by verdict. */
+function sandboxTable(x: Report['sandbox']): string {
+  const groups = Object.keys(x).sort();
+  if (!groups.length) return '';
+  const rows = groups.map((g) => {
+    const v = Object.entries(x[g]!).sort(([, a], [, b]) => b.cpu_s - a.cpu_s);
+    const runs = v.reduce((n, [, c]) => n + c.runs, 0);
+    const cpu = v.reduce((n, [, c]) => n + c.cpu_s, 0);
+    const timeouts = x[g]!.timeout?.cpu_s ?? 0;
+    const each = v.map(([k, c]) => `${esc(k)} ${c.runs} · ${c.cpu_s.toFixed(1)} s`).join(', ');
+    const share = cpu > 0 ? ((100 * timeouts) / cpu).toFixed(0) : '0';
+    return `<tr><td>${esc(g)}</td><td>${runs}</td><td>${cpu.toFixed(1)}</td><td>${share} %</td><td>${each}</td></tr>`;
+  });
+  return (
+    `<table id="sandbox"><caption>Programs the sandbox ran (the verdict cache answered the others) and the CPU ` +
+    `seconds of their tests; a timeout uses its whole limit</caption><thead><tr><th>dataset</th><th>programs run</th>` +
+    `<th>CPU s</th><th>in timeouts</th><th>by verdict (programs · CPU)</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`
   );
 }
 

@@ -10,6 +10,7 @@ import {
   type TestSpec,
 } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
+import { bookRun } from '../lib/sandbox/book.ts';
 
 /** How a candidate's time limit per test follows from its reference solution's CPU time on that test. */
 export interface TimeLimits {
@@ -70,7 +71,7 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
         ...(perTest ? { test_cpu_s: perTest } : {}),
       });
       if (r.retried) stats.stat('timeout_reruns');
-      if (r.cached) stats.stat('cache_hits');
+      bookRun(stats, c.problem.source, r);
       let passed_tests = r.tests.filter((x) => x.verdict === 'pass').length;
       let { verdict, error = '' } = r;
       let extra_fail: true | undefined;
@@ -79,7 +80,7 @@ export function check(ctx: RunContext, opts: CheckOptions): OperatorFunction<Can
         // `--extra-tests`: a candidate that passed the problem's own tests runs on the added ones (under the
         // flat limit: the references' times on them are not kept); failing one makes it a wrong candidate
         const x = await opts.pool.run({ id: `${id(c)}+extra`, code, tests: extra });
-        if (x.cached) stats.stat('cache_hits');
+        bookRun(stats, c.problem.source, x);
         passed_tests += x.tests.filter((t) => t.verdict === 'pass').length;
         if (x.verdict !== 'pass') {
           stats.stat('extra_tests_caught');

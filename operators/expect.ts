@@ -3,6 +3,7 @@ import type { RunContext } from '../lib/context.ts';
 import type { ExecPool, Limits } from '../lib/sandbox/pool.ts';
 import { Problem } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
+import { bookRun } from '../lib/sandbox/book.ts';
 
 /** Inputs a reference may be stopped on (each costs a fresh run of it) before its problem is rejected: HumanEval+/15
  *  has 21 inputs whose answer is past the 1 MiB output limit. */
@@ -68,7 +69,7 @@ export function expectOutputs(ctx: RunContext, opts: ExpectOptions): OperatorFun
           record: true,
           ...(opts.limits ? { limits: opts.limits } : {}),
         });
-        if (r.cached) stats.stat('cache_hits');
+        bookRun(stats, p.source, r);
         const got = r.outputs;
         if (!got || !r.inputs || r.verdict === 'compile_error')
           throw new Rejected(`reference_${r.verdict}`, `the reference does not run: ${r.error ?? r.verdict}`);

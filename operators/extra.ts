@@ -10,6 +10,7 @@ import { ROOT } from '../lib/root.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { Problem } from '../lib/schemas.ts';
 import { stage } from '../lib/stage.ts';
+import { bookRun } from '../lib/sandbox/book.ts';
 
 /** Options of `extra`. */
 export interface ExtraOptions {
@@ -71,7 +72,7 @@ async function seedInputs(
     },
     record: true,
   });
-  if (r.cached) stats.stat('cache_hits');
+  bookRun(stats, p.source, r);
   const text = r.outputs?.[0];
   if (!text) throw new Error(`call_args did not read ${p.problem_id}'s tests: ${r.error ?? r.verdict}`);
   const calls = parseJson(text) as [string, unknown[]][];
@@ -120,7 +121,7 @@ export function extraTests(ctx: RunContext, opts: ExtraOptions): OperatorFunctio
       for (const [i, s] of p.solutions.entries()) {
         const code = runnable(p, s);
         const r = await pool.run({ id: `${p.problem_id}/extra_ref${i}`, code, tests: p.tests });
-        if (r.cached) stats.stat('cache_hits');
+        bookRun(stats, p.source, r);
         if (r.verdict === 'pass') refs.push(code);
       }
       if (!refs.length) return skip('no_passing_reference');
@@ -140,7 +141,7 @@ export function extraTests(ctx: RunContext, opts: ExtraOptions): OperatorFunctio
           },
           record: true,
         });
-        if (r.cached) stats.stat('cache_hits');
+        bookRun(stats, p.source, r);
         // a run stopped on one input (time, memory) answered none after it: those are dropped too
         const got = tried.map((_, k) => r.outputs?.[k] ?? null);
         if (!agreed) {

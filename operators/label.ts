@@ -4,6 +4,7 @@ import { runnable } from '../lib/code/given.ts';
 import type { ExecPool } from '../lib/sandbox/pool.ts';
 import { FormattedSolution, LabeledSolution, extraTestSpec, type TestSpec } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
+import { bookRun } from '../lib/sandbox/book.ts';
 
 /** Options of `label`. */
 export interface LabelOptions {
@@ -56,13 +57,13 @@ export function label(
           const r = await opts.pool.run({ id: id(s), code, tests: s.problem.tests });
           stats.stat(`verdict_${r.verdict}`);
           if (r.retried) stats.stat('timeout_reruns');
-          if (r.cached) stats.stat('cache_hits');
+          bookRun(stats, s.problem.source, r);
           const extra = extraTestSpec(s.problem);
           if (r.verdict === 'pass' && extra) {
             // the added tests (`--extra-tests`) came from the references' own answers: one fails them only
             // where it was stopped now and not then, and it is no reference of them
             const x = await opts.pool.run({ id: `${id(s)}+extra`, code, tests: extra });
-            if (x.cached) stats.stat('cache_hits');
+            bookRun(stats, s.problem.source, x);
             if (x.verdict !== 'pass')
               throw new Rejected(`extra_verdict_${x.verdict}`, x.error ?? `${x.verdict} on its added tests`);
           }

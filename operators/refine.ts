@@ -7,6 +7,7 @@ import { runnable } from '../lib/code/given.ts';
 import { promptFamily } from '../lib/code/prompts.ts';
 import { CheckedCandidate, PromptedTarget } from '../lib/schemas.ts';
 import { Rejected, stage } from '../lib/stage.ts';
+import { bookRun } from '../lib/sandbox/book.ts';
 
 /** Options of `refine`. */
 export interface RefineOptions {
@@ -79,7 +80,7 @@ export function refine(
           tests: t.problem.tests,
         });
         stats.stat(`verdict_${r.verdict}`);
-        if (r.cached) stats.stat('cache_hits');
+        bookRun(stats, t.problem.source, r);
         versions.push({
           ...t,
           candidate_index: round - 1,

@@ -1,5 +1,6 @@
 import { lineDiff } from '../lib/code/lcs.ts';
 import { UNBOUND_COUNTER, YIELD_PREFIX } from '../lib/code/pairs.ts';
+import { SANDBOX_CPU, SANDBOX_RUNS } from '../lib/sandbox/book.ts';
 import type { Chart, ReportSpec } from '../lib/report.ts';
 import type { BrowsedPair, PairBrowser } from '../lib/report-pairs.ts';
 
@@ -85,6 +86,9 @@ const FOCAL_PAIRS: PairBrowser = {
   },
 };
 
+/** The stages' counters of the programs they ran (lib/sandbox/book.ts). */
+const SANDBOX = { runs: SANDBOX_RUNS, cpu: SANDBOX_CPU };
+
 const pairCharts = (pairs: string): ReportSpec => ({
   verdictPrefix: 'verdict_',
   pairs: {
@@ -95,6 +99,7 @@ const pairCharts = (pairs: string): ReportSpec => ({
     yield: YIELD_PREFIX,
     unboundName: UNBOUND_COUNTER,
   },
+  sandbox: SANDBOX,
   charts: [],
 });
 
@@ -198,6 +203,7 @@ export const TARGETDPO_REPORT: ReportSpec = {
  *  but not the added ones (evalplus's plus inputs), the gap between the two pass@k columns of eval.json. */
 export const EVAL_REPORT: ReportSpec = {
   verdictPrefix: 'verdict_',
+  sandbox: SANDBOX,
   charts: [
     VERDICTS,
     {

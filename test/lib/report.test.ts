@@ -157,7 +157,10 @@ describe('run report', function () {
     expect(s.histograms.block_depth).to.deep.equal(countBy(targets.map((t) => t.depth as number)));
   });
 
-  it('shows the yield per dataset: targets that gave pairs and where the rest went, adding up to the pair stage', async () => {
+  let threeDatasets: string | undefined;
+  /** One run of the fixtures' three dataset layouts, for the tests that read its report. */
+  const runThreeDatasets = (): string => {
+    if (threeDatasets) return threeDatasets;
     const out = tmp();
     const inputs = ['leetcode.jsonl', 'humaneval.jsonl', 'mbpp.jsonl'].map((f) => join(FIXTURES, f));
     execFileSync(
@@ -167,6 +170,11 @@ describe('run report', function () {
         stdio: 'pipe',
       },
     );
+    return (threeDatasets = out);
+  };
+
+  it('shows the yield per dataset: targets that gave pairs and where the rest went, adding up to the pair stage', async () => {
+    const out = runThreeDatasets();
     const m = readManifest(out);
     const r = readReport(out);
     expect(Object.keys(r.yield).sort()).to.deep.equal(['humaneval', 'leetcode', 'mbpp']);
@@ -193,6 +201,32 @@ describe('run report', function () {
     expect(r.pairs.unbound_name).to.equal(unbound);
     expect(html).to.include(`${unbound} of ${r.pairs.total} pairs`);
     expect(html).to.match(/<table id="yield">[\s\S]*<td>leetcode<\/td><td>\d+<\/td>/);
+  });
+
+  it("shows where the sandbox's time went per dataset: the programs run and the cache's answers add up to each stage's runs", () => {
+    const out = runThreeDatasets();
+    const m = readManifest(out);
+    const r = readReport(out);
+    expect(Object.keys(r.sandbox).sort()).to.deep.equal(['humaneval', 'leetcode', 'mbpp']);
+    const runs = (stage: string) =>
+      Object.entries(r.tally.metrics[stage]?.spent ?? {})
+        .filter(([k]) => k.startsWith('sandbox_runs_of:'))
+        .reduce((n, [, v]) => n + v, 0);
+    // each reference and each candidate ran once, or the verdict cache answered it
+    for (const stage of ['label', 'check'])
+      expect(runs(stage) + (m.counts[stage]!.stats.cache_hits ?? 0), stage).to.equal(m.counts[stage]!.in);
+    const cells = Object.values(r.sandbox).flatMap((v) => Object.entries(v));
+    expect(cells.reduce((n, [, c]) => n + c.runs, 0)).to.equal(runs('label') + runs('check'));
+    // a timeout used its limit, at least the 0.5 s floor of a candidate's test
+    const timeouts = cells.filter(([k]) => k === 'timeout').map(([, c]) => c);
+    expect(timeouts.length).to.be.above(0);
+    for (const t of timeouts) expect(t.cpu_s).to.be.at.least(0.45 * t.runs);
+    // what a run spent is no count of its output: the manifest's counters do not hold it
+    expect(JSON.stringify(m.counts)).not.to.include('sandbox_');
+    const html = readFileSync(join(out, REPORT_HTML), 'utf8');
+    expect(html).to.match(
+      /<table id="sandbox">[\s\S]*<td>mbpp<\/td><td>\d+<\/td><td>[\d.]+<\/td><td>\d+ %<\/td>/,
+    );
   });
 
   it('report.html draws all eight plots in headless Chromium, from its own data, with no request outside the file', async () => {
