@@ -65,6 +65,8 @@ export interface ExecResult {
   /** CPU milliseconds the program used, as the kernel counted them. */
   cpu_ms?: number;
   wall_ms?: number;
+  /** Wall milliseconds the program held its slot (opening and closing included, waiting for a slot not). */
+  slot_ms?: number;
   isolation: { tool: string; uid: number };
   /** True when a first timeout hit the wall limit before the CPU limit and the program was run again. */
   retried?: boolean;
@@ -190,11 +192,14 @@ class Slot {
       return { verdict: 'no_tests', tests: [] };
     const perTest = req.test_cpu_s?.map((s) => Math.min(s, cpu));
     const n = t.kind === 'assert' ? 1 : t.inputs.length;
+    // a call/assert program's module runs once before its tests, under the flat limit (the runner's `open`)
+    const start = t.kind === 'stdio' ? 0 : wallLimit(cpu);
     const wall = Math.min(
       limits.program_wall_s ?? DEFAULT_PROGRAM_WALL_S,
-      Array.from({ length: Math.max(n, 1) }, (_, i) => {
-        return wallLimit(perTest?.[i] ?? cpu);
-      }).reduce((a, b) => a + b, 0),
+      Array.from({ length: Math.max(n, 1) }, (_, i) => wallLimit(perTest?.[i] ?? cpu)).reduce(
+        (a, b) => a + b,
+        start,
+      ),
     );
     const deadline = wall * 1000 + GRACE_MS;
     const started = Date.now();
@@ -361,6 +366,7 @@ export class ExecPool {
       this.queue.push({
         fail: reject,
         run: (slot) => {
+          const t0 = Date.now();
           slot
             .execute(req, limits, this.opts.stdioCompare ?? 'strict', this.stats)
             .then(
@@ -370,7 +376,7 @@ export class ExecPool {
                   this.stats.slots_retired++;
                   this.replace(slot, new Error(r.unhealthy ?? r.retire));
                 }
-                resolve({ ...r, uid: slot.uid });
+                resolve({ ...r, uid: slot.uid, slot_ms: Date.now() - t0 });
               },
               (err: Error) => {
                 if (err instanceof ProcFailure && err.kind === 'deadline') this.stats.deadline_kills++;
@@ -390,6 +396,11 @@ export class ExecPool {
 
   /** Run one program on its tests. Never rejects for the program's own behaviour: that is its verdict. */
   async run(req: ExecRequest): Promise<ExecResult> {
+    const bad = req.test_cpu_s?.findIndex((s) => typeof s !== 'number' || !Number.isFinite(s) || s < 0);
+    if (bad !== undefined && bad >= 0)
+      throw new TypeError(
+        `program ${req.id}: test_cpu_s[${bad}] is ${String(req.test_cpu_s![bad])}, not CPU seconds`,
+      );
     if (!this.opts.cacheDir) return strip(await this.execute(req));
     this.cache ??= new VerdictCache(this.opts.cacheDir, sandboxVersion(), this.opts.stdioCompare ?? 'strict');
     // keyed on the limits in force, whether given or the defaults

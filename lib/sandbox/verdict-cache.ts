@@ -15,6 +15,7 @@ const CachedResult = z.object({
   error: z.string().optional(),
   cpu_ms: z.number().optional(),
   wall_ms: z.number().optional(),
+  slot_ms: z.number().optional(),
   isolation: z.object({ tool: z.string(), uid: z.number() }),
   retried: z.boolean().optional(),
   outputs: z.array(z.string().nullable()).optional(),
@@ -39,19 +40,20 @@ export const strip = ({ decided: _d, ...r }: Executed): ExecResult => r;
 export const wallLimit = (cpu_s: number): number => Math.max(3 * cpu_s, cpu_s + 2);
 
 /**
- * Whether a `pass` measured under other per-test limits is the verdict under `perTest` (CPU seconds per test,
- * each capped by `cap`): every test ran, and each took no more CPU than its new limit and no more wall time than
- * the wall limit that follows from it. A program passes the same tests the same way under any limits its measured
- * times fit (the exact cache assumes as much of a program run twice).
+ * Whether a `pass` measured under other per-test limits is the verdict under `perTest` (CPU seconds per test, each
+ * capped by `cap`): every test ran and passed, each used at most half its new CPU limit, and the whole run held its
+ * slot for at most half the smallest new wall limit. Halves, because the kernel counts CPU in ticks (10 ms here) while
+ * the program's timer is exact, a run's times vary, and a call or assert test's own wall time is not measured, nor
+ * the program's start (its module's code), which the whole run's time holds. A program passes the same tests the same
+ * way under any limits its times fit (the exact cache assumes as much of a program run twice).
  */
-export function passFits(r: ExecResult, tests: number, perTest: number[] | undefined, cap: number): boolean {
-  if (r.verdict !== 'pass' || r.tests.length !== tests) return false;
-  return r.tests.every((t, i) => {
-    const c = Math.min(perTest?.[i] ?? cap, cap);
-    return (
-      t.verdict === 'pass' && t.cpu_ms !== undefined && t.cpu_ms <= c * 1000 && t.ms <= wallLimit(c) * 1000
-    );
-  });
+export function passFits(r: ExecResult, tests: number, perTest: number[], cap: number): boolean {
+  if (r.verdict !== 'pass' || r.tests.length !== tests || r.slot_ms === undefined) return false;
+  const limits = r.tests.map((_, i) => Math.min(perTest[i] ?? cap, cap));
+  const cpuFits = r.tests.every(
+    (t, i) => t.verdict === 'pass' && (t.cpu_ms ?? Infinity) <= (limits[i]! * 1000) / 2,
+  );
+  return cpuFits && r.slot_ms <= (Math.min(...limits.map(wallLimit)) * 1000) / 2;
 }
 
 /**
@@ -60,8 +62,8 @@ export function passFits(r: ExecResult, tests: number, perTest: number[] | undef
  * - `verdicts`: the same program, tests, limits and per-test limits were judged before (by sha256 of them
  *   and the sandbox's version: no release trusts another's verdicts);
  * - the same request is running now: it waits for that verdict instead of running the program twice;
- * - `passes`: the program passed the same tests under other per-test limits, and its measured times fit the
- *   new ones (`passFits`): as the golden candidate of every target of a problem, which `label` ran already.
+ * - `passes`: the program passed the same tests under other per-test limits, and its measured times fit half
+ *   the new ones (`passFits`): as the golden candidate of every target of a problem, which `label` ran already.
  * Only verdicts the judge decided are kept; a twin whose verdict was not decided runs on its own.
  */
 export class VerdictCache {

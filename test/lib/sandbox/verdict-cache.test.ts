@@ -73,20 +73,55 @@ describe('the verdict cache', function () {
     expect([limited.verdict, limited.cached, pool.stats.programs]).to.deep.equal(['fail', false, 2]);
   });
 
-  it('a pass fits only if every test ran within both limits that follow from the new CPU limit', () => {
-    const r = (tests: { cpu_ms: number; ms: number }[]): ExecResult => ({
+  it("a pass is not carried where the program's wall time would not fit: a sleeping call, a slow start", async () => {
+    // a call that sleeps 2.6 s passes under the flat limit (15 s of wall) and times out alone under 0.5 s (2.5 s);
+    // a call or assert test's own wall time is not measured, so the whole run's time decides
+    const sleeper = 'import time\ndef f(x):\n    time.sleep(2.6 if x == 3 else 0)\n    return x * x\n';
+    expect((await pool.run(req('sleeps', sleeper))).verdict).to.equal('pass');
+    const alone = await pool.run(req('sleeps-limited', sleeper, [0.5, 0.5]));
+    expect([alone.verdict, alone.cached, pool.stats.programs]).to.deep.equal(['timeout', false, 2]);
+    // 1.5 s at the module's top level is in no test, but in the run's time: more than half the new wall limit
+    const slowStart = 'import time\ntime.sleep(1.5)\ndef f(x):\n    return x * x\n';
+    expect((await pool.run(req('slow-start', slowStart))).verdict).to.equal('pass');
+    const again = await pool.run(req('slow-start-limited', slowStart, [0.5, 0.5]));
+    expect([again.cached, pool.stats.programs]).to.deep.equal([false, 4]);
+  });
+
+  it("a module that takes longer than its tests' wall limits together gets its verdict, and no slot is killed", async () => {
+    // the module runs once under the flat limit (15 s of wall); Node's deadline was the tests' 2.5 s + 5 s alone
+    const code = 'import time\ntime.sleep(8)\ndef f(x):\n    return x * x\n';
+    const tests = { kind: 'call' as const, fn_name: 'f', inputs: [[3]], outputs: [9] };
+    const r = await pool.run({ id: 'slow-module', code, tests, test_cpu_s: [0.5] });
+    expect([r.verdict, pool.stats.deadline_kills, pool.stats.worker_restarts]).to.deep.equal(['pass', 0, 0]);
+  });
+
+  it('refuses per-test limits that are not CPU seconds, naming the program and the entry', async () => {
+    const bad = { ...req('bad-limits', busy), test_cpu_s: [0.5, null as unknown as number] };
+    let error: Error | undefined;
+    await pool.run(bad).catch((e: Error) => (error = e));
+    expect(error?.message).to.equal('program bad-limits: test_cpu_s[1] is null, not CPU seconds');
+    expect(pool.stats.programs).to.equal(0);
+  });
+
+  it('a pass fits only within half the new CPU limit of each test and half the wall limit for the whole run', () => {
+    const r = (cpu: number[], slot_ms = 100): ExecResult => ({
       id: 'x',
       verdict: 'pass',
-      tests: tests.map((t) => ({ verdict: 'pass', ...t })),
+      tests: cpu.map((cpu_ms) => ({ verdict: 'pass', ms: 0, cpu_ms })),
+      slot_ms,
       isolation: { tool: 'bwrap', uid: 1 },
     });
-    expect(passFits(r([{ cpu_ms: 400, ms: 500 }]), 1, [0.5], 5)).to.equal(true);
-    expect(passFits(r([{ cpu_ms: 600, ms: 700 }]), 1, [0.5], 5), 'CPU over').to.equal(false);
-    // a program that sleeps 2.6 s passes a 5 s limit (15 s of wall) but not 0.5 s (2.5 s of wall)
-    expect(passFits(r([{ cpu_ms: 10, ms: 2600 }]), 1, [0.5], 5), 'wall over').to.equal(false);
-    expect(passFits(r([{ cpu_ms: 10, ms: 2600 }]), 1, [1], 5)).to.equal(true);
+    const { slot_ms: _s, ...older } = r([10]);
+    expect(passFits(r([240]), 1, [0.5], 5)).to.equal(true);
+    // the kernel's ticks read up to 10 ms low, and times vary: 260 ms of a 500 ms limit is too close
+    expect(passFits(r([260]), 1, [0.5], 5), 'CPU over half').to.equal(false);
+    // 0.5 s of CPU gives 2.5 s of wall: the whole run within 1.25 s
+    expect(passFits(r([10], 1250), 1, [0.5], 5)).to.equal(true);
+    expect(passFits(r([10], 1300), 1, [0.5], 5), 'wall over half').to.equal(false);
+    expect(passFits(older, 1, [0.5], 5), 'no slot time (an older entry)').to.equal(false);
     // the pool's cap bounds a per-test limit
-    expect(passFits(r([{ cpu_ms: 3000, ms: 3000 }]), 1, [10], 2), 'cap').to.equal(false);
-    expect(passFits(r([{ cpu_ms: 10, ms: 10 }]), 2, [1, 1], 5), 'a test missing').to.equal(false);
+    expect(passFits(r([1500]), 1, [10], 2), 'cap').to.equal(false);
+    expect(passFits(r([10, 10]), 3, [1, 1, 1], 5), 'tests missing').to.equal(false);
+    expect(passFits({ ...r([10]), verdict: 'fail' }, 1, [1], 5), 'not a pass').to.equal(false);
   });
 });
