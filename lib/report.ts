@@ -192,26 +192,23 @@ export function buildReport(
   const yields: Report['yield'] = {};
   const yieldPrefix = spec.pairs?.yield;
   for (const [k, n] of pairStats) {
-    if (!yieldPrefix || !k.startsWith(yieldPrefix) || n === 0) continue;
-    const rest = k.slice(yieldPrefix.length);
-    const at = rest.lastIndexOf(':');
-    (yields[rest.slice(0, at)] ??= {})[rest.slice(at + 1)] = n;
+    const g = yieldPrefix && n !== 0 ? grouped(k, yieldPrefix) : undefined;
+    if (g) (yields[g.group] ??= {})[g.outcome] = n;
   }
   const sandbox: Report['sandbox'] = {};
-  for (const m of spec.sandbox ? Object.values(tally.metrics) : []) {
-    for (const [k, n] of Object.entries(m.spent ?? {})) {
-      const field = k.startsWith(spec.sandbox!.runs)
-        ? 'runs'
-        : k.startsWith(spec.sandbox!.cpu)
-          ? 'cpu_s'
-          : undefined;
-      if (!field || n === 0) continue;
-      const rest = k.slice((field === 'runs' ? spec.sandbox!.runs : spec.sandbox!.cpu).length);
-      const at = rest.lastIndexOf(':');
-      const cell = ((sandbox[rest.slice(0, at)] ??= {})[rest.slice(at + 1)] ??= { runs: 0, cpu_s: 0 });
-      cell[field] += field === 'runs' ? n : n / 1000;
-    }
-  }
+  // what the stages spent: programs run, and their CPU in milliseconds (shown in seconds)
+  const spent = spec.sandbox
+    ? ([
+        ['runs', spec.sandbox.runs, 1],
+        ['cpu_s', spec.sandbox.cpu, 1000],
+      ] as const)
+    : [];
+  for (const metrics of Object.values(tally.metrics))
+    for (const [k, n] of Object.entries(metrics.spent ?? {}))
+      for (const [field, prefix, unit] of spent) {
+        const g = n !== 0 ? grouped(k, prefix) : undefined;
+        if (g) ((sandbox[g.group] ??= {})[g.outcome] ??= { runs: 0, cpu_s: 0 })[field] += n / unit;
+      }
   return {
     format: 'structflow-report',
     version: 1,
@@ -341,6 +338,14 @@ ${PAIRS_SECTION}
 <script>${PAIRS_SCRIPT}</script>
 </body></html>
 `;
+}
+
+/** A counter `<prefix><group>:<outcome>` read back (a group may hold colons: the outcome follows the last one). */
+function grouped(key: string, prefix: string): { group: string; outcome: string } | undefined {
+  if (!key.startsWith(prefix)) return undefined;
+  const rest = key.slice(prefix.length);
+  const at = rest.lastIndexOf(':');
+  return { group: rest.slice(0, at), outcome: rest.slice(at + 1) };
 }
 
 /** The yield per group (dataset): inputs of the pair stage, how many gave pairs, and why the others gave none. */

@@ -7,7 +7,8 @@ import { ROOT } from '../root.ts';
 import type { TestResult, TestSpec, Verdict } from '../schemas.ts';
 import { requireBwrap, resolveSandboxPython } from './bwrap.ts';
 import { ProcFailure, SandboxProc } from './proc.ts';
-import { strip, VerdictCache, wallLimit, type Executed } from './verdict-cache.ts';
+import { testCount, testCpu, wallLimit } from './limits.ts';
+import { strip, VerdictCache, type Executed } from './verdict-cache.ts';
 import {
   JudgeMessage,
   JudgeResultMessage,
@@ -191,12 +192,12 @@ class Slot {
     if (t.kind === 'assert' ? !t.code.trim() : t.inputs.length === 0)
       return { verdict: 'no_tests', tests: [] };
     const perTest = req.test_cpu_s?.map((s) => Math.min(s, cpu));
-    const n = t.kind === 'assert' ? 1 : t.inputs.length;
+    const n = testCount(t);
     // a call/assert program's module runs once before its tests, under the flat limit (the runner's `open`)
     const start = t.kind === 'stdio' ? 0 : wallLimit(cpu);
     const wall = Math.min(
       limits.program_wall_s ?? DEFAULT_PROGRAM_WALL_S,
-      Array.from({ length: Math.max(n, 1) }, (_, i) => wallLimit(perTest?.[i] ?? cpu)).reduce(
+      Array.from({ length: Math.max(n, 1) }, (_, i) => wallLimit(testCpu(perTest, i, cpu))).reduce(
         (a, b) => a + b,
         start,
       ),
@@ -404,7 +405,7 @@ export class ExecPool {
     if (!this.opts.cacheDir) return strip(await this.execute(req));
     this.cache ??= new VerdictCache(this.opts.cacheDir, sandboxVersion(), this.opts.stdioCompare ?? 'strict');
     // keyed on the limits in force, whether given or the defaults
-    const limits = { test_cpu_s: DEFAULT_CPU_S, ...this.opts.limits, ...req.limits } as Limits;
+    const limits = { test_cpu_s: DEFAULT_CPU_S, ...this.opts.limits, ...req.limits };
     return this.cache.run(
       req,
       limits,

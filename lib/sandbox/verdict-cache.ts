@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { stringifyJson } from '../json.ts';
 import { TestResult, Verdict } from '../schemas.ts';
 import { Store, type Table } from '../store.ts';
+import { testCount, testCpu, wallLimit } from './limits.ts';
 import type { ExecRequest, ExecResult, Limits } from './pool.ts';
 
 /** A result as `execute` gives it: `decided` when the judge decided it (or there were no tests). */
@@ -36,9 +37,6 @@ function readCached(text: string | undefined): ExecResult | undefined {
 
 export const strip = ({ decided: _d, ...r }: Executed): ExecResult => r;
 
-/** A test's wall limit for a CPU limit of `cpu_s` (the runner's wall_limit). */
-export const wallLimit = (cpu_s: number): number => Math.max(3 * cpu_s, cpu_s + 2);
-
 /**
  * Whether a `pass` measured under other per-test limits is the verdict under `perTest` (CPU seconds per test, each
  * capped by `cap`): every test ran and passed, each used at most half its new CPU limit, and the whole run held its
@@ -49,7 +47,7 @@ export const wallLimit = (cpu_s: number): number => Math.max(3 * cpu_s, cpu_s + 
  */
 export function passFits(r: ExecResult, tests: number, perTest: number[], cap: number): boolean {
   if (r.verdict !== 'pass' || r.tests.length !== tests || r.slot_ms === undefined) return false;
-  const limits = r.tests.map((_, i) => Math.min(perTest[i] ?? cap, cap));
+  const limits = r.tests.map((_, i) => testCpu(perTest, i, cap));
   const cpuFits = r.tests.every(
     (t, i) => t.verdict === 'pass' && (t.cpu_ms ?? Infinity) <= (limits[i]! * 1000) / 2,
   );
@@ -67,8 +65,7 @@ export function passFits(r: ExecResult, tests: number, perTest: number[], cap: n
  * Only verdicts the judge decided are kept; a twin whose verdict was not decided runs on its own.
  */
 export class VerdictCache {
-  private verdicts?: Table;
-  private passes?: Table;
+  private tables?: { verdicts: Table; passes: Table };
   private readonly running = new Map<string, Promise<Executed>>();
 
   constructor(
@@ -77,30 +74,40 @@ export class VerdictCache {
     private readonly compare: string,
   ) {}
 
+  private open(): { verdicts: Table; passes: Table } {
+    const store = Store.open(this.dir);
+    return { verdicts: store.table('verdicts'), passes: store.table('passes') };
+  }
+
   /** `execute`'s result for `req`, or a kept one (`cached: true`). `limits`: those in force, defaults included. */
   async run(
     req: ExecRequest,
-    limits: Limits,
+    limits: Partial<Limits> & Pick<Limits, 'test_cpu_s'>,
     execute: () => Promise<Executed>,
     hit: () => void,
   ): Promise<ExecResult> {
-    const record = req.record ? ['record'] : [];
-    const head = [this.version, this.compare, req.code, req.tests, limits];
-    const key = sha256([...head, req.test_cpu_s ?? null, ...record]);
-    const store = Store.open(this.dir);
-    const verdicts = (this.verdicts ??= store.table('verdicts'));
+    const { verdicts, passes } = (this.tables ??= this.open());
+    // what both keys hash, written once (a LeetCode test is kilobytes); the per-test limits only in the exact key
+    const head = stringifyJson([
+      this.version,
+      this.compare,
+      req.code,
+      req.tests,
+      limits,
+      req.record ?? false,
+    ]);
+    const key = sha256(head, stringifyJson(req.test_cpu_s ?? null));
+    const passKey = sha256(head);
     const answer = (r: ExecResult): ExecResult => {
       hit();
       return { ...r, id: req.id, cached: true };
     };
     const kept = readCached(verdicts.get(key));
     if (kept) return answer(kept);
-    const passKey = sha256(['pass', ...head, ...record]);
-    const passes = (this.passes ??= store.table('passes'));
     if (req.test_cpu_s) {
-      const n = req.tests.kind === 'assert' ? 1 : req.tests.inputs.length;
       const pass = readCached(passes.get(passKey));
-      if (pass && passFits(pass, n, req.test_cpu_s, limits.test_cpu_s)) return answer(pass);
+      if (pass && passFits(pass, testCount(req.tests), req.test_cpu_s, limits.test_cpu_s))
+        return answer(pass);
     }
     const twin = this.running.get(key);
     if (twin) {
@@ -124,4 +131,8 @@ export class VerdictCache {
   }
 }
 
-const sha256 = (parts: unknown[]): string => createHash('sha256').update(stringifyJson(parts)).digest('hex');
+const sha256 = (...texts: string[]): string => {
+  const h = createHash('sha256');
+  for (const t of texts) h.update(t).update('\n');
+  return h.digest('hex');
+};
