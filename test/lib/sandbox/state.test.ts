@@ -112,6 +112,38 @@ describe('sandbox: nothing a program does outlives it (kernel state of the slot,
     expect(r.verdict, r.error).to.equal('pass');
   });
 
+  it("changing the modules the runner loaded before forking (datetime, collections, math…) or the builtins is the program's own", async () => {
+    // the runner imports these once so that a program's import costs nothing: each program is a fork of it
+    const attack =
+      'import builtins, collections, dataclasses, datetime, enum, hashlib, heapq, math, sys\n' +
+      [
+        'math.gcd = lambda a, b: 0',
+        'collections.Counter = dict',
+        'heapq.heappush = None',
+        'datetime.timedelta = None',
+        'dataclasses.dataclass = None',
+        'enum.Enum = None',
+        'hashlib.sha256 = None',
+        'builtins.len = lambda x: 0',
+        'sys.setrecursionlimit(50)',
+        "sys.modules['itertools'] = None",
+      ]
+        .map(attempt)
+        .join('') +
+      'print(input())\n';
+    expect((await pool.run(stdio('patch-modules', attack))).verdict).to.equal('pass');
+    const twin =
+      'import collections, dataclasses, datetime, enum, hashlib, heapq, itertools, math\n' +
+      '@dataclasses.dataclass\nclass P:\n    x: int\n' +
+      'class C(enum.Enum):\n    A = 1\n' +
+      'h = []\nheapq.heappush(h, 2)\n' +
+      'def deep(n):\n    return 0 if n == 0 else 1 + deep(n - 1)\n' +
+      'print(math.gcd(4, 6), collections.Counter("aa")["a"], len(h), P(1).x, C.A.value, deep(500),\n' +
+      '      datetime.timedelta(days=1).days, hashlib.sha256(b"").hexdigest()[:4], next(itertools.count(7)))\n';
+    const r = await pool.run(stdio('modules-twin', twin, [''], ['2 2 1 1 1 500 1 e3b0 7\n']));
+    expect(r.verdict, r.error).to.equal('pass');
+  });
+
   it("writing the slot's sysctls (pid_max, mqueue and System V limits) fails and changes nothing for the next program", async () => {
     const attack =
       'import os\n' +

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecPool, type ExecRequest, type ExecResult } from '../../../lib/sandbox/pool.ts';
-import { passFits } from '../../../lib/sandbox/verdict-cache.ts';
+import { Store } from '../../../lib/store.ts';
+import { passFits, VerdictCache, type Executed } from '../../../lib/sandbox/verdict-cache.ts';
 
 // The verdict cache answers three ways (lib/sandbox/verdict-cache.ts): the same request judged before, the same
 // request running now, and a pass under other per-test limits that its measured times fit. Each is checked with
@@ -44,6 +45,30 @@ describe('the verdict cache', function () {
     ]);
     expect([c.cached, d.verdict, d.cached]).to.deep.equal([true, 'fail', false]);
     expect(pool.stats.programs).to.equal(2);
+  });
+
+  it('the twin of a run whose verdict the judge did not decide runs on its own, and nothing is kept', async () => {
+    const cache = new VerdictCache(dir, 'a version', 'strict');
+    let runs = 0;
+    // a slot that failed twice under the program: `execute` gives an undecided error
+    const failed = (): Promise<Executed> => {
+      runs++;
+      const r: Executed = {
+        id: 'x',
+        verdict: 'error',
+        tests: [],
+        isolation: { tool: 'bwrap', uid: -1 },
+        decided: false,
+      };
+      return new Promise((resolve) => setTimeout(() => resolve(r), 50));
+    };
+    const request = req('a', busy);
+    const [a, b] = await Promise.all([
+      cache.run(request, { test_cpu_s: 5 }, failed, () => {}),
+      cache.run(request, { test_cpu_s: 5 }, failed, () => {}),
+    ]);
+    expect([runs, a.cached, b.cached]).to.deep.equal([2, false, false]);
+    expect(Store.open(dir).table('verdicts').count()).to.equal(0);
   });
 
   it("answers per-test limits from a pass under the flat limit that its times fit, and runs again when they don't", async () => {
