@@ -71,7 +71,8 @@ import functools
 import operator
 """
 exec(HEADER, {})
-# common imports of solutions, loaded before any fork so that importing them costs a dict lookup
+# common imports of solutions and of the headers datasets give them (LeetCodeDataset's imports datetime), loaded
+# before any fork so that importing them costs a dict lookup
 import array, dataclasses, datetime, decimal, enum, fractions, hashlib, io, queue, statistics, threading, typing  # noqa: E401,E402,F401
 
 DEFAULTS = {
