@@ -7,12 +7,15 @@ import type { Generation, GenerationRequest, Generator } from './types.ts';
  * Content-addressed cache of generations, keyed by (generator, model, params, prompt, start): a rerun or an
  * incremental run never asks the generator again for what it already has. It is the `generations` table of
  * the folder's store (lib/store.ts): committed atomically, so a crash never leaves half an entry. Only
- * candidates are stored: a request that failed, or that got none, is asked again by the next run.
+ * candidates are stored: a request that failed, or that got none, is asked again by the next run. A request
+ * whose key is being asked now waits for that answer (a hit) rather than asking again beside it, so what a run
+ * gets, and counts, does not depend on which of two identical requests came first.
  */
 export class GenerationCache {
   hits = 0;
   misses = 0;
   private readonly table: Table;
+  private readonly asking = new Map<string, Promise<Generation[]>>();
 
   constructor(readonly dir: string) {
     this.table = Store.open(dir).table('generations');
@@ -57,11 +60,21 @@ export class GenerationCache {
       ...(gen.ready ? { ready: () => gen.ready!() } : {}),
       generate: async (req) => {
         const key = GenerationCache.key(gen, req);
-        const hit = io(() => this.get(key));
+        // a twin that failed or got none is asked again, as a later run would
+        const asked = this.asking.get(key); // no await before `mine` is set when there is none
+        const twin = asked && (await asked.catch(() => []));
+        if (twin?.length) this.hits++;
+        const hit = twin?.length ? twin : io(() => this.get(key));
         if (hit) return hit.map((g) => ({ ...g, cached: true }));
-        const out = await gen.generate(req);
-        if (out.length) io(() => this.put(key, out));
-        return out.map((g) => ({ ...g, cached: false }));
+        const mine = gen.generate(req);
+        this.asking.set(key, mine);
+        try {
+          const out = await mine;
+          if (out.length) io(() => this.put(key, out));
+          return out.map((g) => ({ ...g, cached: false }));
+        } finally {
+          if (this.asking.get(key) === mine) this.asking.delete(key);
+        }
       },
     };
   }

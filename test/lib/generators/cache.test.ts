@@ -42,6 +42,32 @@ describe('generation cache', () => {
     expect(calls).to.equal(3);
   });
 
+  it('asks once for two identical requests at once: the second waits for the answer and is a hit; a failed one is asked again', async () => {
+    let calls = 0;
+    const gen: Generator = {
+      name: 'fake',
+      model: 'm1',
+      continues: true,
+      generate: async (r) => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (r.prompt === 'fails') throw new Error('the server went away');
+        return [{ text: `${r.prompt}!${calls}`, origin: 'm1' }];
+      },
+    };
+    const cache = new GenerationCache(tmp());
+    const cached = cache.wrap(gen);
+    const [a, b] = await Promise.all([cached.generate(req('a')), cached.generate(req('a'))]);
+    expect([a, b]).to.deep.equal([
+      [{ text: 'a!1', origin: 'm1', cached: false }],
+      [{ text: 'a!1', origin: 'm1', cached: true }],
+    ]);
+    expect([calls, cache.hits, cache.misses]).to.deep.equal([1, 1, 1]);
+    const failed = await Promise.allSettled([cached.generate(req('fails')), cached.generate(req('fails'))]);
+    expect(failed.map((x) => x.status)).to.deep.equal(['rejected', 'rejected']);
+    expect(calls).to.equal(3);
+  });
+
   it('stores no failed or empty generation, stops the run (Fatal) on an I/O error of its store, and passes ready() on', async () => {
     const asked: string[] = [];
     let readied = 0;
